@@ -1,0 +1,1 @@
+"""Index backends: exact search and ANN libraries behind one interface."""

@@ -1,0 +1,80 @@
+"""The backend plugin interface: declared capabilities, build, prepare, search, nbytes.
+
+The runner owns timing: backends only build and search. Capabilities are checked at plan
+time, so an unsupported combination is skipped with a reason, never converted silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Param:
+    """One build or search parameter: its type, default, bounds and meaning."""
+
+    type: type
+    default: Any
+    help: str
+    minimum: float | None = None
+    choices: tuple[Any, ...] = ()
+
+    def problem(self, value: Any) -> str | None:
+        if self.type is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, self.type) or (self.type is int and isinstance(value, bool)):
+            return f"expected {self.type.__name__}, got {value!r}"
+        if self.minimum is not None and value < self.minimum:
+            return f"expected a value >= {self.minimum}, got {value!r}"
+        if self.choices and value not in self.choices:
+            return f"expected one of {', '.join(map(str, self.choices))}, got {value!r}"
+        return None
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    metrics: frozenset[str]
+    precisions: frozenset[str]
+    build_params: Mapping[str, Param] = field(default_factory=dict)
+    search_params: Mapping[str, Param] = field(default_factory=dict)
+    exact: bool = False
+
+    def with_defaults(self, section: str, given: Mapping[str, Any]) -> dict[str, Any]:
+        schema = self.build_params if section == "build" else self.search_params
+        out = {k: p.default for k, p in schema.items()}
+        out.update(given)
+        return out
+
+
+@dataclass(frozen=True)
+class IndexInput:
+    """What a backend indexes: transformed document vectors and how to compare them.
+
+    `metric` is the search distance after transforms: 'ip' (cosine arrives as 'ip' on
+    normalised vectors), 'l2' or 'hamming' (packed bits, uint8).
+    """
+
+    vectors: np.ndarray
+    metric: str
+    precision: str
+
+
+class Backend(Protocol):
+    capabilities: ClassVar[Capabilities]
+
+    def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None: ...
+
+    def build(self, data: IndexInput) -> None: ...
+
+    def prepare(self, search: Mapping[str, Any]) -> None:
+        """Apply search parameters once, outside the timed loop."""
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids int64 with -1 for empty slots, scores float32 where higher is better)."""
+
+    def nbytes(self) -> int:
+        """The index's own size in bytes (serialized)."""

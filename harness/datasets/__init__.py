@@ -1,0 +1,1 @@
+"""Datasets: text retrieval collections with qrels, and labelled text or vector sets."""

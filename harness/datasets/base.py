@@ -1,0 +1,135 @@
+"""The one dataset shape every loader returns, and the slicing every dataset supports."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+Qrels = Mapping[str, Mapping[str, int]]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A retrieval collection: documents, queries and what counts as a correct answer.
+
+    Text datasets carry `docs`/`queries` (encoded by the suite's models); vector datasets carry
+    `doc_vectors`/`query_vectors` (used as they are). Judgments come as graded `qrels`
+    (query id -> doc id -> relevance) and/or labels (doc_labels/query_labels) for label metrics.
+    """
+
+    name: str
+    fingerprint: str
+    doc_ids: tuple[str, ...]
+    query_ids: tuple[str, ...]
+    docs: tuple[str, ...] | None = None
+    queries: tuple[str, ...] | None = None
+    doc_vectors: np.ndarray | None = None
+    query_vectors: np.ndarray | None = None
+    qrels: Qrels | None = None
+    doc_labels: tuple[str, ...] | None = None
+    query_labels: tuple[str, ...] | None = None
+    ignore_identical_ids: bool = False
+    main_metric: str = "ndcg@10"
+    meta: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_text(self) -> bool:
+        return self.docs is not None
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.doc_ids)
+
+    @property
+    def n_queries(self) -> int:
+        return len(self.query_ids)
+
+
+def fingerprint_texts(*parts: Sequence[str]) -> str:
+    """A content hash of id and text sequences (order matters)."""
+    h = hashlib.sha256()
+    for seq in parts:
+        h.update(str(len(seq)).encode())
+        for item in seq:
+            b = item.encode("utf-8", "surrogatepass")
+            h.update(len(b).to_bytes(8, "little"))
+            h.update(b)
+    return h.hexdigest()
+
+
+def fingerprint_qrels(qrels: Qrels) -> str:
+    h = hashlib.sha256()
+    for qid in sorted(qrels):
+        for did in sorted(qrels[qid]):
+            h.update(f"{qid}\t{did}\t{qrels[qid][did]}\n".encode())
+    return h.hexdigest()
+
+
+def subsample(ds: Dataset, *, max_queries: int | None, max_docs: int | None, seed: int) -> Dataset:
+    """A smaller copy: a seeded sample of queries, their relevant docs, then other docs.
+
+    Keeping every judged-relevant document of the kept queries keeps their metrics meaningful;
+    the remaining document budget is filled with a seeded sample of the other documents.
+    """
+    if max_queries is None and max_docs is None:
+        return ds
+    rng = np.random.default_rng(seed)
+    q_idx = np.arange(ds.n_queries)
+    if ds.qrels is not None:
+        q_idx = np.array(
+            [
+                i
+                for i, q in enumerate(ds.query_ids)
+                if any(v > 0 for v in ds.qrels.get(q, {}).values())
+            ],
+            dtype=int,
+        )
+    if max_queries is not None and len(q_idx) > max_queries:
+        q_idx = np.sort(rng.choice(q_idx, size=max_queries, replace=False))
+    keep_q = [ds.query_ids[i] for i in q_idx]
+
+    d_index = {d: i for i, d in enumerate(ds.doc_ids)}
+    must: set[int] = set()
+    if ds.qrels is not None:
+        for q in keep_q:
+            must.update(
+                d_index[d] for d, r in ds.qrels.get(q, {}).items() if r > 0 and d in d_index
+            )
+    d_idx = np.arange(ds.n_docs)
+    if max_docs is not None and ds.n_docs > max_docs:
+        rest = np.array([i for i in range(ds.n_docs) if i not in must], dtype=int)
+        budget = max(0, max_docs - len(must))
+        extra = rng.choice(rest, size=min(budget, len(rest)), replace=False) if budget else []
+        d_idx = np.sort(
+            np.concatenate([np.array(sorted(must), dtype=int), np.asarray(extra, dtype=int)])
+        )
+
+    def pick(seq, idx):
+        if seq is None:
+            return None
+        if isinstance(seq, np.ndarray):
+            return seq[idx]
+        return tuple(seq[i] for i in idx)
+
+    doc_ids = pick(ds.doc_ids, d_idx)
+    kept_docs = set(doc_ids)
+    qrels = None
+    if ds.qrels is not None:
+        qrels = {q: {d: r for d, r in ds.qrels[q].items() if d in kept_docs} for q in keep_q}
+    sub = replace(
+        ds,
+        doc_ids=doc_ids,
+        docs=pick(ds.docs, d_idx),
+        doc_vectors=pick(ds.doc_vectors, d_idx),
+        doc_labels=pick(ds.doc_labels, d_idx),
+        query_ids=tuple(keep_q),
+        queries=pick(ds.queries, q_idx),
+        query_vectors=pick(ds.query_vectors, q_idx),
+        query_labels=pick(ds.query_labels, q_idx),
+        qrels=qrels,
+    )
+    tag = f"|sub:q={max_queries},d={max_docs},seed={seed}"
+    return replace(sub, fingerprint=hashlib.sha256((ds.fingerprint + tag).encode()).hexdigest())

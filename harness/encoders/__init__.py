@@ -1,0 +1,1 @@
+"""Embedding models. Heavy libraries are imported only when an encoder is built."""

@@ -1,0 +1,38 @@
+"""The encoder plugin interface: a spec (what the vectors depend on) and encode()."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+
+Role = Literal["query", "document"]
+
+
+@dataclass(frozen=True)
+class EncoderSpec:
+    """Everything that identifies the vectors an encoder produces.
+
+    `fingerprint` must change whenever the vectors could change (weights file hash or revision,
+    pooling, tokenizer); the embedding cache keys on it together with prompts and max_length.
+    """
+
+    name: str
+    fingerprint: str
+    dim: int
+    default_metric: Literal["cosine", "ip", "l2"] = "cosine"
+    matryoshka_dims: tuple[int, ...] = ()
+    query_prompt: str = ""
+    document_prompt: str = ""
+    max_length: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class Encoder(Protocol):
+    """Turns texts into float32 vectors of shape (len(texts), spec.dim)."""
+
+    @property
+    def spec(self) -> EncoderSpec: ...
+
+    def encode(self, texts: list[str], *, role: Role, batch_size: int = 64) -> np.ndarray: ...

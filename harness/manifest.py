@@ -1,0 +1,92 @@
+"""Reproducibility metadata recorded with every run."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import harness
+
+LIBRARIES = (
+    "numpy",
+    "pandas",
+    "faiss-cpu",
+    "hnswlib",
+    "annoy",
+    "onnxruntime",
+    "tokenizers",
+    "pydantic",
+    "scikit-learn",
+    "torch",
+    "sentence-transformers",
+    "matplotlib",
+)
+
+
+def git_sha() -> str | None:
+    root = Path(harness.__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def library_versions() -> dict[str, str]:
+    out = {}
+    for name in LIBRARIES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def blas_info() -> list[dict[str, Any]]:
+    from threadpoolctl import threadpool_info
+
+    keep = ("internal_api", "num_threads", "version", "threading_layer", "architecture")
+    return [{k: i.get(k) for k in keep} for i in threadpool_info()]
+
+
+def environment() -> dict[str, Any]:
+    return {
+        "harness_version": harness.__version__,
+        "git_sha": git_sha(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_model": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "libraries": library_versions(),
+        "blas": blas_info(),
+        "env_threads": {
+            k: os.environ[k]
+            for k in (
+                "OMP_NUM_THREADS",
+                "OPENBLAS_NUM_THREADS",
+                "MKL_NUM_THREADS",
+                "OPENBLAS_CORETYPE",
+            )
+            if k in os.environ
+        },
+    }

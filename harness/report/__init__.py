@@ -1,0 +1,1 @@
+"""Turning a run's results into tables, plots and HTML."""

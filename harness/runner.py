@@ -1,0 +1,296 @@
+"""The only module that sequences a cell's stages: data -> vectors -> index -> search -> metrics.
+
+A failing cell is recorded with status 'error: ...' and the run goes on. Each finished cell
+is on disk before the next starts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from harness.backends.base import IndexInput
+from harness.cache import EmbeddingCache
+from harness.datasets.base import Dataset, fingerprint_texts
+from harness.encoders.base import Encoder
+from harness.measure import PeakMemory, per_query_ns, thread_limit, timed_pass
+from harness.metrics.ir import qrels_evaluate
+from harness.metrics.knn import knn_recall, true_scores_of
+from harness.metrics.latency import latency_stats
+from harness.plan import Cell
+from harness.registry import BACKENDS
+from harness.resolve import build_encoder, load_dataset
+from harness.transforms import Prepared, prepare
+
+log = logging.getLogger("harness")
+
+
+@dataclass
+class Vectors:
+    docs: np.ndarray
+    queries: np.ndarray
+    encode_s: float | None  # documents' encoding time (None: cache hit or given vectors)
+    encode_docs_per_s: float | None
+    model_fingerprint: str
+
+
+@dataclass
+class RunContext:
+    """What cells of one run share: loaded data, encodings, prepared vectors, ground truth.
+
+    Owned by one run; each memo is keyed by everything that determines its value.
+    """
+
+    cache: EmbeddingCache
+    encode_calls: int = 0
+    _datasets: dict[str, Dataset] = field(default_factory=dict)
+    _encoders: dict[str, Encoder] = field(default_factory=dict)
+    _vectors: dict[tuple, Vectors] = field(default_factory=dict)
+    _prepared: dict[tuple, Prepared] = field(default_factory=dict)
+    _truth: dict[tuple, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def dataset(self, cell: Cell) -> Dataset:
+        key = json.dumps([cell.dataset, cell.seed], sort_keys=True)
+        if key not in self._datasets:
+            log.info("loading dataset %s", cell.dataset_ref.label)
+            self._datasets[key] = load_dataset(cell.dataset_ref, seed=cell.seed)
+        return self._datasets[key]
+
+    def encoder(self, cell: Cell) -> Encoder:
+        key = json.dumps(cell.model, sort_keys=True)
+        if key not in self._encoders:
+            self._encoders[key] = build_encoder(cell.model_ref)
+        return self._encoders[key]
+
+    def vectors(self, cell: Cell, ds: Dataset) -> Vectors:
+        key = (json.dumps(cell.model, sort_keys=True), ds.fingerprint)
+        if key in self._vectors:
+            return self._vectors[key]
+        if not ds.is_text:
+            v = Vectors(ds.doc_vectors, ds.query_vectors, None, None, "given-vectors")
+        else:
+            enc = self.encoder(cell)
+            bs = cell.model_ref.batch_size
+            fp_docs = fingerprint_texts(ds.doc_ids, ds.docs)
+            fp_queries = fingerprint_texts(ds.query_ids, ds.queries)
+            d = self._encode(enc, ds.docs, "document", fp_docs, bs, ds)
+            q = self._encode(enc, ds.queries, "query", fp_queries, bs, ds)
+            v = Vectors(d.vectors, q.vectors, d.seconds or None, d.per_second, enc.spec.fingerprint)
+        self._vectors[key] = v
+        return v
+
+    def _encode(self, enc: Encoder, texts, role, fp, bs, ds):
+        key = self.cache.key(enc, role, fp)
+        path = self.cache.root / key[:2] / f"{key}.npy"
+        if not path.is_file():
+            log.info("encoding %d %s texts of %s with %s", len(texts), role, ds.name, enc.spec.name)
+        out = self.cache.encode(enc, texts, role=role, texts_fingerprint=fp, batch_size=bs)
+        if out.cache_hit:
+            log.info(
+                "cache hit: %s texts of %s with %s (nothing encoded)", role, ds.name, enc.spec.name
+            )
+        else:
+            self.encode_calls += 1
+            log.info(
+                "encoded %d %s texts in %.1f s (%.0f/s)",
+                len(texts),
+                role,
+                out.seconds,
+                out.per_second or 0,
+            )
+        return out
+
+    def prepared(self, cell: Cell, ds: Dataset, vec: Vectors) -> Prepared:
+        key = (
+            json.dumps(cell.model, sort_keys=True),
+            ds.fingerprint,
+            cell.dim,
+            cell.metric,
+            cell.precision,
+        )
+        if key not in self._prepared:
+            self._prepared[key] = prepare(
+                vec.docs, vec.queries, dim=cell.dim, metric=cell.metric, precision=cell.precision
+            )
+        return self._prepared[key]
+
+    def truth(
+        self, cell: Cell, ds: Dataset, prep: Prepared, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top-k on the same transformed vectors and distance (computed once)."""
+        key = (
+            json.dumps(cell.model, sort_keys=True),
+            ds.fingerprint,
+            cell.dim,
+            cell.metric,
+            cell.precision,
+            k,
+        )
+        if key not in self._truth:
+            exact = BACKENDS.get("exact").load()(prep.metric, {}, threads=os.cpu_count() or 1)
+            exact.build(IndexInput(prep.docs, prep.metric, prep.precision))
+            self._truth[key] = exact.search(prep.queries, k)
+        return self._truth[key]
+
+
+def _search_k(cell: Cell, ds: Dataset) -> int:
+    # One extra result when self-hits are dropped, so k results remain.
+    return min(cell.k + (1 if ds.ignore_identical_ids else 0), ds.n_docs)
+
+
+def drop_identical(ids: np.ndarray, scores: np.ndarray, ds: Dataset, k: int):
+    """BEIR's self-retrieval rule, on copies: remove a hit whose doc id equals the query id."""
+    if not ds.ignore_identical_ids:
+        return ids[:, :k], scores[:, :k]
+    out_i = np.full((len(ids), k), -1, dtype=np.int64)
+    out_s = np.full((len(ids), k), -np.inf, dtype=np.float32)
+    doc_ids = ds.doc_ids
+    for r, qid in enumerate(ds.query_ids):
+        keep = [j for j, i in enumerate(ids[r]) if i < 0 or doc_ids[i] != qid][:k]
+        out_i[r, : len(keep)] = ids[r, keep]
+        out_s[r, : len(keep)] = scores[r, keep]
+    return out_i, out_s
+
+
+def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
+    """Build once, measure each search setting (interleaved repeats), compute metrics."""
+    ds = ctx.dataset(cell)
+    vec = ctx.vectors(cell, ds)
+    prep = ctx.prepared(cell, ds, vec)
+    k_search = _search_k(cell, ds)
+    k = min(cell.k, ds.n_docs)
+    t_ids, t_scores = ctx.truth(cell, ds, prep, k_search)
+    true_ids, true_scores = drop_identical(t_ids, t_scores, ds, k)
+
+    backend_cls = BACKENDS.get(cell.backend).load()
+    caps = backend_cls.capabilities
+    build = caps.with_defaults("build", cell.build)
+    backend = backend_cls(prep.metric, build, threads=cell.threads)
+    settings = [caps.with_defaults("search", s) for s in cell.search_grid] or [{}]
+    rng = np.random.default_rng(cell.seed)
+    queries = prep.queries
+    results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    qps: dict[int, list[float]] = {i: [] for i in range(len(settings))}
+    lat: dict[int, list[np.ndarray]] = {i: [] for i in range(len(settings))}
+    # Peak memory covers the build and the searches: the cell's own high-water mark.
+    with thread_limit(cell.threads), PeakMemory() as mem:
+        t0 = time.perf_counter_ns()
+        backend.build(IndexInput(prep.docs, prep.metric, prep.precision))
+        build_s = (time.perf_counter_ns() - t0) / 1e9
+        for rep in range(cell.repeats):
+            # Interleave settings (shuffled round-robin) so machine drift spreads evenly.
+            for i in rng.permutation(len(settings)):
+                backend.prepare(settings[i])
+                if rep == 0 and cell.warmup:
+                    backend.search(queries[: cell.warmup], k_search)
+                seconds, out = timed_pass(backend.search, queries, k_search)
+                qps[i].append(len(queries) / seconds if seconds > 0 else float("inf"))
+                lat[i].append(per_query_ns(backend.search, queries, k_search))
+                if rep == 0:
+                    results[i] = out
+    index_bytes = backend.nbytes()
+
+    rows: list[dict[str, Any]] = []
+    perquery: dict[str, np.ndarray] = {}
+    for i, params in enumerate(settings):
+        ids, scores = drop_identical(np.asarray(results[i][0]), np.asarray(results[i][1]), ds, k)
+        row = _row_base(cell, ds, vec, prep, k, build, params, build_s, index_bytes, mem)
+        metric_values = _task_metrics(cell, ds, ids, scores)
+        evaluated_qids, per_q = metric_values
+        for name, values in per_q.items():
+            row[name] = float(np.mean(values)) if len(values) else float("nan")
+            perquery[f"s{i}:{name}"] = values
+        row["n_queries"] = len(evaluated_qids)
+        found_true = true_scores_of(ids, prep.queries, prep.docs, prep.metric)
+        for kk in sorted({min(10, k), k}):
+            rec = knn_recall(
+                ids[:, :kk], true_ids[:, :kk], true_scores[:, :kk], found_true[:, :kk], kk
+            )
+            row[f"knn_recall@{kk}"] = float(np.mean(rec))
+            perquery[f"s{i}:knn_recall@{kk}"] = rec
+        all_lat = np.concatenate(lat[i])
+        stats = latency_stats(all_lat)
+        runs = sorted(qps[i])
+        row.update(
+            qps=float(np.median(runs)),
+            qps_min=runs[0],
+            qps_max=runs[-1],
+            latency_p50_ms=stats.p50_ms,
+            latency_p95_ms=stats.p95_ms,
+            latency_p99_ms=stats.p99_ms,
+            latency_mean_ms=stats.mean_ms,
+            status="ok",
+            finished_at=datetime.now(UTC).isoformat(),
+        )
+        perquery[f"s{i}:latency_ms"] = np.median(np.stack(lat[i]), axis=0) / 1e6
+        rows.append(row)
+    perquery["query_ids"] = np.array(evaluated_qids if rows else [], dtype=str)
+    return rows, perquery
+
+
+def _task_metrics(cell: Cell, ds: Dataset, ids: np.ndarray, scores: np.ndarray):
+    if ds.qrels is None:
+        raise ValueError(f"dataset {ds.name} has no relevance judgments for {cell.evaluate}")
+    return qrels_evaluate(ids, scores, ds.doc_ids, ds.query_ids, ds.qrels, list(cell.evaluate))
+
+
+def _row_base(cell, ds, vec, prep, k, build, params, build_s, index_bytes, mem):
+    return {
+        "cell_id": cell.cell_id,
+        "dataset": cell.dataset_ref.label,
+        "model": cell.model_ref.label,
+        "dim": prep.dim,
+        "precision": cell.precision,
+        "metric": cell.metric,
+        "backend": cell.backend,
+        "build_params": json.dumps(build, sort_keys=True),
+        "search_params": json.dumps(params, sort_keys=True),
+        "n_docs": ds.n_docs,
+        "k": k,
+        "encode_docs_per_s": vec.encode_docs_per_s,
+        "build_s": build_s,
+        "index_bytes": index_bytes,
+        "bytes_per_vector": prep.bytes_per_vector,
+        "peak_rss_mb": None if mem.peak_increase_bytes is None else mem.peak_increase_bytes / 2**20,
+        "dataset_fingerprint": ds.fingerprint[:16],
+        "model_fingerprint": vec.model_fingerprint[:16],
+    }
+
+
+def error_rows(cell: Cell, exc: BaseException) -> list[dict[str, Any]]:
+    """The row recorded for a failed cell: its axes and the error, so the run can go on."""
+    message = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:500]
+    return [
+        {
+            "cell_id": cell.cell_id,
+            "dataset": cell.dataset_ref.label,
+            "model": cell.model_ref.label,
+            "dim": cell.dim,
+            "precision": cell.precision,
+            "metric": cell.metric,
+            "backend": cell.backend,
+            "build_params": json.dumps(cell.build, sort_keys=True),
+            "search_params": None,
+            "status": f"error: {message}",
+            "finished_at": datetime.now(UTC).isoformat(),
+        }
+    ]
+
+
+def safe_run_cell(cell: Cell, ctx: RunContext, on_error: Callable[[str], None]):
+    try:
+        return run_cell(cell, ctx)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:
+        on_error(traceback.format_exc())
+        return error_rows(cell, exc), {}

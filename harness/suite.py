@@ -1,0 +1,228 @@
+"""The suite file (YAML, schema_version 1): pydantic models, loading and one-line errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from harness.errors import UserError, UserErrors, did_you_mean
+from harness.yamlload import line_of, load_with_lines
+
+AXES = ("dataset", "model", "dim", "precision", "metric", "backend")
+Scalar = str | int | float | bool | None
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatasetRef(_Strict):
+    """A dataset reference: `kind:argument`, a catalogue alias, or this mapping."""
+
+    ref: str = Field(min_length=1)
+    name: str | None = None  # label in results (defaults to the reference)
+    split: str = "test"
+    max_queries: int | None = Field(default=None, gt=0)
+    max_docs: int | None = Field(default=None, gt=0)
+    ignore_identical_ids: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.name or self.ref
+
+
+class ModelRef(_Strict):
+    """A model reference with the options that change how it encodes."""
+
+    ref: str = Field(min_length=1)
+    name: str | None = None
+    batch_size: int = Field(default=64, gt=0)
+    query_prompt: str | None = None
+    document_prompt: str | None = None
+    max_length: int | None = Field(default=None, gt=0)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.ref
+
+
+class BackendSpec(_Strict):
+    """One backend with its build grid and search grid (each value may be a list)."""
+
+    name: str
+    build: dict[str, Scalar | list[Scalar]] = Field(default_factory=dict)
+    search: dict[str, Scalar | list[Scalar]] = Field(default_factory=dict)
+
+
+class Rule(_Strict):
+    """An exclude/include rule: axis -> value or list of values (all given axes must match)."""
+
+    dataset: Scalar | list[Scalar] = None
+    model: Scalar | list[Scalar] = None
+    dim: Scalar | list[Scalar] = None
+    precision: Scalar | list[Scalar] = None
+    metric: Scalar | list[Scalar] = None
+    backend: Scalar | list[Scalar] = None
+
+    def given(self) -> dict[str, list[Scalar]]:
+        out: dict[str, list[Scalar]] = {}
+        for axis in AXES:
+            if axis in self.model_fields_set:
+                v = getattr(self, axis)
+                out[axis] = list(v) if isinstance(v, list) else [v]
+        return out
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Rule:
+        if not self.model_fields_set:
+            raise ValueError(f"a rule needs at least one of: {', '.join(AXES)}")
+        return self
+
+
+class Suite(_Strict):
+    schema_version: Literal[1]
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = ""
+    seed: int = 0
+    k: int = Field(default=100, gt=0)
+    datasets: list[DatasetRef] = Field(min_length=1)
+    models: list[ModelRef] = Field(min_length=1)
+    dims: list[int | None] = Field(default_factory=lambda: [None], min_length=1)
+    precisions: list[str] = Field(default_factory=lambda: ["float32"], min_length=1)
+    metrics: list[Literal["cosine", "ip", "l2"]] = Field(
+        default_factory=lambda: ["cosine"], min_length=1
+    )
+    backends: list[BackendSpec] = Field(
+        default_factory=lambda: [BackendSpec(name="exact")], min_length=1
+    )
+    evaluate: list[str] = Field(default_factory=lambda: ["ndcg@10"], min_length=1)
+    exclude: list[Rule] = Field(default_factory=list)
+    include: list[Rule] = Field(default_factory=list)
+    repeats: int = Field(default=3, gt=0)
+    warmup: int = Field(default=50, ge=0)
+    threads: int = Field(default=1, gt=0)
+
+    @field_validator("datasets", "models", mode="before")
+    @classmethod
+    def _strings_to_refs(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return [{"ref": x} if isinstance(x, str) else x for x in v]
+        return v
+
+    @field_validator("dims")
+    @classmethod
+    def _positive_dims(cls, v: list[int | None]) -> list[int | None]:
+        for d in v:
+            if d is not None and d <= 0:
+                raise ValueError(f"a dim must be a positive integer or null (native), got {d}")
+        return v
+
+    @field_validator("evaluate")
+    @classmethod
+    def _known_metrics(cls, v: list[str]) -> list[str]:
+        from harness.metrics.ir import parse_metric
+
+        return [parse_metric(name).name for name in v]
+
+
+class LoadedSuite(BaseModel):
+    """A validated suite with where it came from (file, text, per-key line numbers)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    suite: Suite
+    file: str
+    text: str
+    lines: dict[tuple, int]
+
+    @property
+    def sha256(self) -> str:
+        canon = json.dumps(self.suite.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(canon.encode()).hexdigest()
+
+    def line(self, *path: str | int) -> int | None:
+        return line_of(self.lines, tuple(path))
+
+
+_CHILD_MODELS: dict[str, type[BaseModel]] = {
+    "datasets": DatasetRef,
+    "models": ModelRef,
+    "backends": BackendSpec,
+    "exclude": Rule,
+    "include": Rule,
+}
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    if len(loc) <= 1:
+        return list(Suite.model_fields)
+    model = _CHILD_MODELS.get(str(loc[0]))
+    return list(model.model_fields) if model else []
+
+
+def key_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _to_user_error(err: dict, file: str, lines: dict[tuple, int]) -> UserError:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    # pydantic adds union-branch names (e.g. 'str', 'list[...]') to loc; they are not YAML keys.
+    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_NAMES)))
+    line = line_of(lines, loc)
+    typ, msg = err["type"], err["msg"]
+    suggestion = None
+    if typ == "extra_forbidden":
+        msg = "unknown key"
+        suggestion = did_you_mean(str(loc[-1]), _fields_at(loc[:-1]))
+    elif typ == "missing":
+        msg = "required key is missing"
+    elif typ == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        msg = f"got {err.get('input')!r}, expected {expected}"
+        options = [s.strip().strip("'") for s in str(expected).replace(" or ", ",").split(",")]
+        close = did_you_mean(str(err.get("input")), [o for o in options if o])
+        suggestion = close if close and close.startswith("did you mean") else None
+    elif typ == "value_error":
+        msg = msg.removeprefix("Value error, ")
+    else:
+        msg = f"{msg} (got {err.get('input')!r})"
+    return UserError(msg, file=file, line=line, key=key_path(loc), suggestion=suggestion)
+
+
+_TYPE_NAMES = {"str", "int", "float", "bool", "none", "list", "dict", "literal"}
+
+
+def load_suite(path: str | Path) -> LoadedSuite:
+    """Read and validate a suite; every problem becomes a one-line UserError (all at once)."""
+    p = Path(path)
+    file = str(path)
+    if not p.is_file():
+        suites = sorted(x.name for x in p.parent.glob("*.yaml")) if p.parent.is_dir() else []
+        raise UserError(
+            "suite file not found",
+            file=file,
+            suggestion=did_you_mean(p.name, suites) if suites else "check the path",
+        )
+    text = p.read_text(encoding="utf-8")
+    data, lines = load_with_lines(text, file)
+    if not isinstance(data, dict):
+        raise UserError(
+            "expected a mapping of suite keys (schema_version, name, datasets, ...)",
+            file=file,
+            line=1,
+        )
+    try:
+        suite = Suite.model_validate(data)
+    except ValidationError as exc:
+        errors = [_to_user_error(e, file, lines) for e in exc.errors()]
+        # one line per distinct problem (union branches can repeat the same location)
+        unique = list({e.one_line(): e for e in errors}.values())
+        raise UserErrors(unique) from None
+    return LoadedSuite(suite=suite, file=file, text=text, lines=lines)

@@ -1,0 +1,77 @@
+"""The command line: exit codes, one-line errors without tracebacks, listings."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from harness.cli import main
+
+
+def test_validate_ok_and_plan(write_suite, tiny_beir, capsys):
+    path = write_suite(
+        f"schema_version: 1\nname: c\ndatasets: [beir:{tiny_beir}]\n"
+        "models: [hash:8]\nmetrics: [cosine, l2]\n"
+    )
+    assert main(["validate", str(path)]) == 0
+    assert "ok (2 cells, 0 skipped)" in capsys.readouterr().out
+    assert main(["plan", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2 cells:") and "| l2 | exact" in out
+
+
+def test_user_error_is_one_line_exit_2(write_suite, tiny_beir):
+    path = write_suite(
+        f"schema_version: 1\nname: c\ndatasets: [beir:{tiny_beir}]\n"
+        "models: [hash:8]\nmetrcs: [cosine]\n"
+    )
+    res = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "run", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == [
+        f"error: {path}:5: metrcs: unknown key (did you mean 'metrics'?)"
+    ]
+    assert "Traceback" not in res.stderr
+    debug = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "--debug", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "Traceback" in debug.stderr
+
+
+def test_run_prints_table_and_exit_code(write_suite, tiny_beir, tmp_path, capsys):
+    path = write_suite(
+        f"schema_version: 1\nname: c\ndatasets: [beir:{tiny_beir}]\n"
+        "models: [hash:8]\nmetrics: [cosine, l2]\nk: 10\nrepeats: 1\n"
+    )
+    code = main(
+        [
+            "run",
+            str(path),
+            "--output",
+            str(tmp_path / "r"),
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "--no-progress",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "ndcg@10" in out and "cosine" in out and "l2" in out
+    assert "(2 cells run, 0 reused, 0 failed)" in out
+
+
+def test_catalogue_listings(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "minilm-l6-int8" in out and "glove-50d" in out and "hash:64" in out
+    assert main(["datasets"]) == 0
+    assert "bbc-news" in capsys.readouterr().out
+    assert main(["backends"]) == 0
+    assert "exact" in capsys.readouterr().out
