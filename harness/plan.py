@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from harness.backends.base import HARNESS_SEARCH_PARAMS
 from harness.errors import UserError, UserErrors
 from harness.registry import BACKENDS, PRECISIONS
 from harness.suite import AXES, BackendSpec, DatasetRef, LoadedSuite, ModelRef, Rule
@@ -234,7 +235,8 @@ def check_backend_params(loaded: LoadedSuite) -> list[UserError]:
             )
             continue
         caps = BACKENDS.get(be.name).load().capabilities
-        for section, schema in (("build", caps.build_params), ("search", caps.search_params)):
+        search_schema = {**caps.search_params, **HARNESS_SEARCH_PARAMS}
+        for section, schema in (("build", caps.build_params), ("search", search_schema)):
             for key, value in getattr(be, section).items():
                 where = f"backends[{i}].{section}.{key}"
                 line = loaded.line("backends", i, section, key)

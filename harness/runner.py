@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.backends.base import IndexInput
+from harness.backends.base import HARNESS_SEARCH_PARAMS, IndexInput
 from harness.cache import EmbeddingCache
 from harness.datasets.base import Dataset, fingerprint_texts
 from harness.encoders.base import Encoder
@@ -29,6 +29,7 @@ from harness.metrics.latency import latency_stats
 from harness.plan import Cell
 from harness.registry import BACKENDS
 from harness.resolve import build_encoder, load_dataset
+from harness.search import Searcher
 from harness.transforms import Prepared, prepare
 
 log = logging.getLogger("harness")
@@ -174,27 +175,42 @@ def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[st
     backend_cls = BACKENDS.get(cell.backend).load()
     caps = backend_cls.capabilities
     build = caps.with_defaults("build", cell.build)
-    backend = backend_cls(prep.metric, build, threads=cell.threads)
-    settings = [caps.with_defaults("search", s) for s in cell.search_grid] or [{}]
+    native = caps.input == "raw"
+    backend = backend_cls(prep.raw_metric if native else prep.metric, build, threads=cell.threads)
+    index_input = IndexInput(
+        prep.raw_docs if native else prep.docs,
+        prep.raw_metric if native else prep.metric,
+        prep.precision,
+        raw=prep.raw_docs,
+        raw_metric=prep.raw_metric,
+    )
+    queries = prep.raw_queries if native else prep.queries
+
+    grid = [dict(s) for s in cell.search_grid] or [{}]
+    settings = [caps.with_defaults("search", s) for s in grid]
+    searchers = [
+        Searcher(backend, prep, queries, k_search, int(s.get("rescore", 0) or 0)) for s in grid
+    ]
+    rows_of = [sr.rows() for sr in searchers]  # sliced before any timing
     rng = np.random.default_rng(cell.seed)
-    queries = prep.queries
     results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     qps: dict[int, list[float]] = {i: [] for i in range(len(settings))}
     lat: dict[int, list[np.ndarray]] = {i: [] for i in range(len(settings))}
     # Peak memory covers the build and the searches: the cell's own high-water mark.
     with thread_limit(cell.threads), PeakMemory() as mem:
         t0 = time.perf_counter_ns()
-        backend.build(IndexInput(prep.docs, prep.metric, prep.precision))
+        backend.build(index_input)
         build_s = (time.perf_counter_ns() - t0) / 1e9
         for rep in range(cell.repeats):
             # Interleave settings (shuffled round-robin) so machine drift spreads evenly.
             for i in rng.permutation(len(settings)):
                 backend.prepare(settings[i])
+                search = searchers[i]
                 if rep == 0 and cell.warmup:
-                    backend.search(queries[: cell.warmup], k_search)
-                seconds, out = timed_pass(backend.search, queries, k_search)
+                    search(search.head(cell.warmup))
+                seconds, out = timed_pass(search, search.whole())
                 qps[i].append(len(queries) / seconds if seconds > 0 else float("inf"))
-                lat[i].append(per_query_ns(backend.search, queries, k_search))
+                lat[i].append(per_query_ns(search, rows_of[i]))
                 if rep == 0:
                     results[i] = out
     index_bytes = backend.nbytes()
@@ -202,6 +218,7 @@ def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[st
     rows: list[dict[str, Any]] = []
     perquery: dict[str, np.ndarray] = {}
     for i, params in enumerate(settings):
+        params = {**params, **{k: v for k, v in grid[i].items() if k in HARNESS_SEARCH_PARAMS}}
         ids, scores = drop_identical(np.asarray(results[i][0]), np.asarray(results[i][1]), ds, k)
         row = _row_base(cell, ds, vec, prep, k, build, params, build_s, index_bytes, mem)
         metric_values = _task_metrics(cell, ds, ids, scores)

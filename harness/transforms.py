@@ -44,7 +44,14 @@ class Float32:
 
 @dataclass(frozen=True)
 class Prepared:
-    """Vectors ready for a backend, and the distance to search them with."""
+    """Vectors ready for a backend, and the distance to search them with.
+
+    `docs`/`queries` are what an exact search at this precision sees (float32 values after
+    quantize-dequantize for float16/int8; packed uint8 bits for binary, compared by Hamming).
+    `raw_docs`/`raw_queries` are the float32 vectors before quantization (after truncation and
+    normalisation): backends that quantize natively (faiss SQ) index these, and rescoring
+    re-ranks with them. `raw_metric` is the distance on the raw vectors ('ip' or 'l2').
+    """
 
     docs: np.ndarray
     queries: np.ndarray
@@ -52,6 +59,9 @@ class Prepared:
     precision: str
     dim: int
     bytes_per_vector: float
+    raw_docs: np.ndarray
+    raw_queries: np.ndarray
+    raw_metric: str
 
 
 def prepare(
@@ -61,12 +71,16 @@ def prepare(
     if metric == "cosine":
         # Re-normalise after truncation: a prefix of a unit vector is not a unit vector.
         d, q = l2_normalize(d), l2_normalize(q)
+    raw_metric = "l2" if metric == "l2" else "ip"
     quantizer = PRECISIONS.get(precision).load()().fit(d)
     return Prepared(
         docs=quantizer.apply(d),
         queries=quantizer.apply(q),
-        metric="l2" if metric == "l2" else "ip",
+        metric=getattr(quantizer, "search_metric", None) or raw_metric,
         precision=precision,
         dim=d.shape[1],
         bytes_per_vector=quantizer.bytes_per_vector(d.shape[1]),
+        raw_docs=d,
+        raw_queries=q,
+        raw_metric=raw_metric,
     )

@@ -42,12 +42,22 @@ class Capabilities:
     build_params: Mapping[str, Param] = field(default_factory=dict)
     search_params: Mapping[str, Param] = field(default_factory=dict)
     exact: bool = False
+    # "quantized": index IndexInput.vectors (the precision's representation);
+    # "raw": index IndexInput.raw (float32) and quantize natively (e.g. faiss SQ8/fp16).
+    input: str = "quantized"
 
     def with_defaults(self, section: str, given: Mapping[str, Any]) -> dict[str, Any]:
         schema = self.build_params if section == "build" else self.search_params
         out = {k: p.default for k, p in schema.items()}
-        out.update(given)
+        out.update({k: v for k, v in given.items() if k not in HARNESS_SEARCH_PARAMS})
         return out
+
+
+# Search parameters the harness applies around any backend (inside the timed region).
+HARNESS_SEARCH_PARAMS: Mapping[str, Param] = {
+    "rescore": Param(int, 0, "oversampling factor: fetch k*rescore candidates, re-rank them "
+                     "with float32 vectors (0 = off)", minimum=0),
+}
 
 
 @dataclass(frozen=True)
@@ -55,12 +65,15 @@ class IndexInput:
     """What a backend indexes: transformed document vectors and how to compare them.
 
     `metric` is the search distance after transforms: 'ip' (cosine arrives as 'ip' on
-    normalised vectors), 'l2' or 'hamming' (packed bits, uint8).
+    normalised vectors), 'l2' or 'hamming' (packed bits, uint8). `raw` holds the float32
+    vectors before quantization, for backends that quantize natively (capabilities.input).
     """
 
     vectors: np.ndarray
     metric: str
     precision: str
+    raw: np.ndarray | None = None
+    raw_metric: str | None = None
 
 
 class Backend(Protocol):

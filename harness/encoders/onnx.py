@@ -28,6 +28,8 @@ INSTALL_RUNTIME = "pip install onnxruntime tokenizers"
 POOLING = "mean"
 #: Bump whenever pooling or batching could change the vectors: it is part of the fingerprint.
 VERSION = "onnx-encoder-v1"
+#: Most padded tokens per model call (batch_size is an upper bound on top of this).
+TOKEN_BUDGET = 2048
 
 _HASHES: dict[tuple[str, int, int], str] = {}
 _HASHES_LOCK = threading.Lock()
@@ -191,12 +193,17 @@ class OnnxEncoder:
             return out
         prompt = self.options.query_prompt if role == "query" else self.options.document_prompt
         ids = self._tokenize([prompt + t for t in texts] if prompt else list(texts))
-        # Longest first, so batches hold similar lengths (little padding) and a too-large batch
-        # fails at once; `out` is filled at the original positions.
+        # Longest first, so batches hold similar lengths (little padding); `out` is filled at the
+        # original positions. A batch also stops at TOKEN_BUDGET padded tokens: long sequences
+        # run faster in small batches (the attention matrices stay in cache).
         order = np.argsort([-len(x) for x in ids], kind="stable")
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
+        start = 0
+        while start < len(order):
+            width = len(ids[order[start]])
+            size = max(1, min(batch_size, TOKEN_BUDGET // width))
+            idx = order[start : start + size]
             out[idx] = self._pooled([ids[i] for i in idx])
+            start += size
         return out
 
     def _tokenize(self, texts: list[str], chunk: int = 2048) -> list[np.ndarray]:
