@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +37,7 @@ class RunOptions:
     only: str | None = None
     cache_dir: Path | None = None
     progress: bool = True
+    report: bool = True  # write RUN_DIR/report.html (and report/*.csv) at the end
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
         "cells": {c.cell_id: c.label for c in p.cells},
         "skipped": [{"cell": s.cell.label, "reason": s.reason} for s in p.skipped],
         "threads": loaded.suite.threads,
+        "cache_dir": str(options.cache_dir or default_cache_dir()),
         **environment(),
     }
     previous = store.manifest()
@@ -135,13 +137,15 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
             rows, perq = safe_run_cell(cell, ctx, on_error=lambda tb: log.error("%s", tb))
             for r in rows:
                 r["run_id"] = rid
-            store.write_cell(cell.cell_id, {"label": cell.label}, rows, perq)
+            store.write_cell(cell.cell_id, {"label": cell.label, **asdict(cell)}, rows, perq)
             if any(r["status"] != "ok" for r in rows):
                 failed += 1
                 log.error("cell %s failed: %s", cell.cell_id, rows[0]["status"])
         manifest["finished_at"] = datetime.now(UTC).isoformat()
         store.write_manifest(manifest)
         store.write_tables()
+        if options.report:
+            _report_quietly(store.dir)
     finally:
         for h in handlers:
             log.removeHandler(h)
@@ -149,7 +153,9 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
     return RunOutcome(store.dir, store.frame(), len(todo), failed, resumed, ctx.encode_calls)
 
 
-SUMMARY_COLUMNS = ("dataset", "model", "dim", "precision", "metric", "backend", "search_params")
+SUMMARY_COLUMNS = (
+    "dataset", "model", "dim", "dim_method", "precision", "metric", "backend", "search_params",
+)
 
 
 def summary(frame: pd.DataFrame, metrics: list[str]) -> str:
@@ -191,6 +197,10 @@ def catalogue(kind: str) -> pd.DataFrame:
                 }
             )
         return pd.DataFrame(rows)
+    if kind == "datasets":
+        from harness.datasets.catalogue import listing
+
+        return pd.DataFrame(listing())
     aliases, kinds = (DATASETS, DATASET_KINDS) if kind == "datasets" else (MODELS, MODEL_KINDS)
     for e in aliases:
         rows.append(
@@ -212,3 +222,135 @@ def catalogue(kind: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def funnel(run_dir: str | Path, cache_dir: Path | None = None) -> pd.DataFrame:
+    """The information-loss funnel of every result row of a run."""
+    from harness.funnel import funnel as _funnel
+
+    _require_run(run_dir)
+    return _funnel(Path(run_dir), cache_dir=cache_dir)
+
+
+def _require_run(run_dir: str | Path) -> RunStore:
+    from harness.errors import UserError
+
+    store = RunStore(Path(run_dir))
+    if not (store.dir / "manifest.json").is_file():
+        runs = sorted(p.parent.name for p in Path(run_dir).glob("*/manifest.json"))
+        raise UserError(
+            "not a run folder (no manifest.json)",
+            file=str(run_dir),
+            suggestion=f"runs inside it: {', '.join(runs[:5])}" if runs else "pass "
+            "results/<run-id>",
+        )
+    return store
+
+
+def best(run_dir: str | Path, budget, metric: str | None = None):
+    """Rows within the budgets (best task metric first) and the Pareto frontiers."""
+    from harness.analysis import best_under, pareto_mask
+    from harness.funnel import main_metric
+
+    store = _require_run(run_dir)
+    frame = store.frame()
+    name = metric or main_metric(store)
+    ok = frame[frame["status"] == "ok"]
+    fits = best_under(frame, name, budget)
+    fronts = {}
+    for other, sense in (("qps", "max"), ("bytes_per_vector", "min")):
+        if other in ok and len(ok):
+            mask = pareto_mask(ok, [name, other] if sense == "max" else [name],
+                               [] if sense == "max" else [other])
+            fronts[other] = ok[mask].sort_values(other)
+    return name, fits, fronts
+
+
+def probe(dataset: str, model: str, *, dim: int | None = None, sample: int = 2000,
+          seed: int = 0, cache_dir: Path | None = None):
+    """Meta-features of a dataset's vectors under a model, and the Iceberg recommendation."""
+    import numpy as np
+
+    from harness.metafeatures import probe as _probe
+    from harness.metafeatures import recommend
+    from harness.suite import DatasetRef, ModelRef
+
+    cell = Cell(dataset=DatasetRef(ref=dataset).model_dump(), model=ModelRef(ref=model)
+                .model_dump(), dim=dim, precision="float32", metric="cosine", backend="exact",
+                build={}, search_grid=({},), k=10, evaluate=("ndcg@10",), seed=seed, repeats=1,
+                warmup=0, threads=1)
+    ctx = RunContext(cache=EmbeddingCache(cache_dir or default_cache_dir()))
+    ds = ctx.dataset(cell)
+    vec = ctx.vectors(cell, ds)
+    docs, queries = vec.docs[:, :dim] if dim else vec.docs, vec.queries[:, :dim] if dim else \
+        vec.queries
+    labels = ds.doc_labels
+    if labels is None and ds.qrels is not None:
+        # qrels-derived clusters: a document takes the id of the first query judging it relevant
+        first: dict[str, str] = {}
+        for q in ds.query_ids:
+            for d, r in ds.qrels.get(q, {}).items():
+                if r > 0:
+                    first.setdefault(d, q)
+        keep = np.array([d in first for d in ds.doc_ids])
+        if keep.sum() >= 4:
+            docs = docs[keep]
+            labels = tuple(first[d] for d, k in zip(ds.doc_ids, keep, strict=True) if k)
+    feats = _probe(docs, queries, labels, sample=sample, seed=seed)
+    return feats, recommend(feats)
+
+
+def report(run_dir: str | Path, *, texts: bool = True):
+    """`harness report RUN_DIR`: RUN_DIR/report.html and the CSV tables it shows."""
+    from harness.report.run import build_report
+
+    _require_run(run_dir)
+    return build_report(Path(run_dir), texts=texts)
+
+
+def _report_quietly(run_dir: Path) -> None:
+    """The report at the end of a run: a failure is logged, never fails the run."""
+    import traceback
+
+    try:
+        out = report(run_dir)
+        log.info("report: %s", out.html)
+    except Exception as exc:
+        log.warning(
+            "report not written (%s: %s); run `harness report %s` to retry",
+            type(exc).__name__,
+            exc,
+            run_dir,
+        )
+        log.debug("%s", traceback.format_exc())
+
+
+def leaderboard(
+    results_dir: str | Path,
+    *,
+    dataset: str | None = None,
+    metric: str | None = None,
+    output: str | Path | None = None,
+):
+    """`harness leaderboard RESULTS_DIR`: every run under it ranked per dataset."""
+    from harness.errors import UserError
+    from harness.report.leaderboard import build
+
+    if not Path(results_dir).is_dir():
+        raise UserError("no such folder", file=str(results_dir))
+    return build(results_dir, dataset=dataset, metric=metric, output=output)
+
+
+def compare(
+    run_a: str | Path,
+    run_b: str | Path,
+    *,
+    metric: str | None = None,
+    output: str | Path | None = None,
+):
+    """`harness compare RUN_A RUN_B`: matched configurations, B - A with paired tests."""
+    from harness.report.compare import compare as _compare
+
+    _require_run(run_a)
+    _require_run(run_b)
+    return _compare(run_a, run_b, metric=metric, output=output)

@@ -49,6 +49,25 @@ def _parser() -> argparse.ArgumentParser:
         help="embedding cache (default: $HARNESS_CACHE or ~/.cache/embedding-harness)",
     )
     r.add_argument("--no-progress", action="store_true", help="no progress bar or log echo")
+    r.add_argument(
+        "--no-report", action="store_true", help="do not write RUN_DIR/report.html at the end"
+    )
+
+    rp = sub.add_parser("report", help="write RUN_DIR/report.html (plots, tables, drill-down)")
+    rp.add_argument("run_dir")
+    rp.add_argument(
+        "--no-texts", action="store_true", help="leave dataset texts out of the drill-down"
+    )
+    lb = sub.add_parser("leaderboard", help="rank every run under RESULTS_DIR, per dataset")
+    lb.add_argument("results_dir")
+    lb.add_argument("--dataset", default=None, help="only this dataset (its display name)")
+    lb.add_argument("--metric", default=None, help="rank by this task metric")
+    lb.add_argument("--output", default=None, help="folder for leaderboard.html/.csv")
+    cp = sub.add_parser("compare", help="the same configurations of two runs, with paired tests")
+    cp.add_argument("run_a")
+    cp.add_argument("run_b")
+    cp.add_argument("--metric", default=None, help="main task metric (default: the suite's)")
+    cp.add_argument("--output", default=None, help="folder for the HTML/CSV (default: RUN_B)")
 
     for name, text in (
         ("datasets", "list dataset references"),
@@ -56,6 +75,25 @@ def _parser() -> argparse.ArgumentParser:
         ("backends", "list index backends and their parameters"),
     ):
         sub.add_parser(name, help=text)
+    f = sub.add_parser("funnel", help="where task quality is lost: embedding, dim, precision, "
+                       "distance, index")
+    f.add_argument("run_dir")
+    f.add_argument("--cache-dir", default=None)
+    f.add_argument("--csv", default=None, help="also write the table to this CSV file")
+
+    b = sub.add_parser("best", help="the best configuration under budgets, and Pareto frontiers")
+    b.add_argument("run_dir")
+    b.add_argument("--max-bytes-per-vector", type=float, default=None)
+    b.add_argument("--max-p99-ms", type=float, default=None)
+    b.add_argument("--min-qps", type=float, default=None)
+    b.add_argument("--metric", default=None, help="task metric (default: the suite's first)")
+
+    pr = sub.add_parser("probe", help="data meta-features and the recommended distance/index")
+    pr.add_argument("dataset")
+    pr.add_argument("--model", required=True)
+    pr.add_argument("--dim", type=int, default=None)
+    pr.add_argument("--sample", type=int, default=2000)
+    pr.add_argument("--cache-dir", default=None)
     return p
 
 
@@ -107,6 +145,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             only=args.only,
             cache_dir=Path(args.cache_dir) if args.cache_dir else None,
             progress=not args.no_progress,
+            report=not args.no_report,
         )
         out = api.run(args.suite, opts)
         suite = api.load_suite(args.suite).suite
@@ -116,13 +155,91 @@ def _dispatch(args: argparse.Namespace) -> int:
             f"{out.n_failed} failed)"
         )
         return 1 if out.n_failed else 0
+    if args.command in ("report", "leaderboard", "compare"):
+        return _reports(args)
     if args.command in ("datasets", "models", "backends"):
         import pandas as pd
 
         with pd.option_context("display.width", 200, "display.max_colwidth", 80):
             print(api.catalogue(args.command).to_string(index=False))
         return 0
+    if args.command in ("funnel", "best", "probe"):
+        return _analysis(args)
     raise AssertionError(args.command)  # pragma: no cover
+
+
+def _analysis(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from harness import api
+
+    cache = Path(args.cache_dir) if getattr(args, "cache_dir", None) else None
+    fmt = {"display.width": 220, "display.max_columns": 40, "display.max_colwidth": 40}
+    with pd.option_context(*[x for kv in fmt.items() for x in kv],
+                           "display.float_format", lambda v: f"{v:.4f}"):
+        if args.command == "funnel":
+            df = api.funnel(args.run_dir, cache_dir=cache)
+            if args.csv:
+                df.to_csv(args.csv, index=False)
+            cols = ["dataset", "model", "dim", "precision", "metric", "backend", "search_params",
+                    "ideal", "exact_native", "observed", "embedding_loss", "dimension_loss",
+                    "precision_loss", "metric_loss", "index_loss", "total_loss", "best_metric",
+                    "metric_misuse"]
+            print(f"main metric: {df['main_metric'].iloc[0] if len(df) else '-'}")
+            print(df[[c for c in cols if c in df]].to_string(index=False))
+            flagged = df[df.get("metric_misuse", False) == True]  # noqa: E712
+            for _, r in flagged.iterrows():
+                print(f"metric misuse: {r['dataset']} {r['model']} dim={r['dim']} "
+                      f"{r['precision']}: {r['metric']} loses {r['metric_loss_vs_best']:.4f} "
+                      f"against {r['best_metric']} (95% CI {r['metric_loss_ci_low']:.4f}.."
+                      f"{r['metric_loss_ci_high']:.4f})")
+            return 0
+        if args.command == "best":
+            from harness.analysis import Budget
+
+            budget = Budget(args.max_bytes_per_vector, args.max_p99_ms, args.min_qps)
+            name, fits, fronts = api.best(args.run_dir, budget, args.metric)
+            cols = ["dataset", "model", "dim", "precision", "metric", "backend", "build_params",
+                    "search_params", name, "qps", "latency_p99_ms", "bytes_per_vector"]
+            if fits.empty:
+                print(f"no configuration fits the budgets ({budget})")
+                return 1
+            print(f"best {name} under the budgets:")
+            print(fits[[c for c in cols if c in fits]].head(1).to_string(index=False))
+            for other, front in fronts.items():
+                print(f"\nPareto frontier of {name} vs {other}:")
+                print(front[[c for c in cols if c in front]].to_string(index=False))
+            return 0
+        feats, rec = api.probe(args.dataset, args.model, dim=args.dim, sample=args.sample,
+                               cache_dir=cache)
+        for key, value in feats.as_dict().items():
+            print(f"{key:>18}: {value if not isinstance(value, float) else f'{value:.4f}'}")
+        print(f"\nrecommended distance: {'inner product' if rec.metric == 'ip' else 'Euclidean'}"
+              f" ({rec.metric_reason})")
+        print(f"recommended index family: {rec.index_family}-based ({rec.index_reason})")
+        return 0
+
+
+def _reports(args: argparse.Namespace) -> int:
+    from harness import api
+
+    if args.command == "report":
+        out = api.report(args.run_dir, texts=not args.no_texts)
+        print(f"report: {out.html}")
+        for t in out.tables:
+            print(f"table:  {t}")
+        return 0
+    if args.command == "leaderboard":
+        board = api.leaderboard(
+            args.results_dir, dataset=args.dataset, metric=args.metric, output=args.output
+        )
+        print(board.text())
+        print(f"\nleaderboard: {board.html_path}\ntable:       {board.csv_path}")
+        return 0
+    comp = api.compare(args.run_a, args.run_b, metric=args.metric, output=args.output)
+    print(comp.text())
+    print(f"\ncompare: {comp.html_path}\ntable:   {comp.csv_path}")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

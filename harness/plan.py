@@ -197,12 +197,30 @@ def expand(loaded: LoadedSuite) -> Plan:
         unique.setdefault(cell.cell_id, cell)
     runnable: list[Cell] = []
     for cell in unique.values():
-        reason = capability_problem(cell)
+        reason = modality_problem(cell) or capability_problem(cell)
         if reason:
             skipped.append(Skipped(cell, reason))
         else:
             runnable.append(cell)
     return Plan(suite=loaded, cells=tuple(runnable), skipped=tuple(skipped))
+
+
+def modality_problem(cell: Cell) -> str | None:
+    """Why a (model, dataset) pair cannot run: a text model on a vector dataset or vice versa."""
+    from harness.resolve import dataset_modality, model_modality
+
+    data, model = dataset_modality(cell.dataset_ref), model_modality(cell.model_ref)
+    if data == model:
+        return None
+    name, model_name = cell.dataset_ref.label, cell.model_ref.label
+    if data == "vectors":
+        return (
+            f"dataset '{name}' holds vectors, model '{model_name}' encodes text "
+            "(vector datasets run with the model 'vectors')"
+        )
+    return (
+        f"model '{model_name}' is a vector dataset's own vectors, dataset '{name}' holds text"
+    )
 
 
 def capability_problem(cell: Cell) -> str | None:

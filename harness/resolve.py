@@ -8,7 +8,7 @@ from harness.datasets.base import Dataset, subsample
 from harness.encoders.base import Encoder
 from harness.errors import UserError
 from harness.registry import DATASET_KINDS, DATASETS, MODEL_KINDS, MODELS, Registry, split_ref
-from harness.suite import DatasetRef, LoadedSuite, ModelRef
+from harness.suite import DatasetRef, LoadedSuite, ModelRef, dim_size
 
 
 def _plugin(ref: str, aliases: Registry, kinds: Registry, key: str) -> tuple[Any, str, Any]:
@@ -53,6 +53,18 @@ def build_encoder(ref: ModelRef) -> Encoder:
     return plugin.build(arg, ref)
 
 
+def dataset_modality(ref: DatasetRef) -> str:
+    """'text' (encoded by the suite's models) or 'vectors' (the dataset's own), without loading."""
+    plugin, arg, _ = _plugin(ref.ref, DATASETS, DATASET_KINDS, "dataset")
+    return plugin.modality(arg)
+
+
+def model_modality(ref: ModelRef) -> str:
+    """'vectors' for the model `vectors` (a vector dataset's own vectors), else 'text'."""
+    plugin, _, _ = _plugin(ref.ref, MODELS, MODEL_KINDS, "model")
+    return "vectors" if getattr(plugin, "own_vectors", False) else "text"
+
+
 def model_dim(ref: ModelRef) -> int:
     plugin, arg, _ = _plugin(ref.ref, MODELS, MODEL_KINDS, "model")
     return int(plugin.dim(arg, ref))
@@ -86,7 +98,7 @@ def check_references(loaded: LoadedSuite) -> list[UserError]:
         key = f"datasets[{i}]"
         try:
             plugin, arg, entry = _plugin(d.ref, DATASETS, DATASET_KINDS, key)
-            problem = plugin.check(arg)
+            problem = plugin.check(arg, d)
             if problem:
                 add(UserError(problem, key=key), "datasets", i)
             elif not entry.available():
@@ -121,9 +133,11 @@ def check_references(loaded: LoadedSuite) -> list[UserError]:
                     i,
                 )
                 continue
+            if getattr(plugin, "own_vectors", False):
+                continue  # a vector dataset's own vectors: their dim is the dataset's
             too_big = [d for d in s.dims if d is not None and not _excluded(loaded, m, d)]
             native = int(plugin.dim(arg, m)) if too_big else 0
-            for d in (d for d in too_big if d > native):
+            for d in (d for d in too_big if (dim_size(d) or 0) > native):
                 j = s.dims.index(d)
                 add(
                     UserError(

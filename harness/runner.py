@@ -30,6 +30,7 @@ from harness.plan import Cell
 from harness.registry import BACKENDS
 from harness.resolve import build_encoder, load_dataset
 from harness.search import Searcher
+from harness.suite import dim_size
 from harness.transforms import Prepared, prepare
 
 log = logging.getLogger("harness")
@@ -42,6 +43,7 @@ class Vectors:
     encode_s: float | None  # documents' encoding time (None: cache hit or given vectors)
     encode_docs_per_s: float | None
     model_fingerprint: str
+    matryoshka_dims: tuple[int, ...] = ()  # dims the model was trained to be truncated to
 
 
 @dataclass
@@ -76,16 +78,38 @@ class RunContext:
         key = (json.dumps(cell.model, sort_keys=True), ds.fingerprint)
         if key in self._vectors:
             return self._vectors[key]
+        from harness.resolve import model_modality
+
+        own = model_modality(cell.model_ref) == "vectors"
+        if own != (not ds.is_text):  # the plan skips these cells; never mix them silently
+            what = "holds text" if own else "holds vectors"
+            raise ValueError(
+                f"dataset {ds.name} {what}: model {cell.model_ref.label} does not apply to it"
+            )
         if not ds.is_text:
-            v = Vectors(ds.doc_vectors, ds.query_vectors, None, None, "given-vectors")
+            v = Vectors(ds.doc_vectors, ds.query_vectors, None, None, f"vectors:{ds.fingerprint}")
         else:
             enc = self.encoder(cell)
+            spec = enc.spec
+            if hasattr(enc, "vectors_for"):  # precomputed: looked up by id, nothing to encode
+                d_vec = enc.vectors_for(ds.doc_ids, "document")
+                q_vec = enc.vectors_for(ds.query_ids, "query")
+                v = Vectors(d_vec, q_vec, None, None, spec.fingerprint, spec.matryoshka_dims)
+                self._vectors[key] = v
+                return v
             bs = cell.model_ref.batch_size
             fp_docs = fingerprint_texts(ds.doc_ids, ds.docs)
             fp_queries = fingerprint_texts(ds.query_ids, ds.queries)
             d = self._encode(enc, ds.docs, "document", fp_docs, bs, ds)
             q = self._encode(enc, ds.queries, "query", fp_queries, bs, ds)
-            v = Vectors(d.vectors, q.vectors, d.seconds or None, d.per_second, enc.spec.fingerprint)
+            v = Vectors(
+                d.vectors,
+                q.vectors,
+                d.seconds or None,
+                d.per_second,
+                spec.fingerprint,
+                spec.matryoshka_dims,
+            )
         self._vectors[key] = v
         return v
 
@@ -120,7 +144,13 @@ class RunContext:
         )
         if key not in self._prepared:
             self._prepared[key] = prepare(
-                vec.docs, vec.queries, dim=cell.dim, metric=cell.metric, precision=cell.precision
+                vec.docs,
+                vec.queries,
+                dim=cell.dim,
+                metric=cell.metric,
+                precision=cell.precision,
+                matryoshka_dims=vec.matryoshka_dims,
+                seed=cell.seed,
             )
         return self._prepared[key]
 
@@ -189,18 +219,30 @@ def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[st
     grid = [dict(s) for s in cell.search_grid] or [{}]
     settings = [caps.with_defaults("search", s) for s in grid]
     searchers = [
-        Searcher(backend, prep, queries, k_search, int(s.get("rescore", 0) or 0)) for s in grid
+        Searcher(
+            backend,
+            prep,
+            queries,
+            k_search,
+            int(s.get("rescore", 0) or 0),
+            str(s.get("rescore_with") or "float32"),
+        )
+        for s in grid
     ]
     rows_of = [sr.rows() for sr in searchers]  # sliced before any timing
     rng = np.random.default_rng(cell.seed)
     results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     qps: dict[int, list[float]] = {i: [] for i in range(len(settings))}
     lat: dict[int, list[np.ndarray]] = {i: [] for i in range(len(settings))}
+    set_threads = getattr(backend, "set_threads", None) or (lambda n: None)
     # Peak memory covers the build and the searches: the cell's own high-water mark.
-    with thread_limit(cell.threads), PeakMemory() as mem:
-        t0 = time.perf_counter_ns()
-        backend.build(index_input)
-        build_s = (time.perf_counter_ns() - t0) / 1e9
+    # The build uses the suite's `threads`; qps and latency are always single-thread.
+    with thread_limit(1), PeakMemory() as mem:
+        with thread_limit(cell.threads):
+            t0 = time.perf_counter_ns()
+            backend.build(index_input)
+            build_s = (time.perf_counter_ns() - t0) / 1e9
+        set_threads(1)
         for rep in range(cell.repeats):
             # Interleave settings (shuffled round-robin) so machine drift spreads evenly.
             for i in rng.permutation(len(settings)):
@@ -213,6 +255,8 @@ def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[st
                 lat[i].append(per_query_ns(search, rows_of[i]))
                 if rep == 0:
                     results[i] = out
+        # `threads` > 1: a separate batch-throughput measurement with that many threads
+        batch_qps = _batch_qps(cell, backend, settings, searchers, rng, set_threads)
     index_bytes = backend.nbytes()
 
     rows: list[dict[str, Any]] = []
@@ -221,6 +265,7 @@ def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[st
         params = {**params, **{k: v for k, v in grid[i].items() if k in HARNESS_SEARCH_PARAMS}}
         ids, scores = drop_identical(np.asarray(results[i][0]), np.asarray(results[i][1]), ds, k)
         row = _row_base(cell, ds, vec, prep, k, build, params, build_s, index_bytes, mem)
+        row["setting"] = i
         metric_values = _task_metrics(cell, ds, ids, scores)
         evaluated_qids, per_q = metric_values
         for name, values in per_q.items():
@@ -241,6 +286,7 @@ def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[st
             qps=float(np.median(runs)),
             qps_min=runs[0],
             qps_max=runs[-1],
+            batch_qps=float(np.median(batch_qps[i])) if batch_qps[i] else None,
             latency_p50_ms=stats.p50_ms,
             latency_p95_ms=stats.p95_ms,
             latency_p99_ms=stats.p99_ms,
@@ -254,10 +300,60 @@ def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[st
     return rows, perquery
 
 
+def _batch_qps(cell, backend, settings, searchers, rng, set_threads) -> dict[int, list[float]]:
+    """Queries / wall time of full passes with `cell.threads` threads (interleaved repeats);
+    empty lists when threads == 1. Single-thread qps and latency are measured before."""
+    out: dict[int, list[float]] = {i: [] for i in range(len(settings))}
+    if cell.threads <= 1:
+        return out
+    set_threads(cell.threads)
+    try:
+        with thread_limit(cell.threads):
+            for rep in range(cell.repeats):
+                for i in rng.permutation(len(settings)):
+                    backend.prepare(settings[i])
+                    search = searchers[i]
+                    if rep == 0 and cell.warmup:
+                        search(search.head(cell.warmup))  # warms the thread pool too
+                    seconds, _ = timed_pass(search, search.whole())
+                    n = len(search.queries)
+                    out[i].append(n / seconds if seconds > 0 else float("inf"))
+    finally:
+        set_threads(1)
+    return out
+
+
 def _task_metrics(cell: Cell, ds: Dataset, ids: np.ndarray, scores: np.ndarray):
-    if ds.qrels is None:
-        raise ValueError(f"dataset {ds.name} has no relevance judgments for {cell.evaluate}")
-    return qrels_evaluate(ids, scores, ds.doc_ids, ds.query_ids, ds.qrels, list(cell.evaluate))
+    """Each name in `evaluate` that this dataset can compute; NaN for the others.
+
+    qrels metrics need judgments, label metrics need labels. The evaluated queries are those
+    every computable family can score: a positive judgment (qrels) and a label that occurs in
+    the corpus (labels); one set, so per-query arrays line up with `query_ids`.
+    """
+    from harness.metrics.ir import parse_metric
+    from harness.metrics.labels import evaluable, label_evaluate
+
+    names = list(cell.evaluate)
+    kinds = {n: parse_metric(n).kind for n in names}
+    wanted = {kinds[n] for n in names} & set(ds.metric_kinds)
+    keep = np.ones(ds.n_queries, dtype=bool)
+    if "qrels" in wanted:
+        keep &= [any(v > 0 for v in ds.qrels.get(q, {}).values()) for q in ds.query_ids]
+    if "labels" in wanted:
+        keep &= evaluable(ds.doc_labels, ds.query_labels)
+    rows = np.flatnonzero(keep)
+    qids = [ds.query_ids[i] for i in rows]
+    out = {n: np.full(len(rows), np.nan) for n in names}
+    if "qrels" in wanted:
+        q_names = [n for n in names if kinds[n] == "qrels"]
+        got, values = qrels_evaluate(ids[rows], scores[rows], ds.doc_ids, qids, ds.qrels, q_names)
+        assert got == qids
+        out.update(values)
+    if "labels" in wanted:
+        l_names = [n for n in names if kinds[n] == "labels"]
+        labels = [ds.query_labels[i] for i in rows]
+        out.update(label_evaluate(ids[rows], ds.doc_labels, labels, l_names))
+    return qids, out
 
 
 def _row_base(cell, ds, vec, prep, k, build, params, build_s, index_bytes, mem):
@@ -266,6 +362,7 @@ def _row_base(cell, ds, vec, prep, k, build, params, build_s, index_bytes, mem):
         "dataset": cell.dataset_ref.label,
         "model": cell.model_ref.label,
         "dim": prep.dim,
+        "dim_method": prep.dim_method,
         "precision": cell.precision,
         "metric": cell.metric,
         "backend": cell.backend,
@@ -291,7 +388,7 @@ def error_rows(cell: Cell, exc: BaseException) -> list[dict[str, Any]]:
             "cell_id": cell.cell_id,
             "dataset": cell.dataset_ref.label,
             "model": cell.model_ref.label,
-            "dim": cell.dim,
+            "dim": dim_size(cell.dim),
             "precision": cell.precision,
             "metric": cell.metric,
             "backend": cell.backend,

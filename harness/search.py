@@ -1,7 +1,12 @@
 """What the runner times: a backend's search, plus the harness's rescoring when asked.
 
-Rescoring (oversample then re-rank) is part of the search cost, so it runs inside the timed
-region. Query rows are sliced before timing; the timed call does nothing but search.
+Rescoring (search params `rescore: N`, `rescore_with: float32|int8`): fetch k*N candidates from
+the backend (N = 1 re-ranks the k results without oversampling; 0 = off), re-score them with
+the float32 query against the stored document vectors, float32 (`raw_docs`) or int8
+(sentence-transformers style: the corpus quantized to int8 with per-dimension ranges fitted on
+the corpus, scored after dequantization), and keep the best k. Rescoring is part of the search
+cost, so it runs inside the timed region. Query rows are sliced before timing; the timed call
+does nothing but search.
 """
 
 from __future__ import annotations
@@ -10,20 +15,42 @@ from typing import Any
 
 import numpy as np
 
-from harness.transforms import Prepared
+from harness.transforms import Int8, Prepared
+
+RESCORE_WITH = ("float32", "int8")
+#: Most candidate vector entries gathered at once when re-ranking (16M floats = 64 MB).
+RERANK_BLOCK = 1 << 24
 
 
 def rerank(
-    ids: np.ndarray, raw_queries: np.ndarray, raw_docs: np.ndarray, metric: str, k: int
+    ids: np.ndarray,
+    raw_queries: np.ndarray,
+    raw_docs: np.ndarray,
+    metric: str,
+    k: int,
+    int8: Int8 | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Re-score candidate ids with float32 vectors and keep the best k (higher is better)."""
+    """Re-score candidate ids and keep the best k (higher is better; -1 ids sort last).
+
+    `raw_docs` are float32 vectors, or int8 codes when `int8` (their fitted quantizer) is
+    given: the candidates are then dequantized before scoring.
+    """
+    ids = np.asarray(ids)
     safe = np.where(ids < 0, 0, ids)
-    cand = raw_docs[safe]  # (n, c, d)
-    if metric == "l2":
-        diff = cand - raw_queries[:, None, :]
-        scores = -np.einsum("ncd,ncd->nc", diff, diff)
-    else:
-        scores = np.einsum("ncd,nd->nc", cand, raw_queries)
+    n, c = ids.shape
+    scores = np.empty((n, c), dtype=np.float32)
+    # Chunks of queries keep the gathered (chunk, c, d) block near RERANK_BLOCK floats.
+    step = max(1, RERANK_BLOCK // max(1, c * raw_docs.shape[1]))
+    for lo in range(0, n, step):
+        cand = raw_docs[safe[lo : lo + step]]  # (chunk, c, d)
+        if int8 is not None:
+            cand = int8.decode(cand)
+        q = raw_queries[lo : lo + step]
+        if metric == "l2":
+            diff = cand - q[:, None, :]
+            scores[lo : lo + step] = -np.einsum("ncd,ncd->nc", diff, diff)
+        else:
+            scores[lo : lo + step] = np.einsum("ncd,nd->nc", cand, q)
     scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
     return np.take_along_axis(ids, order, axis=1), np.take_along_axis(scores, order, axis=1)
@@ -32,16 +59,29 @@ def rerank(
 class Searcher:
     """search(batch) -> (ids, scores) for batches made by `whole()` and `rows()`."""
 
-    def __init__(self, backend: Any, prep: Prepared, queries: np.ndarray, k: int,
-                 rescore: int = 0) -> None:
+    def __init__(
+        self,
+        backend: Any,
+        prep: Prepared,
+        queries: np.ndarray,
+        k: int,
+        rescore: int = 0,
+        rescore_with: str = "float32",
+    ) -> None:
+        if rescore_with not in RESCORE_WITH:
+            raise ValueError(f"rescore_with must be one of {RESCORE_WITH}, got {rescore_with!r}")
         self.backend = backend
         self.queries = queries
         self.raw_queries = prep.raw_queries
-        self.raw_docs = prep.raw_docs
         self.raw_metric = prep.raw_metric
         self.k = k
         self.rescore = rescore
-        self.fetch = min(k * rescore, len(prep.raw_docs)) if rescore > 1 else k
+        self.int8: Int8 | None = None
+        self.docs = prep.raw_docs
+        if rescore >= 1 and rescore_with == "int8":
+            # Fitted once per cell (memoised on prep), before any timing.
+            self.docs, self.int8 = prep.int8_docs()
+        self.fetch = min(k * rescore, len(prep.raw_docs)) if rescore >= 1 else k
 
     def whole(self) -> tuple[np.ndarray, np.ndarray]:
         return self.queries, self.raw_queries
@@ -54,7 +94,7 @@ class Searcher:
         return self.queries[:n], self.raw_queries[:n]
 
     def __call__(self, batch: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        if self.rescore <= 1:
+        if self.rescore < 1:
             return self.backend.search(batch[0], self.k)
         ids, _ = self.backend.search(batch[0], self.fetch)
-        return rerank(np.asarray(ids), batch[1], self.raw_docs, self.raw_metric, self.k)
+        return rerank(np.asarray(ids), batch[1], self.docs, self.raw_metric, self.k, self.int8)

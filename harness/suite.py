@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,6 +15,22 @@ from harness.yamlload import line_of, load_with_lines
 
 AXES = ("dataset", "model", "dim", "precision", "metric", "backend")
 Scalar = str | int | float | bool | None
+PCA_DIM = re.compile(r"^pca:([0-9]+)$")
+
+
+def dim_size(dim: int | str | None) -> int | None:
+    """The size a `dims` entry asks for: 128 -> 128, 'pca:128' -> 128, None (native) -> None."""
+    if isinstance(dim, str):
+        m = PCA_DIM.match(dim)
+        if not m:
+            raise ValueError(f"expected a dim like 128 or 'pca:128', got {dim!r}")
+        return int(m.group(1))
+    return dim
+
+
+def dim_reducer(dim: int | str | None) -> str:
+    """'pca' for a 'pca:N' dims entry, else 'truncate' (keep the first N dims)."""
+    return "pca" if isinstance(dim, str) else "truncate"
 
 
 class _Strict(BaseModel):
@@ -29,6 +46,19 @@ class DatasetRef(_Strict):
     max_queries: int | None = Field(default=None, gt=0)
     max_docs: int | None = Field(default=None, gt=0)
     ignore_identical_ids: bool = False
+    doc_template: str | None = None  # BEIR/MTEB document text, default "{title} {text}"
+    path: str | None = None  # mteb: a local copy of the task's Hugging Face dataset
+
+    @field_validator("doc_template")
+    @classmethod
+    def _template_fields(cls, v: str | None) -> str | None:
+        if v is not None:
+            from harness.datasets.beir import template_problem
+
+            problem = template_problem(v)
+            if problem:
+                raise ValueError(problem)
+        return v
 
     @property
     def label(self) -> str:
@@ -91,7 +121,7 @@ class Suite(_Strict):
     k: int = Field(default=100, gt=0)
     datasets: list[DatasetRef] = Field(min_length=1)
     models: list[ModelRef] = Field(min_length=1)
-    dims: list[int | None] = Field(default_factory=lambda: [None], min_length=1)
+    dims: list[int | str | None] = Field(default_factory=lambda: [None], min_length=1)
     precisions: list[str] = Field(default_factory=lambda: ["float32"], min_length=1)
     metrics: list[Literal["cosine", "ip", "l2"]] = Field(
         default_factory=lambda: ["cosine"], min_length=1
@@ -115,10 +145,14 @@ class Suite(_Strict):
 
     @field_validator("dims")
     @classmethod
-    def _positive_dims(cls, v: list[int | None]) -> list[int | None]:
+    def _positive_dims(cls, v: list[int | str | None]) -> list[int | str | None]:
         for d in v:
-            if d is not None and d <= 0:
-                raise ValueError(f"a dim must be a positive integer or null (native), got {d}")
+            bad = isinstance(d, str) and not PCA_DIM.match(d)
+            if bad or (d is not None and (dim_size(d) or 0) <= 0):
+                raise ValueError(
+                    "a dim must be a positive integer, null (native) or 'pca:N' (PCA fitted on "
+                    f"the corpus to N dims), got {d!r}"
+                )
         return v
 
     @field_validator("evaluate")

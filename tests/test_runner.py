@@ -156,13 +156,11 @@ def test_only_pattern(write_suite, tiny_beir, tmp_path):
     assert list(out.frame["metric"]) == ["l2"]
 
 
-def test_ignore_identical_ids_drops_self_hits(tmp_path):
-    from conftest import write_beir
-
+def test_ignore_identical_ids_drops_self_hits(tmp_path, beir_writer):
     docs = {f"d{i}": ("", f"word{i} shared") for i in range(5)}
     queries = {"d0": "word0 shared", "d1": "word1 shared"}
     qrels = [("d0", "d2", 1), ("d1", "d3", 1)]
-    root = write_beir(tmp_path / "self", docs, queries, qrels)
+    root = beir_writer(tmp_path / "self", docs, queries, qrels)
     text = f"""\
 schema_version: 1
 name: selfhit

@@ -56,7 +56,11 @@ class Capabilities:
 # Search parameters the harness applies around any backend (inside the timed region).
 HARNESS_SEARCH_PARAMS: Mapping[str, Param] = {
     "rescore": Param(int, 0, "oversampling factor: fetch k*rescore candidates, re-rank them "
-                     "with float32 vectors (0 = off)", minimum=0),
+                     "with the float32 query against stored document vectors (0 = off)",
+                     minimum=0),
+    "rescore_with": Param(str, "float32", "document vectors rescoring uses: float32, or int8 "
+                          "(quantized on the corpus, 1 byte per dimension)",
+                          choices=("float32", "int8")),
 }
 
 
@@ -85,6 +89,11 @@ class Backend(Protocol):
 
     def prepare(self, search: Mapping[str, Any]) -> None:
         """Apply search parameters once, outside the timed loop."""
+
+    # Optional: `set_threads(n)` sets the threads of the following searches, for libraries with
+    # their own thread pool (hnswlib, annoy). The runner builds with the suite's `threads`, then
+    # measures qps and latency with set_threads(1) and, when `threads` > 1, batch_qps with
+    # set_threads(threads). faiss-based backends need none: they follow the runner's OpenMP limit.
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids int64 with -1 for empty slots, scores float32 where higher is better)."""

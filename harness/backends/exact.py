@@ -1,4 +1,9 @@
-"""Exact search with faiss flat indexes: the reference for every other backend."""
+"""Exact search with faiss flat indexes: the reference for every other backend.
+
+float32/float16/float8/int8 are searched as float32 values (after quantize-dequantize for the
+lower precisions) with IndexFlatIP / IndexFlatL2; binary codes (packed sign bits) with
+IndexBinaryFlat, by Hamming distance.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,20 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from harness.backends._faiss import (
+    FLOAT_METRICS,
+    FLOAT_PRECISIONS,
+    as_float32,
+    serialized_bytes,
+    to_scores,
+)
 from harness.backends.base import Capabilities, IndexInput
 
 
 class ExactBackend:
     capabilities: ClassVar[Capabilities] = Capabilities(
-        metrics=frozenset({"cosine", "ip", "l2"}),
-        precisions=frozenset({"float32"}),
+        metrics=FLOAT_METRICS,
+        precisions=FLOAT_PRECISIONS | {"binary"},
         exact=True,
     )
 
@@ -25,9 +37,19 @@ class ExactBackend:
     def build(self, data: IndexInput) -> None:
         import faiss
 
-        x = np.ascontiguousarray(data.vectors, dtype=np.float32)
+        if data.metric == "hamming":
+            codes = np.ascontiguousarray(data.vectors, dtype=np.uint8)
+            self._index = faiss.IndexBinaryFlat(codes.shape[1] * 8)
+            self._index.add(codes)
+            return
+        x = as_float32(data.vectors)
         d = x.shape[1]
-        self._index = faiss.IndexFlatL2(d) if data.metric == "l2" else faiss.IndexFlatIP(d)
+        if data.metric == "l2":
+            self._index = faiss.IndexFlatL2(d)
+        elif data.metric == "ip":
+            self._index = faiss.IndexFlatIP(d)
+        else:
+            raise ValueError(f"exact: unknown metric {data.metric!r}")
         self._index.add(x)
 
     def prepare(self, search: Mapping[str, Any]) -> None:
@@ -35,10 +57,8 @@ class ExactBackend:
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         dist, ids = self._index.search(queries, k)
-        # faiss L2 returns squared distances: negate so that higher is better everywhere.
-        return ids, (-dist if self.metric == "l2" else dist)
+        # faiss L2 returns squared distances, Hamming bit counts: negate (higher is better).
+        return ids, to_scores(dist, self.metric)
 
     def nbytes(self) -> int:
-        import faiss
-
-        return int(faiss.serialize_index(self._index).nbytes)
+        return serialized_bytes(self._index)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,16 @@ class Dataset:
         return self.docs is not None
 
     @property
+    def has_labels(self) -> bool:
+        return self.doc_labels is not None and self.query_labels is not None
+
+    @property
+    def metric_kinds(self) -> tuple[str, ...]:
+        """Which task metric families this dataset can compute: 'qrels' and/or 'labels'."""
+        kinds = ("qrels",) if self.qrels is not None else ()
+        return kinds + (("labels",) if self.has_labels else ())
+
+    @property
     def n_docs(self) -> int:
         return len(self.doc_ids)
 
@@ -58,6 +69,52 @@ def fingerprint_texts(*parts: Sequence[str]) -> str:
             h.update(len(b).to_bytes(8, "little"))
             h.update(b)
     return h.hexdigest()
+
+
+class Fingerprint:
+    """A streaming content hash: feed parts item by item, nothing is kept in memory.
+
+    Each part is hashed on its own (so its length need not be known in advance) and the
+    digest combines the parts in order with a tag, e.g. the data's revision or layout.
+    """
+
+    def __init__(self, tag: str = "") -> None:
+        self.tag = tag
+        self._parts: dict[str, tuple[Any, list[int]]] = {}
+
+    def add(self, part: str, *items: str) -> None:
+        h, n = self._parts.setdefault(part, (hashlib.sha256(), [0]))
+        for item in items:
+            b = item.encode("utf-8", "surrogatepass")
+            h.update(len(b).to_bytes(8, "little"))
+            h.update(b)
+        n[0] += 1
+
+    def add_array(self, part: str, x: np.ndarray) -> None:
+        h, n = self._parts.setdefault(part, (hashlib.sha256(), [0]))
+        a = np.ascontiguousarray(x)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(memoryview(a).cast("B"))
+        n[0] += len(a)
+
+    def hexdigest(self) -> str:
+        out = hashlib.sha256(self.tag.encode())
+        for name in sorted(self._parts):
+            h, n = self._parts[name]
+            out.update(f"|{name}:{n[0]}:{h.hexdigest()}".encode())
+        return out.hexdigest()
+
+
+def fingerprint_arrays(tag: str, **parts: np.ndarray | Sequence[str]) -> str:
+    """A content hash of named arrays and string sequences (labels, ids)."""
+    fp = Fingerprint(tag)
+    for name, value in parts.items():
+        if isinstance(value, np.ndarray):
+            fp.add_array(name, value)
+        else:
+            for item in value:
+                fp.add(name, str(item))
+    return fp.hexdigest()
 
 
 def fingerprint_qrels(qrels: Qrels) -> str:

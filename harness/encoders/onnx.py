@@ -100,7 +100,8 @@ class OnnxEncoder:
                 from tokenizers import Tokenizer
             except ImportError as exc:
                 raise UserError(
-                    f"the ONNX encoder needs {exc.name}", suggestion=INSTALL_RUNTIME
+                    f"the ONNX encoder needs {exc.name or 'onnxruntime and tokenizers'}",
+                    suggestion=INSTALL_RUNTIME,
                 ) from exc
             o = self.options
             tokenizer = Tokenizer.from_file(str(o.tokenizer_path))
@@ -123,10 +124,11 @@ class OnnxEncoder:
             )
             inputs = tuple(i.name for i in session.get_inputs())
             missing = {"input_ids", "attention_mask"} - set(inputs)
-            if missing:
+            unknown = set(inputs) - {"input_ids", "attention_mask", "token_type_ids"}
+            if missing or unknown:
                 raise UserError(
-                    f"{o.model_path}: model inputs {list(inputs)} lack {sorted(missing)}; "
-                    "expected a transformer taking input_ids and attention_mask"
+                    f"{o.model_path}: model inputs {list(inputs)} are not supported; expected "
+                    "input_ids and attention_mask (and optionally token_type_ids)"
                 )
             outputs = session.get_outputs()
             out = next((x for x in outputs if x.name == "last_hidden_state"), None)

@@ -19,6 +19,9 @@ import numpy as np
 from harness.errors import did_you_mean
 
 METRIC_FAMILIES = ("ndcg", "mrr", "map", "recall", "p", "hit")
+# Computed from class labels by harness.metrics.labels; parsed here so that one function
+# validates every name a suite's `evaluate` list can hold.
+LABEL_FAMILIES = ("label_recall", "knn_accuracy")
 
 # Spellings users write for the same family (lower case).
 _ALIASES = {
@@ -30,9 +33,11 @@ _ALIASES = {
     "precision": "p",
     "hit": "hit",
     "success": "hit",
+    "label_recall": "label_recall",
+    "knn_accuracy": "knn_accuracy",
 }
 
-_EXAMPLES = "ndcg@10, mrr@10, map@100, recall@100, p@10, hit@10"
+_EXAMPLES = "ndcg@10, mrr@10, map@100, recall@100, p@10, hit@10, label_recall@10, knn_accuracy@1"
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,11 @@ class MetricName:
     @property
     def name(self) -> str:
         return f"{self.family}@{self.k}"
+
+    @property
+    def kind(self) -> str:
+        """'qrels' (judged documents) or 'labels' (class labels)."""
+        return "labels" if self.family in LABEL_FAMILIES else "qrels"
 
 
 def parse_metric(name: str) -> MetricName:
@@ -194,6 +204,9 @@ def qrels_evaluate(
     Returns (evaluated query ids, {metric name: float64 array of values in that order}).
     """
     parsed = [parse_metric(m) for m in metrics]
+    for m in parsed:
+        if m.kind != "qrels":
+            raise ValueError(f"{m.name} is a label metric, not a qrels metric")
     ids = np.asarray(ids)
     if len(query_ids) != ids.shape[0]:
         raise ValueError(f"{len(query_ids)} query ids for {ids.shape[0]} rows of results")

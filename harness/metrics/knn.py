@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-KNN_METRICS = ("ip", "cosine", "l2")
+KNN_METRICS = ("ip", "cosine", "l2", "hamming")
+
+# bits set in each byte value, for Hamming distances of packed uint8 codes
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
 
 
 def true_scores_of(
@@ -23,7 +26,8 @@ def true_scores_of(
 
     ids: (n_queries, k) indices into docs. metric "ip" and "cosine" give the dot product (cosine
     assumes already normalised vectors, as the harness stores them); "l2" gives minus the
-    squared euclidean distance so that the order matches the other metrics. Computed in float64
+    squared euclidean distance so that the order matches the other metrics; "hamming" (packed
+    uint8 bits, binary precision) gives minus the number of differing bits. Computed in float64
     per chunk of queries (the corpus is not copied); float32 exact-search scores may differ in
     the last bits, which knn_recall's rel_eps absorbs.
     """
@@ -39,6 +43,10 @@ def true_scores_of(
     # chunk over queries so the gathered (chunk, k, dim) block stays around 32 MB
     step = max(1, 4_000_000 // max(1, k * d.shape[1]))
     for lo in range(0, n, step):
+        if metric == "hamming":
+            xor = np.bitwise_xor(d[safe[lo : lo + step]], np.asarray(queries)[lo : lo + step, None])
+            scores[lo : lo + step] = -_POPCOUNT[xor].sum(axis=2)
+            continue
         picked = d[safe[lo : lo + step]].astype(np.float64)
         qq = q[lo : lo + step]
         if metric == "l2":

@@ -1,0 +1,151 @@
+"""Harness overhead: single-thread qps as the harness measures it vs a bare library loop.
+
+For faiss-hnsw, hnswlib and annoy on N x D normalised clustered vectors (a seeded gaussian
+mixture), one index is built per backend; then, single-threaded and interleaved in shuffled
+order over several repeats, the script times
+
+* harness: the runner's own path, `Searcher` (harness/search.py) + `timed_pass`
+  (harness/measure.py) calling the backend plugin's search() on the prepared query batch,
+* bare: the library called directly on the same index object, same queries, same parameters
+  (faiss index.search, hnswlib knn_query(num_threads=1), annoy get_nns_by_vector in a loop),
+
+and prints qps_harness / qps_bare per backend (target: >= 0.95), median over repeats, and the
+median of the per-repeat paired ratios. Results go to bench/out/overhead.txt.
+
+    python bench/overhead.py [--n 100000] [--dim 384] [--queries 1000] [--repeats 11]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from harness.backends.base import IndexInput
+from harness.measure import thread_limit, timed_pass
+from harness.registry import BACKENDS
+from harness.search import Searcher
+from harness.transforms import prepare
+
+OUT = Path(__file__).resolve().parent / "out"
+
+# (build params, search params) per backend: the same values reach the bare loop
+CONFIGS = {
+    "faiss-hnsw": ({"M": 16, "efConstruction": 40}, {"efSearch": 64}),
+    "hnswlib": ({"M": 16, "ef_construction": 100}, {"ef": 64}),
+    "annoy": ({"n_trees": 50}, {"search_k": -1}),
+}
+
+
+def clustered(n: int, nq: int, d: int, centers: int = 100, seed: int = 0):
+    """Unit vectors from a seeded gaussian mixture (documents, queries from the same mixture)."""
+    rng = np.random.default_rng(seed)
+    c = rng.standard_normal((centers, d)).astype(np.float32)
+    x = np.empty((n + nq, d), dtype=np.float32)
+    labels = rng.integers(0, centers, n + nq)
+    for lo in range(0, n + nq, 20_000):  # in chunks, to keep float64 temporaries small
+        hi = min(lo + 20_000, n + nq)
+        x[lo:hi] = c[labels[lo:hi]] + 0.6 * rng.standard_normal((hi - lo, d), dtype=np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x[:n], x[n:]
+
+
+def bare_search(name: str, index, queries: np.ndarray, k: int, search: dict):
+    """The library alone, as a user would call it, on the same index and parameters."""
+    if name == "faiss-hnsw":
+        index.hnsw.efSearch = search["efSearch"]
+        return lambda: index.search(queries, k)
+    if name == "hnswlib":
+        index.set_ef(search["ef"])
+        return lambda: index.knn_query(queries, k=k, num_threads=1)
+    if name == "annoy":
+        # rows as Python lists: annoy reads them faster than numpy rows (the fastest bare loop)
+        get, search_k = index.get_nns_by_vector, search["search_k"]
+        return lambda: [get(v, k, search_k, True) for v in queries.tolist()]
+    raise ValueError(name)
+
+
+def bare_ids(name: str, out) -> np.ndarray:
+    if name == "annoy":
+        return np.array([ids for ids, _ in out])
+    return out[0] if name == "hnswlib" else out[1]  # hnswlib: (labels, dist); faiss: (D, I)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--dim", type=int, default=384)
+    ap.add_argument("--queries", type=int, default=1000)
+    ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--repeats", type=int, default=11)
+    ap.add_argument("--build-threads", type=int, default=2)
+    ap.add_argument("--backends", default=",".join(CONFIGS))
+    args = ap.parse_args()
+
+    docs, queries = clustered(args.n, args.queries, args.dim)
+    prep = prepare(docs, queries, dim=None, metric="cosine", precision="float32")
+    del docs
+    lines = [
+        f"harness overhead: {args.n} x {args.dim} normalised clustered vectors, "
+        f"{args.queries} queries, k={args.k}, single thread, {args.repeats} interleaved "
+        f"repeats ({platform.processor() or platform.machine()})",
+        f"{'backend':<11} {'params':<38} {'qps_harness':>11} {'qps_bare':>9} "
+        f"{'ratio':>6} {'paired':>6}  same_ids",
+    ]
+    print(lines[0])
+    rng = np.random.default_rng(0)
+    for name in args.backends.split(","):
+        build, search = CONFIGS[name]
+        cls = BACKENDS.get(name).load()
+        be = cls(prep.metric, cls.capabilities.with_defaults("build", build), args.build_threads)
+        t0 = time.perf_counter()
+        with thread_limit(args.build_threads):
+            be.build(
+                IndexInput(
+                    prep.docs,
+                    prep.metric,
+                    prep.precision,
+                    raw=prep.raw_docs,
+                    raw_metric=prep.raw_metric,
+                )
+            )
+        print(f"{name}: built in {time.perf_counter() - t0:.1f} s", flush=True)
+        getattr(be, "set_threads", lambda n: None)(1)
+        settings = cls.capabilities.with_defaults("search", search)
+        be.prepare(settings)
+        harness = Searcher(be, prep, prep.queries, args.k)
+        batch = harness.whole()
+        bare = bare_search(name, be.index, prep.queries, args.k, settings)
+        qps: dict[str, list[float]] = {"harness": [], "bare": []}
+        with thread_limit(1):
+            h_ids = harness(batch)[0]  # warm-up, and the same answers check
+            out = bare()
+            b_ids = bare_ids(name, out)
+            same = bool(np.array_equal(np.asarray(h_ids), np.asarray(b_ids, dtype=np.int64)))
+            for _ in range(args.repeats):
+                for who in rng.permutation(["harness", "bare"]):
+                    if who == "harness":
+                        seconds, _ = timed_pass(harness, batch)
+                    else:
+                        t = time.perf_counter_ns()
+                        bare()
+                        seconds = (time.perf_counter_ns() - t) / 1e9
+                    qps[who].append(len(prep.queries) / seconds)
+        h, b = np.median(qps["harness"]), np.median(qps["bare"])
+        paired = np.median(np.array(qps["harness"]) / np.array(qps["bare"]))
+        params = ",".join(f"{k}={v}" for k, v in {**build, **search}.items())
+        line = f"{name:<11} {params:<38} {h:>11.0f} {b:>9.0f} {h / b:>6.3f} {paired:>6.3f}  {same}"
+        lines.append(line)
+        print(line, flush=True)
+        del be, harness, bare
+    OUT.mkdir(exist_ok=True)
+    (OUT / "overhead.txt").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines[1:]))
+    print(f"written: {OUT / 'overhead.txt'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Run-level analysis: synthetic-recall vs task-metric rankings, budgets, Pareto frontiers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from harness.stats import paired_diff_ci
+
+AXES = ["dataset", "model", "dim", "precision", "metric"]
+
+
+def pareto_mask(
+    frame: pd.DataFrame, maximise: Sequence[str], minimise: Sequence[str] = ()
+) -> np.ndarray:
+    """Rows no other row beats on every objective (and strictly on one)."""
+    vals = np.column_stack(
+        [frame[c].to_numpy(float) for c in maximise] + [-frame[c].to_numpy(float) for c in minimise]
+    )
+    n = len(vals)
+    keep = np.ones(n, dtype=bool)
+    for i in range(n):
+        if not np.all(np.isfinite(vals[i])):
+            keep[i] = False
+            continue
+        dominated = np.all(vals >= vals[i], axis=1) & np.any(vals > vals[i], axis=1)
+        keep[i] = not dominated.any()
+    return keep
+
+
+def kendall_tau(a: Sequence[float], b: Sequence[float]) -> float:
+    """Kendall's tau-b between two score lists (ties handled as in scipy)."""
+    from scipy.stats import kendalltau
+
+    if len(a) < 2:
+        return float("nan")
+    return float(kendalltau(a, b).statistic)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    group: dict
+    table: pd.DataFrame  # configurations with recall rank and task rank
+    tau: float
+    inversions: pd.DataFrame  # higher recall, lower task metric beyond the paired 95% CI
+
+
+PerQuery = Callable[[dict], "np.ndarray | None"]
+
+
+def rankings(
+    frame: pd.DataFrame,
+    task_metric: str,
+    recall: str = "knn_recall@10",
+    perquery: PerQuery | None = None,
+) -> list[Ranking]:
+    """Per (dataset, model, dim, precision, metric): index configurations ranked two ways.
+
+    An inversion is a pair where the higher-recall configuration has the lower task metric,
+    and (with per-query arrays) the paired bootstrap 95% CI of the task-metric difference
+    excludes zero, so noise between near-equal configurations is not reported.
+    """
+    ok = frame[
+        (frame.get("status") == "ok") & frame[task_metric].notna() & frame[recall].notna()
+    ].copy()
+    out: list[Ranking] = []
+    for keys, g in ok.groupby(AXES, dropna=False, sort=True):
+        if len(g) < 2:
+            continue
+        g = g.assign(
+            config=g["backend"]
+            + " "
+            + g["build_params"].fillna("")
+            + " "
+            + g["search_params"].fillna("")
+        )
+        g = g.assign(
+            recall_rank=g[recall].rank(ascending=False, method="min"),
+            task_rank=g[task_metric].rank(ascending=False, method="min"),
+        )
+        pairs = []
+        rows = g.to_dict("records")
+        for a in rows:
+            for b in rows:
+                if not (a[recall] > b[recall] and a[task_metric] < b[task_metric]):
+                    continue
+                ci = None
+                if perquery is not None:
+                    pa, pb = perquery(a), perquery(b)
+                    if pa is not None and pb is not None and pa.shape == pb.shape:
+                        ci = paired_diff_ci(pb, pa)
+                        if ci.low <= 0:
+                            continue  # within noise
+                pairs.append(
+                    {
+                        "higher_recall": a["config"],
+                        "recall_a": a[recall],
+                        "task_a": a[task_metric],
+                        "lower_recall": b["config"],
+                        "recall_b": b[recall],
+                        "task_b": b[task_metric],
+                        "task_gap": b[task_metric] - a[task_metric],
+                        "gap_ci_low": ci.low if ci else float("nan"),
+                        "gap_ci_high": ci.high if ci else float("nan"),
+                    }
+                )
+        out.append(
+            Ranking(
+                group=dict(zip(AXES, keys, strict=True)),
+                table=g.sort_values("task_rank")[
+                    ["config", recall, task_metric, "recall_rank", "task_rank", "qps"]
+                ],
+                tau=kendall_tau(g[recall].tolist(), g[task_metric].tolist()),
+                inversions=pd.DataFrame(pairs),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_bytes_per_vector: float | None = None
+    max_p99_ms: float | None = None
+    min_qps: float | None = None
+
+
+def best_under(frame: pd.DataFrame, task_metric: str, budget: Budget) -> pd.DataFrame:
+    """Rows within the budgets, best task metric first."""
+    ok = frame[(frame.get("status") == "ok") & frame[task_metric].notna()]
+    if budget.max_bytes_per_vector is not None:
+        ok = ok[ok["bytes_per_vector"] <= budget.max_bytes_per_vector]
+    if budget.max_p99_ms is not None:
+        ok = ok[ok["latency_p99_ms"] <= budget.max_p99_ms]
+    if budget.min_qps is not None:
+        ok = ok[ok["qps"] >= budget.min_qps]
+    return ok.sort_values([task_metric, "qps"], ascending=[False, False])

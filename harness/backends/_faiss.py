@@ -1,0 +1,87 @@
+"""What the faiss backends share: metric mapping, scores, sizes, capability sets.
+
+Scores are similarities, higher is better: inner product as is, minus the squared euclidean
+distance for l2, minus the Hamming distance (a bit count) for binary codes. These are the same
+scales as exact search, so tie-aware knn_recall compares like with like.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger("harness")
+
+#: Every metric a suite can name; cosine arrives at a backend as 'ip' on unit vectors.
+FLOAT_METRICS = frozenset({"cosine", "ip", "l2"})
+#: float16/float8/int8 reach a float backend as float32 values after quantize-dequantize:
+#: the index stores float32 (index_bytes says so), bytes_per_vector is the precision's.
+FLOAT_PRECISIONS = frozenset({"float32", "float16", "float8", "int8"})
+#: Fixed seeds, so that training (k-means, PQ) and graph levels are reproducible.
+SEED = 1234
+#: faiss k-means wants at least this many training points per centroid.
+MIN_POINTS_PER_CENTROID = 39
+
+
+def metric_type(metric: str, backend: str) -> int:
+    import faiss
+
+    if metric == "ip":
+        return faiss.METRIC_INNER_PRODUCT
+    if metric == "l2":
+        return faiss.METRIC_L2
+    raise ValueError(f"{backend} searches float vectors with 'ip' or 'l2', not {metric!r}")
+
+
+def as_float32(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def to_scores(dist: np.ndarray, metric: str) -> np.ndarray:
+    """faiss distances -> similarities (higher is better) on exact search's scale."""
+    if metric == "ip":
+        return dist
+    # l2: squared distances; hamming: int32 bit counts
+    return np.negative(dist, dtype=np.float32)
+
+
+def serialized_bytes(index: Any) -> int:
+    import faiss
+
+    if isinstance(index, faiss.IndexBinary):
+        return int(faiss.serialize_index_binary(index).nbytes)
+    return int(faiss.serialize_index(index).nbytes)
+
+
+def check_training_size(
+    backend: str, what: str, value: int, n: int, centroids: int, cp: Any, hint: str | None = None
+) -> None:
+    """Raise when k-means cannot run (n < centroids); log a warning when it has too few points.
+
+    The requested value is kept (never clamped), so the build parameters in the results are
+    the ones the index really has. faiss's own stderr warning is replaced by the run log's.
+    `hint` suggests a value that would have enough points (default: `what` <= n / 39).
+    """
+    hint = hint or f"{what} <= {max(1, n // MIN_POINTS_PER_CENTROID)}"
+    if n < centroids:
+        raise ValueError(
+            f"{backend}: {what}={value} needs at least {centroids} training vectors, the "
+            f"corpus has {n} (use {hint}: faiss wants >= {MIN_POINTS_PER_CENTROID} points per "
+            "centroid)"
+        )
+    if n < MIN_POINTS_PER_CENTROID * centroids:
+        log.warning(
+            "%s: %s=%d trains %d centroids on %d vectors, fewer than the %d faiss recommends; "
+            "k-means quality may suffer (use %s)",
+            backend,
+            what,
+            value,
+            centroids,
+            n,
+            MIN_POINTS_PER_CENTROID * centroids,
+            hint,
+        )
+    cp.min_points_per_centroid = 1  # the warning above replaces faiss's stderr message
+    cp.seed = SEED

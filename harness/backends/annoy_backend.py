@@ -1,0 +1,123 @@
+"""annoy: a forest of random-projection trees (metrics 'angular', 'euclidean', 'dot').
+
+annoy has no batch search: search() loops over the queries (that loop is the library's cost).
+For the harness's 'ip' metric the index uses 'angular' when every document is a unit vector
+(cosine: the ranking of the inner product exactly) and 'dot' otherwise; 'l2' uses 'euclidean'.
+Scores are converted to exact search's scale: inner product, or minus the squared distance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from harness.backends._faiss import FLOAT_METRICS, FLOAT_PRECISIONS, SEED, as_float32
+from harness.backends.base import Capabilities, IndexInput, Param
+
+#: Documents whose norms are within this of 1 are unit vectors (float32 normalisation error
+#: is ~1e-7); then 'angular' ranks exactly as the inner product.
+UNIT_NORM_TOL = 1e-5
+
+
+class AnnoyBackend:
+    name: ClassVar[str] = "annoy"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        metrics=FLOAT_METRICS,
+        precisions=FLOAT_PRECISIONS,
+        build_params={"n_trees": Param(int, 100, "number of trees", minimum=1)},
+        search_params={
+            "search_k": Param(int, -1, "nodes inspected per query (-1 = n_trees * k)", minimum=-1),
+        },
+    )
+
+    def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
+        if metric not in ("ip", "l2"):
+            raise ValueError(f"annoy searches float vectors with 'ip' or 'l2', not {metric!r}")
+        self.metric = metric
+        self.threads = threads
+        self.build_params = self.capabilities.with_defaults("build", build)
+        self.search_k = -1
+        self.annoy_metric: str | None = None
+        self._index: Any = None
+
+    def build(self, data: IndexInput) -> None:
+        from annoy import AnnoyIndex
+
+        x = as_float32(data.vectors)
+        n, d = x.shape
+        if self.metric == "l2":
+            self.annoy_metric = "euclidean"
+        else:
+            norms = np.linalg.norm(x, axis=1)
+            unit = n > 0 and bool(np.all(np.abs(norms - 1.0) <= UNIT_NORM_TOL))
+            self.annoy_metric = "angular" if unit else "dot"
+        index = AnnoyIndex(d, self.annoy_metric)
+        index.set_seed(SEED)
+        for i, row in enumerate(x.tolist()):
+            index.add_item(i, row)
+        index.build(int(self.build_params["n_trees"]), n_jobs=self.threads)
+        self._index = index
+
+    def set_threads(self, n: int) -> None:
+        self.threads = n
+
+    def prepare(self, search: Mapping[str, Any]) -> None:
+        self.search_k = int(search.get("search_k", -1))
+
+    def _loop(self, rows: list[list[float]], k: int, search_k: int) -> list[tuple[list, list]]:
+        get = self._index.get_nns_by_vector
+        return [get(row, k, search_k, True) for row in rows]
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = queries.tolist()
+        if self.threads > 1 and len(rows) > 1:
+            # batch throughput: annoy releases the GIL while it searches
+            from concurrent.futures import ThreadPoolExecutor
+
+            step = -(-len(rows) // self.threads)
+            chunks = [rows[i : i + step] for i in range(0, len(rows), step)]
+            with ThreadPoolExecutor(self.threads) as pool:
+                parts = pool.map(lambda c: self._loop(c, k, self.search_k), chunks)
+                found = [r for part in parts for r in part]
+        else:
+            found = self._loop(rows, k, self.search_k)
+        n = len(found)
+        if all(len(i) == k for i, _ in found):
+            ids = np.array([i for i, _ in found], dtype=np.int64).reshape(n, k)
+            dist = np.array([s for _, s in found], dtype=np.float32).reshape(n, k)
+        else:  # fewer than k results for some query: pad as empty slots
+            ids = np.full((n, k), -1, dtype=np.int64)
+            dist = np.full((n, k), np.nan, dtype=np.float32)
+            for r, (i, s) in enumerate(found):
+                ids[r, : len(i)] = i
+                dist[r, : len(s)] = s
+        return ids, self._scores(dist, queries, ids)
+
+    def _scores(self, dist: np.ndarray, queries: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        if self.annoy_metric == "euclidean":
+            scores = -(dist * dist)
+        elif self.annoy_metric == "angular":
+            # angular distance = sqrt(2 - 2 cos); unit documents: <q, x> = cos * |q|
+            qnorm = np.linalg.norm(queries, axis=1).astype(np.float32)
+            scores = (1.0 - 0.5 * dist * dist) * qnorm[:, None]
+        else:  # 'dot' returns the inner product
+            scores = dist
+        return np.where(ids >= 0, scores, -np.inf).astype(np.float32)
+
+    def nbytes(self) -> int:
+        import os
+        import tempfile
+
+        # annoy.save() re-opens the index from the file (mmap); once unlinked, the mapping stays
+        # valid, so searches after nbytes() still work.
+        with tempfile.TemporaryDirectory(prefix="harness-annoy-") as tmp:
+            path = os.path.join(tmp, "index.ann")
+            self._index.save(path)
+            return os.path.getsize(path)
+
+    @property
+    def index(self) -> Any:
+        """The AnnoyIndex object (for tests and benchmarks)."""
+        return self._index

@@ -1,0 +1,90 @@
+"""hnswlib: an HNSW graph over float32 vectors (space 'ip' or 'l2').
+
+hnswlib has its own thread pool: the index builds with the suite's `threads`, and searches
+with set_threads(n) (the runner measures qps and latency with 1 thread).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from harness.backends._faiss import FLOAT_METRICS, FLOAT_PRECISIONS, SEED, as_float32
+from harness.backends.base import Capabilities, IndexInput, Param
+
+
+class HnswlibBackend:
+    name: ClassVar[str] = "hnswlib"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        metrics=FLOAT_METRICS,
+        precisions=FLOAT_PRECISIONS,
+        build_params={
+            "M": Param(int, 16, "links per node", minimum=2),
+            "ef_construction": Param(int, 200, "candidate list size while building", minimum=1),
+        },
+        search_params={
+            "ef": Param(
+                int, 10, "candidate list size while searching (hnswlib uses max(ef, k))", minimum=1
+            ),
+        },
+    )
+
+    def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
+        if metric not in ("ip", "l2"):
+            raise ValueError(f"hnswlib searches float vectors with 'ip' or 'l2', not {metric!r}")
+        self.metric = metric
+        self.threads = threads
+        self.build_params = self.capabilities.with_defaults("build", build)
+        self._index: Any = None
+
+    def build(self, data: IndexInput) -> None:
+        import hnswlib
+
+        x = as_float32(data.vectors)
+        n, d = x.shape
+        index = hnswlib.Index(space=self.metric, dim=d)
+        index.init_index(
+            max_elements=max(1, n),
+            M=int(self.build_params["M"]),
+            ef_construction=int(self.build_params["ef_construction"]),
+            random_seed=SEED,
+        )
+        index.set_num_threads(self.threads)
+        index.add_items(x, np.arange(n), num_threads=self.threads)
+        self._index = index
+
+    def set_threads(self, n: int) -> None:
+        self.threads = n
+        if self._index is not None:
+            self._index.set_num_threads(n)
+
+    def prepare(self, search: Mapping[str, Any]) -> None:
+        default = self.capabilities.search_params["ef"].default
+        self._index.set_ef(int(search.get("ef", default)))
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        labels, dist = self._index.knn_query(queries, k=min(k, self._index.element_count))
+        ids = labels.astype(np.int64)
+        # hnswlib distances: 'ip' -> 1 - <q, x>, 'l2' -> squared euclidean distance
+        scores = np.subtract(1.0, dist, dtype=np.float32) if self.metric == "ip" else -dist
+        if ids.shape[1] < k:  # fewer documents than k: pad as empty slots
+            pad = k - ids.shape[1]
+            ids = np.pad(ids, ((0, 0), (0, pad)), constant_values=-1)
+            scores = np.pad(scores, ((0, 0), (0, pad)), constant_values=-np.inf)
+        return ids, scores
+
+    def nbytes(self) -> int:
+        import os
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="harness-hnswlib-") as tmp:
+            path = os.path.join(tmp, "index.bin")
+            self._index.save_index(path)
+            return os.path.getsize(path)
+
+    @property
+    def index(self) -> Any:
+        """The hnswlib.Index object (for tests and benchmarks)."""
+        return self._index

@@ -1,0 +1,120 @@
+"""Write a text dataset with judgments as a BEIR folder (or a Hugging Face-layout folder).
+
+    python -m harness.datasets.export bbc-news data/bbc-beir
+    python -m harness.datasets.export bbc-news data/bbc-hf --layout hf
+
+The BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) is what `beir:FOLDER` reads;
+the Hugging Face layout (corpus/, queries/ and default/ parquet files with a README.md
+`configs:` block, as MTEB's dataset repositories have) is what `mteb:` reads from `path:`.
+Exporting an offline dataset gives a real BEIR folder to run without any download.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from harness.datasets.base import Dataset
+from harness.errors import UserError
+
+HF_README = """---
+configs:
+- config_name: corpus
+  data_files:
+  - split: corpus
+    path: corpus/corpus-00000-of-00001.parquet
+- config_name: queries
+  data_files:
+  - split: queries
+    path: queries/queries-00000-of-00001.parquet
+- config_name: default
+  data_files:
+  - split: {split}
+    path: default/{split}-00000-of-00001.parquet
+---
+Exported by `python -m harness.datasets.export` from {name}.
+"""
+
+
+def _check(ds: Dataset) -> None:
+    if not ds.is_text or ds.qrels is None:
+        raise UserError(f"{ds.name} is not a text dataset with judgments (nothing to export)")
+
+
+def write_beir(ds: Dataset, out: Path, split: str = "test") -> Path:
+    _check(ds)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "corpus.jsonl").open("w", encoding="utf-8") as fh:
+        for did, text in zip(ds.doc_ids, ds.docs, strict=True):
+            fh.write(json.dumps({"_id": did, "title": "", "text": text}, ensure_ascii=False))
+            fh.write("\n")
+    with (out / "queries.jsonl").open("w", encoding="utf-8") as fh:
+        for qid, text in zip(ds.query_ids, ds.queries, strict=True):
+            fh.write(json.dumps({"_id": qid, "text": text}, ensure_ascii=False) + "\n")
+    (out / "qrels").mkdir(exist_ok=True)
+    with (out / "qrels" / f"{split}.tsv").open("w", encoding="utf-8") as fh:
+        fh.write("query-id\tcorpus-id\tscore\n")
+        for qid in ds.query_ids:
+            for did, score in ds.qrels.get(qid, {}).items():
+                fh.write(f"{qid}\t{did}\t{score}\n")
+    return out
+
+
+def write_hf(ds: Dataset, out: Path, split: str = "test") -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _check(ds)
+    for sub in ("corpus", "queries", "default"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    pq.write_table(
+        pa.table({"_id": list(ds.doc_ids), "title": [""] * ds.n_docs, "text": list(ds.docs)}),
+        out / "corpus" / "corpus-00000-of-00001.parquet",
+    )
+    pq.write_table(
+        pa.table({"_id": list(ds.query_ids), "text": list(ds.queries)}),
+        out / "queries" / "queries-00000-of-00001.parquet",
+    )
+    rows = [(q, d, s) for q in ds.query_ids for d, s in ds.qrels.get(q, {}).items()]
+    pq.write_table(
+        pa.table(
+            {
+                "query-id": [r[0] for r in rows],
+                "corpus-id": [r[1] for r in rows],
+                "score": [r[2] for r in rows],
+            }
+        ),
+        out / "default" / f"{split}-00000-of-00001.parquet",
+    )
+    (out / "README.md").write_text(HF_README.format(split=split, name=ds.name), encoding="utf-8")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m harness.datasets.export",
+        description="write a text dataset with judgments as a BEIR (or Hugging Face) folder",
+    )
+    p.add_argument("dataset", help="a dataset reference, e.g. bbc-news or beir:FOLDER")
+    p.add_argument("out", help="the folder to write")
+    p.add_argument("--layout", choices=("beir", "hf"), default="beir")
+    p.add_argument("--split", default="test", help="the qrels split name to write")
+    args = p.parse_args(argv)
+    from harness.resolve import load_dataset
+    from harness.suite import DatasetRef
+
+    try:
+        ds = load_dataset(DatasetRef(ref=args.dataset))
+        writer = write_hf if args.layout == "hf" else write_beir
+        out = writer(ds, Path(args.out), args.split)
+    except UserError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
+    print(f"{out}: {ds.n_docs} documents, {ds.n_queries} queries ({args.layout} layout)")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""Vectors made elsewhere: `precomputed:FOLDER`, looked up by the dataset's ids.
+
+The folder holds, for documents and for queries, either
+
+- `docs.npy` + `doc_ids.txt` and `queries.npy` + `query_ids.txt`: a float array of shape
+  (n, dim) and its ids, one per line (UTF-8), row i <-> line i; or
+- `docs.parquet` and `queries.parquet`: columns `id` (string) and `vector` (list of floats,
+  the same length on every row);
+
+and optionally `config.json`: {"name": "...", "metric": "cosine" | "ip" | "l2",
+"matryoshka_dims": [256, 128], "normalized": true}. Every id of the dataset (after
+`max_docs`/`max_queries` sampling) must have a vector; extra ids in the files are ignored, so
+one folder can serve samples of the same collection. Nothing is encoded: the vectors are used
+as given (the usual cosine normalisation, reduction and quantization still apply).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harness.encoders.base import EncoderSpec, Role
+from harness.errors import UserError
+
+VERSION = "precomputed-v1"
+ROLES = {"document": ("docs", "doc_ids"), "query": ("queries", "query_ids")}
+FORMAT = (
+    "expected docs.npy + doc_ids.txt and queries.npy + query_ids.txt, or docs.parquet and "
+    "queries.parquet with columns id and vector"
+)
+
+
+@dataclass(frozen=True)
+class PrecomputedOptions:
+    folder: Path
+    name: str | None = None
+
+
+def _files(folder: Path, role: Role) -> list[Path]:
+    """The files holding one role's vectors (npy + ids, or parquet), or [] if none."""
+    stem, ids = ROLES[role]
+    npy, txt, parquet = folder / f"{stem}.npy", folder / f"{ids}.txt", folder / f"{stem}.parquet"
+    if npy.is_file() and txt.is_file():
+        return [npy, txt]
+    if parquet.is_file():
+        return [parquet]
+    return []
+
+
+def check_folder(arg: str) -> str | None:
+    """Why `precomputed:arg` cannot be used, or None."""
+    folder = Path(arg).expanduser()
+    if not arg or not folder.is_dir():
+        return f"no precomputed vectors folder at '{arg}' ({FORMAT})"
+    for role in ROLES:
+        if not _files(folder, role):  # type: ignore[arg-type]
+            stem, ids = ROLES[role]
+            return (
+                f"{folder}: no {role} vectors: neither {stem}.npy + {ids}.txt nor "
+                f"{stem}.parquet ({FORMAT})"
+            )
+    return None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class PrecomputedEncoder:
+    """Looks vectors up by id (vectors_for); `encode` from text is refused."""
+
+    def __init__(self, options: PrecomputedOptions) -> None:
+        problem = check_folder(str(options.folder))
+        if problem:
+            raise UserError(problem)
+        self.options = options
+        self.folder = Path(options.folder).expanduser()
+        self._spec: EncoderSpec | None = None
+        self._loaded: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
+
+    def config(self) -> dict[str, Any]:
+        path = self.folder / "config.json"
+        if not path.is_file():
+            return {}
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UserError(f"{path}: cannot read: {exc}") from exc
+        if not isinstance(value, dict):
+            raise UserError(f"{path}: expected a JSON object")
+        return value
+
+    def dim(self) -> int:
+        """The vectors' dimension without loading them (npy header or first parquet row)."""
+        files = _files(self.folder, "document")
+        if files[0].suffix == ".npy":
+            shape = np.load(files[0], mmap_mode="r").shape
+            if len(shape) != 2:
+                raise UserError(f"{files[0]}: expected a 2-d array (n, dim), got shape {shape}")
+            return int(shape[1])
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(files[0])
+        for batch in pf.iter_batches(batch_size=1, columns=["vector"]):
+            return len(batch.column(0)[0].as_py())
+        raise UserError(f"{files[0]}: no rows")
+
+    @property
+    def spec(self) -> EncoderSpec:
+        if self._spec is None:
+            cfg = self.config()
+            files = [*_files(self.folder, "document"), *_files(self.folder, "query")]
+            if (self.folder / "config.json").is_file():
+                files.append(self.folder / "config.json")
+            hashes = {p.name: _sha256(p) for p in files}
+            raw = VERSION + "|" + "|".join(f"{k}={v}" for k, v in sorted(hashes.items()))
+            metric = cfg.get("metric", "cosine")
+            if metric not in ("cosine", "ip", "l2"):
+                raise UserError(f"{self.folder}/config.json: metric must be cosine, ip or l2")
+            dims = cfg.get("matryoshka_dims", [])
+            if not isinstance(dims, list) or not all(isinstance(d, int) for d in dims):
+                raise UserError(
+                    f"{self.folder}/config.json: matryoshka_dims must be a list of ints"
+                )
+            self._spec = EncoderSpec(
+                name=self.options.name or str(cfg.get("name") or self.folder.resolve().name),
+                fingerprint=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+                dim=self.dim(),
+                default_metric=metric,
+                matryoshka_dims=tuple(dims),
+                extra={"source": "precomputed", **hashes},
+            )
+        return self._spec
+
+    def _load(self, role: Role) -> tuple[np.ndarray, dict[str, int]]:
+        if role in self._loaded:
+            return self._loaded[role]
+        files = _files(self.folder, role)
+        if files[0].suffix == ".npy":
+            vectors = np.load(files[0])
+            ids = files[1].read_text(encoding="utf-8").splitlines()
+            if ids and ids[-1] == "":
+                ids = ids[:-1]
+        else:
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(files[0])
+            missing = {"id", "vector"} - set(table.column_names)
+            if missing:
+                raise UserError(
+                    f"{files[0]}: missing column(s) {sorted(missing)} (has {table.column_names})"
+                )
+            ids = [str(x) for x in table.column("id").to_pylist()]
+            rows = table.column("vector").to_pylist()
+            lengths = {len(r) for r in rows if r is not None}
+            if None in rows or len(lengths) > 1:
+                raise UserError(f"{files[0]}: every row needs a vector of the same length")
+            vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
+        if vectors.ndim != 2:
+            raise UserError(f"{files[0]}: expected a 2-d array (n, dim), got {vectors.shape}")
+        if len(ids) != len(vectors):
+            raise UserError(f"{files[0]}: {len(vectors)} vectors but {len(ids)} ids")
+        if not np.issubdtype(vectors.dtype, np.number):
+            raise UserError(f"{files[0]}: vectors must be numbers, got {vectors.dtype}")
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if not np.isfinite(vectors).all():
+            bad = ids[int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])]
+            raise UserError(f"{files[0]}: non-finite values (first at id '{bad}')")
+        index = {i: row for row, i in enumerate(ids)}
+        if len(index) != len(ids):
+            counts: dict[str, int] = {}
+            for i in ids:
+                counts[i] = counts.get(i, 0) + 1
+            dup = next(i for i, c in counts.items() if c > 1)
+            raise UserError(f"{files[-1]}: id '{dup}' appears more than once")
+        if vectors.shape[1] != self.spec.dim:
+            raise UserError(
+                f"{files[0]}: {role} vectors have dim {vectors.shape[1]}, documents {self.spec.dim}"
+            )
+        self._loaded[role] = (vectors, index)
+        return self._loaded[role]
+
+    def vectors_for(self, ids: Sequence[str], role: Role) -> np.ndarray:
+        """The vectors of `ids`, in that order; every id must be present."""
+        vectors, index = self._load(role)
+        rows = [index.get(i, -1) for i in ids]
+        missing = [i for i, r in zip(ids, rows, strict=True) if r < 0]
+        if missing:
+            shown = ", ".join(repr(m) for m in missing[:3])
+            raise UserError(
+                f"precomputed:{self.options.folder}: {len(missing)} of {len(ids)} {role} ids of "
+                f"the dataset have no vector (e.g. {shown}); the files' ids must match the "
+                "dataset's"
+            )
+        return vectors[np.asarray(rows, dtype=np.int64)]
+
+    def encode(self, texts: list[str], *, role: Role, batch_size: int = 64) -> np.ndarray:
+        raise UserError(
+            f"precomputed:{self.options.folder} holds vectors looked up by id, it cannot encode "
+            "text (the harness calls vectors_for(ids, role))"
+        )

@@ -1,0 +1,255 @@
+"""Reading a finished (or partial) run folder into what reports need.
+
+Written against the columns present: the results table gains columns over time, so every
+accessor tolerates missing ones (a plot or column that needs them is simply left out).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from harness.report import stats
+from harness.store import RunStore
+
+AXES = ("dataset", "model", "dim", "precision", "metric", "backend")
+CONFIG_KEY = (*AXES, "build_params", "search_params")
+# Task metrics are "<name>@<k>" columns; these @k columns are not task metrics.
+NOT_TASK = re.compile(r"^(knn_recall|qps|latency|batch_qps)")
+AT_K = re.compile(r"^[a-z][a-z0-9_]*@\d+$")
+HIGHER_IS_BETTER = {"qps", "batch_qps", "qps_min", "qps_max", "encode_docs_per_s"}
+LOWER_IS_BETTER = {
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "latency_mean_ms",
+    "build_s",
+    "index_bytes",
+    "bytes_per_vector",
+    "peak_rss_mb",
+}
+CI_SEED = 0
+CI_BOOT = 1000
+
+
+def is_task_metric(col: str) -> bool:
+    return bool(AT_K.match(col)) and not NOT_TASK.match(col)
+
+
+def better(col: str) -> int:
+    """+1 when higher is better, -1 when lower is better, 0 when neither (not highlighted)."""
+    if col in LOWER_IS_BETTER:
+        return -1
+    if col in HIGHER_IS_BETTER or is_task_metric(col) or col.startswith("knn_recall@"):
+        return 1
+    return 0
+
+
+def params_text(value: Any) -> str:
+    """'{"ef": 64}' -> 'ef=64'; '{}' / None -> ''."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    try:
+        d = json.loads(value) if isinstance(value, str) else dict(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return ",".join(f"{k}={v}" for k, v in sorted(d.items()))
+
+
+def config_label(row: pd.Series | dict, *, with_dataset: bool = False) -> str:
+    """A short human label of one configuration (one row)."""
+    g = row.get
+    dim = g("dim")
+    dim_s = "native" if dim is None or (isinstance(dim, float) and np.isnan(dim)) else int(dim)
+    parts = [str(g("model")), f"d={dim_s}", str(g("precision")), str(g("metric"))]
+    be = str(g("backend"))
+    bp = params_text(g("build_params")) or str(g("build") or "")
+    sp = params_text(g("search_params")) or str(g("search") or "")
+    if bp or sp:
+        be += "(" + ";".join(p for p in (bp, sp) if p) + ")"
+    parts.append(be)
+    if with_dataset:
+        parts.insert(0, str(g("dataset")))
+    return " | ".join(parts)
+
+
+@dataclass
+class RunData:
+    """One run folder: manifest, tidy rows (with a setting index per cell), cells, per-query."""
+
+    dir: Path
+    _perquery: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> RunData:
+        d = Path(run_dir)
+        if not (d / "manifest.json").is_file() and not (d / "cells").is_dir():
+            raise FileNotFoundError(f"{d} is not a run folder (no manifest.json or cells/)")
+        return cls(d)
+
+    @cached_property
+    def store(self) -> RunStore:
+        return RunStore(self.dir)
+
+    @cached_property
+    def manifest(self) -> dict[str, Any]:
+        return self.store.manifest()
+
+    @cached_property
+    def suite(self) -> dict[str, Any]:
+        try:
+            s = yaml.safe_load(self.manifest.get("suite_text") or "") or {}
+        except yaml.YAMLError:
+            s = {}
+        return s if isinstance(s, dict) else {}
+
+    @property
+    def run_id(self) -> str:
+        return str(self.manifest.get("run_id") or self.dir.name)
+
+    @cached_property
+    def cells(self) -> dict[str, dict[str, Any]]:
+        """cell_id -> the stored cell description (at least its label)."""
+        out: dict[str, dict[str, Any]] = {}
+        if self.store.cells_dir.is_dir():
+            for f in sorted(self.store.cells_dir.glob("*.json")):
+                try:
+                    rec = json.loads(f.read_text())
+                except (OSError, ValueError):
+                    continue
+                out[rec.get("cell_id", f.stem)] = rec.get("cell") or {}
+        return out
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """The results table plus `_setting` (the row's search-setting index in its cell)."""
+        df = self.store.frame()
+        if df.empty:
+            csv = self.dir / "results.csv"
+            if csv.is_file():
+                df = pd.read_csv(csv)
+        if df.empty:
+            return df
+        if "status" not in df:
+            df["status"] = "ok"
+        if "run_id" not in df:
+            df["run_id"] = self.run_id
+        order = df.groupby("cell_id", sort=False).cumcount()
+        if "setting" in df:  # stored by newer runners; the row order gives it otherwise
+            order = pd.to_numeric(df["setting"], errors="coerce").fillna(order).astype(int)
+        df["_setting"] = order
+        return df.reset_index(drop=True)
+
+    @property
+    def ok(self) -> pd.DataFrame:
+        df = self.frame
+        if df.empty:
+            return df
+        return df[df["status"].astype(str) == "ok"]
+
+    @cached_property
+    def task_metrics(self) -> list[str]:
+        """Task metric columns: the suite's evaluate order first, then any other @k column."""
+        cols = [c for c in self.frame.columns if is_task_metric(str(c))]
+        order = [str(m).lower() for m in self.suite.get("evaluate") or []]
+        first = [m for m in order if m in cols]
+        return first + [c for c in cols if c not in first]
+
+    def main_metric(self, dataset: str | None = None) -> str | None:
+        """The dataset's main task metric: its `main_metric` column, else the suite's first."""
+        df = self.frame
+        if "main_metric" in df and not df.empty:
+            sel = df if dataset is None else df[df["dataset"] == dataset]
+            vals = sel["main_metric"].dropna().astype(str)
+            vals = vals[vals.isin(df.columns)]
+            if len(vals):
+                return str(vals.iloc[0])
+        return self.task_metrics[0] if self.task_metrics else None
+
+    def perquery(self, cell_id: str) -> dict[str, np.ndarray]:
+        if cell_id not in self._perquery:
+            try:
+                self._perquery[cell_id] = self.store.perquery(cell_id)
+            except (OSError, ValueError, KeyError):
+                self._perquery[cell_id] = {}
+        return self._perquery[cell_id]
+
+    def values(self, row: pd.Series | dict, metric: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(query_ids, per-query values) of one row's metric, or None when not stored."""
+        pq = self.perquery(str(row["cell_id"]))
+        key = f"s{int(row['_setting'])}:{metric}"
+        if key not in pq or "query_ids" not in pq:
+            return None
+        ids, vals = pq["query_ids"], np.asarray(pq[key], dtype=np.float64)
+        if len(ids) != len(vals):
+            return None
+        return ids, vals
+
+    @cached_property
+    def cis(self) -> dict[tuple[str, int], dict[str, stats.CI]]:
+        """(cell_id, setting) -> metric -> bootstrap 95% CI, for every per-query metric stored."""
+        out: dict[tuple[str, int], dict[str, stats.CI]] = {}
+        wanted = [
+            *self.task_metrics,
+            *[c for c in self.frame.columns if str(c).startswith("knn_recall@")],
+        ]
+        for _, row in self.ok.iterrows():
+            names, cols = [], []
+            for m in wanted:
+                v = self.values(row, m)
+                if v is not None:
+                    names.append(m)
+                    cols.append(v[1])
+            if not cols or len({len(c) for c in cols}) != 1:
+                continue
+            cis = stats.bootstrap_cis(np.column_stack(cols), n_boot=CI_BOOT, seed=CI_SEED)
+            out[(str(row["cell_id"]), int(row["_setting"]))] = dict(zip(names, cis, strict=True))
+        return out
+
+    def ci(self, row: pd.Series | dict, metric: str) -> stats.CI | None:
+        return self.cis.get((str(row["cell_id"]), int(row["_setting"])), {}).get(metric)
+
+    def cell_dataset_ref(self, cell_id: str) -> tuple[dict[str, Any], int] | None:
+        """(DatasetRef as a dict, seed) of a cell, from its record or the suite text."""
+        cell = self.cells.get(cell_id) or {}
+        if isinstance(cell.get("dataset"), dict):
+            return cell["dataset"], int(cell.get("seed", self.suite.get("seed", 0)) or 0)
+        label = str(cell.get("label") or self.manifest.get("cells", {}).get(cell_id, ""))
+        ds_label = label.split(" | ")[0] if label else None
+        for d in self.suite.get("datasets") or []:
+            ref = {"ref": d} if isinstance(d, str) else dict(d)
+            if ds_label in (ref.get("name"), ref.get("ref")):
+                return ref, int(self.suite.get("seed", 0) or 0)
+        return None
+
+
+def find_runs(results_dir: str | Path) -> list[Path]:
+    """Every run folder (one holding manifest.json) under results_dir, itself included."""
+    root = Path(results_dir)
+    found = sorted({p.parent for p in root.rglob("manifest.json")})
+    return [p for p in found if (p / "cells").is_dir() or (p / "results.csv").is_file()]
+
+
+def pareto_mask(frame: pd.DataFrame, maximise: list[str], minimise: list[str] = ()) -> np.ndarray:
+    """Rows that no other row beats on every objective (and strictly on one); NaN rows lose."""
+    if frame.empty:
+        return np.zeros(0, dtype=bool)
+    vals = np.column_stack(
+        [pd.to_numeric(frame[c], errors="coerce").to_numpy(float) for c in maximise]
+        + [-pd.to_numeric(frame[c], errors="coerce").to_numpy(float) for c in minimise]
+    )
+    keep = np.isfinite(vals).all(axis=1)
+    good = vals[keep]
+    mask = np.zeros(len(vals), dtype=bool)
+    for i in np.flatnonzero(keep):
+        dominated = np.all(good >= vals[i], axis=1) & np.any(good > vals[i], axis=1)
+        mask[i] = not dominated.any()
+    return mask

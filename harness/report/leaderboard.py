@@ -1,0 +1,323 @@
+"""`harness leaderboard RESULTS_DIR`: every run under a folder merged into one ranking per dataset.
+
+Rows are grouped by (dataset, dataset_fingerprint): the same dataset name with different
+content (another subsample, another version) gets its own ranking, with a warning. Within a
+group, the best configuration per model x dim x precision x backend (over distances, build and
+search parameters, and runs) is ranked by the group's main task metric. Runs made by different
+harness versions, or on different machines, are flagged, never silently mixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from harness.report import html as H
+from harness.report import plots, stats
+from harness.report.data import RunData, config_label, find_runs, params_text
+from harness.store import atomic_write_text
+
+GROUP = ("dataset", "dataset_fingerprint")
+ENTRY = ("model", "dim", "precision", "backend")
+SHOWN_IF_PRESENT = ("dim_method",)  # attributes of the winning row, not part of the entry
+
+
+@dataclass
+class Leaderboard:
+    table: pd.DataFrame  # one row per entry, all groups, ranked
+    runs: pd.DataFrame  # the runs that were merged
+    warnings: list[str] = field(default_factory=list)
+    html_path: Path | None = None
+    csv_path: Path | None = None
+
+    def text(self) -> str:
+        """The leaderboard as plain text for the terminal."""
+        if self.table.empty:
+            return "(no results)"
+        out = [f"! {w}" for w in self.warnings]
+        for (ds, fp, metric), g in self.table.groupby(
+            ["dataset", "dataset_fingerprint", "main_metric"], sort=False
+        ):
+            runs = ", ".join(dict.fromkeys(g["run_id"]))
+            out.append(f"\n== {ds} (data {str(fp)[:8]}) by {metric}; runs: {runs}")
+            cols = {
+                "rank": "rank",
+                "model": "model",
+                "dim": "dim",
+                "precision": "precision",
+                "backend": "backend",
+                "metric": "distance",
+                "params": "params",
+                "value": metric,
+                "knn_recall@10": "knn@10",
+                "qps": "qps",
+                "latency_p99_ms": "p99_ms",
+                "bytes_per_vector": "bytes/vec",
+                "run_id": "run",
+                "flag": "flag",
+            }
+            shown = pd.DataFrame(
+                {
+                    head: [H.fmt(col if col != "value" else metric, v) for v in g[col]]
+                    for col, head in cols.items()
+                    if col in g
+                }
+            )
+            out.append(shown.to_string(index=False))
+        return "\n".join(out)
+
+
+def _run_frame(run: RunData) -> pd.DataFrame:
+    df = run.ok.copy()
+    if df.empty:
+        return df
+    m = run.manifest
+    df["run_id"] = run.run_id
+    df["suite"] = m.get("suite_name") or run.suite.get("name") or ""
+    df["harness_version"] = str(m.get("harness_version") or "unknown")
+    df["cpu_model"] = str(m.get("cpu_model") or "unknown")
+    df["run_started"] = str(m.get("first_started_at") or m.get("started_at") or "")
+    df["_run_dir"] = str(run.dir)
+    df["_main"] = df["dataset"].map(lambda d: run.main_metric(str(d)))
+    if "dataset_fingerprint" not in df:
+        df["dataset_fingerprint"] = "unknown"
+    df["dataset_fingerprint"] = df["dataset_fingerprint"].fillna("unknown").astype(str)
+    return df
+
+
+def _group_metric(g: pd.DataFrame, wanted: str | None) -> str | None:
+    if wanted:
+        return wanted if wanted in g and g[wanted].notna().any() else None
+    # The main metric the runs declare; when they disagree, the most common one that every
+    # run of the group measured (else the most common).
+    counts = g["_main"].dropna().value_counts()
+    for name in counts.index:
+        if name in g and g.groupby("run_id")[name].apply(lambda s: s.notna().any()).all():
+            return str(name)
+    for name in counts.index:
+        if name in g and g[name].notna().any():
+            return str(name)
+    return None
+
+
+def build(
+    results_dir: str | Path,
+    *,
+    dataset: str | None = None,
+    metric: str | None = None,
+    output: str | Path | None = None,
+    write: bool = True,
+) -> Leaderboard:
+    """Merge every run under results_dir; write leaderboard.html and leaderboard.csv."""
+    root = Path(results_dir)
+    run_dirs = find_runs(root)
+    runs = {str(p): RunData.load(p) for p in run_dirs}
+    frames = [f for f in (_run_frame(r) for r in runs.values()) if not f.empty]
+    run_table = pd.DataFrame(
+        [
+            {
+                "run_id": r.run_id,
+                "suite": r.manifest.get("suite_name") or r.suite.get("name"),
+                "harness_version": r.manifest.get("harness_version"),
+                "started": H.when(
+                    r.manifest.get("first_started_at") or r.manifest.get("started_at")
+                ),
+                "cpu": r.manifest.get("cpu_model"),
+                "rows_ok": len(r.ok),
+                "folder": str(Path(d).relative_to(root)) if Path(d) != root else ".",
+            }
+            for d, r in runs.items()
+        ]
+    )
+    warnings: list[str] = []
+    if not frames:
+        board = Leaderboard(pd.DataFrame(), run_table, [f"no finished runs under {root}"])
+        return _write(board, root, output, metric) if write else board
+    merged = pd.concat(frames, ignore_index=True)
+    metric = metric.lower() if metric else None
+    if dataset is not None:
+        names = sorted(set(merged["dataset"].astype(str)))
+        merged = merged[merged["dataset"].astype(str) == dataset]
+        if merged.empty:
+            from harness.errors import UserError
+
+            raise UserError(
+                f"no results for dataset '{dataset}' under {root}",
+                key="--dataset",
+                suggestion="datasets found: " + ", ".join(names),
+            )
+    if metric and metric not in merged:
+        from harness.errors import UserError
+
+        have = sorted(c for c in merged.columns if "@" in str(c))
+        raise UserError(
+            f"no run under {root} has the metric '{metric}'",
+            key="--metric",
+            suggestion="metrics found: " + ", ".join(have),
+        )
+
+    for ds, g in merged.groupby("dataset", sort=True):
+        fps = sorted(set(g["dataset_fingerprint"]))
+        if len(fps) > 1:
+            warnings.append(
+                f"dataset '{ds}' appears with {len(fps)} different contents (fingerprints "
+                f"{', '.join(f[:8] for f in fps)}): ranked separately, not mixed"
+            )
+    entry = list(ENTRY)
+    out = []
+    for (ds, fp), g in merged.groupby(list(GROUP), sort=True, dropna=False):
+        name = _group_metric(g, metric)
+        if name is None:
+            warnings.append(f"dataset '{ds}' ({fp[:8]}): no values of the metric; left out")
+            continue
+        declared = sorted(set(g["_main"].dropna()))
+        if len(declared) > 1 and metric is None:
+            warnings.append(
+                f"dataset '{ds}' ({fp[:8]}): the runs declare different main metrics "
+                f"({', '.join(declared)}); ranked by {name} (choose with --metric)"
+            )
+        g = g[pd.to_numeric(g[name], errors="coerce").notna()].copy()
+        g["value"] = pd.to_numeric(g[name], errors="coerce")
+        g["_qps"] = pd.to_numeric(g.get("qps", np.nan), errors="coerce").fillna(-1)
+        g = g.sort_values(["value", "_qps"], ascending=[False, False], kind="stable")
+        best = g.drop_duplicates(subset=entry, keep="first").copy()
+        best["main_metric"] = name
+        best["rank"] = np.arange(1, len(best) + 1)
+        best["params"] = [
+            ";".join(x for x in (params_text(b), params_text(s)) if x)
+            for b, s in zip(best.get("build_params"), best.get("search_params"), strict=True)
+        ]
+        best["config"] = [config_label(r) for _, r in best.iterrows()]
+        versions = sorted(set(g["harness_version"]))
+        cpus = sorted(set(g["cpu_model"]))
+        flags = []
+        if len(versions) > 1:
+            newest = versions[-1]
+            warnings.append(
+                f"dataset '{ds}' ({fp[:8]}): runs from harness versions {', '.join(versions)} "
+                "are ranked together; rows from older versions are flagged"
+            )
+            flags.append(["" if v == newest else f"v{v}" for v in best["harness_version"]])
+        if len(cpus) > 1:
+            warnings.append(
+                f"dataset '{ds}' ({fp[:8]}): runs on different machines ({'; '.join(cpus)}): "
+                "qps and latency are not comparable across them"
+            )
+            flags.append([f"cpu: {c}" for c in best["cpu_model"]])
+        best["flag"] = (
+            [" ".join(x for x in parts if x) for parts in zip(*flags, strict=True)] if flags else ""
+        )
+        lo, hi = [], []
+        for _, r in best.iterrows():
+            run = runs[r["_run_dir"]]
+            v = run.values(r, name)
+            ci = stats.bootstrap_ci(v[1], n_boot=1000, seed=0) if v is not None else None
+            lo.append(ci.low if ci else np.nan)
+            hi.append(ci.high if ci else np.nan)
+        best["ci_low"], best["ci_high"] = lo, hi
+        out.append(best)
+    table = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+    keep = [
+        "dataset",
+        "dataset_fingerprint",
+        "main_metric",
+        "rank",
+        *entry,
+        *SHOWN_IF_PRESENT,
+        "metric",
+        "params",
+        "value",
+        "ci_low",
+        "ci_high",
+        "knn_recall@10",
+        "qps",
+        "latency_p99_ms",
+        "bytes_per_vector",
+        "index_bytes",
+        "build_s",
+        "run_id",
+        "suite",
+        "harness_version",
+        "cpu_model",
+        "flag",
+        "config",
+    ]
+    if not table.empty:
+        table = table[[c for c in keep if c in table]]
+    board = Leaderboard(table, run_table, warnings)
+    return _write(board, root, output, metric) if write else board
+
+
+def _write(board: Leaderboard, root: Path, output, metric) -> Leaderboard:
+    out_dir = Path(output) if output else root
+    out_dir.mkdir(parents=True, exist_ok=True)
+    board.csv_path = out_dir / "leaderboard.csv"
+    atomic_write_text(board.csv_path, board.table.to_csv(index=False))
+    board.html_path = out_dir / "leaderboard.html"
+    atomic_write_text(board.html_path, _html(board, root))
+    return board
+
+
+def _html(board: Leaderboard, root: Path) -> str:
+    parts = [
+        f"<h1>Leaderboard: {H.esc(root)}</h1>",
+        f"<p class='lead'>{len(board.runs)} run(s) merged; per dataset, the best configuration "
+        "of each model x dim x precision x backend (over distances, index parameters and "
+        "runs), ranked by the dataset's main task metric. ± = half-width of the 95% bootstrap "
+        "CI over queries.</p>",
+    ]
+    for w in board.warnings:
+        parts.append(H.notice("warn", H.esc(w)))
+    if not board.runs.empty:
+        parts.append("<h2>Runs</h2>")
+        parts.append(
+            H.table(
+                board.runs,
+                [H.Col(c) for c in board.runs.columns],
+                table_id="runs",
+                filter_box=len(board.runs) > 8,
+            )
+        )
+    t = board.table
+    if t.empty:
+        parts.append(H.notice("warn", "No results to rank."))
+        return H.page("Leaderboard", "".join(parts))
+    for i, ((ds, fp, name), g) in enumerate(
+        t.groupby(["dataset", "dataset_fingerprint", "main_metric"], sort=False)
+    ):
+        g = g.reset_index(drop=True).rename(columns={"value": name})
+        parts.append(f"<h2>{H.esc(ds)} <span class='small'>data {H.esc(str(fp)[:12])}</span></h2>")
+        parts.append(
+            f"<p class='small'>ranked by <b>{H.esc(name)}</b>; runs: "
+            f"{H.esc(', '.join(dict.fromkeys(g['run_id'])))}</p>"
+        )
+        lo, hi = g["ci_low"].to_numpy(), g["ci_high"].to_numpy()
+        cols = [H.Col("rank", highlight=False)]
+        cols += [H.Col(c) for c in (*ENTRY, *SHOWN_IF_PRESENT)]
+        cols += [
+            H.Col("metric", "distance"),
+            H.Col("params"),
+            H.Col(name, ci=lambda p, lo=lo, hi=hi: (lo[p], hi[p])),
+            H.Col("knn_recall@10"),
+            H.Col("qps"),
+            H.Col("latency_p99_ms", "p99 ms"),
+            H.Col("bytes_per_vector", "bytes/vector"),
+            H.Col("run_id", "run"),
+            H.Col("harness_version", "harness"),
+            H.Col("flag"),
+        ]
+        if plots.available() and len(g) > 1:
+            try:
+                p = plots.leaderboard_view(g, name, f"lb-{i}", f"{ds} — {name} vs throughput")
+            except Exception:  # a plot must never sink the leaderboard
+                p = None
+            if p is not None:
+                parts.append(H.figure(p.svg, p.title, p.caption, f"plot-lb-{i}"))
+        parts.append(H.table(g, cols, table_id=f"board-{i}"))
+    parts.append(
+        "<p class='small'>The same table as CSV: <a href='leaderboard.csv'>leaderboard.csv</a></p>"
+    )
+    return H.page("Leaderboard", "".join(parts))
