@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from harness.stats import paired_diff_ci
+from harness.stats import bootstrap_ci
 
 AXES = ["dataset", "model", "dim", "precision", "metric"]
 
@@ -91,7 +91,7 @@ def rankings(
                 if perquery is not None:
                     pa, pb = perquery(a), perquery(b)
                     if pa is not None and pb is not None and pa.shape == pb.shape:
-                        ci = paired_diff_ci(pb, pa)
+                        ci = bootstrap_ci(pb - pa)
                         if ci.low <= 0:
                             continue  # within noise
                 pairs.append(

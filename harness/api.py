@@ -38,6 +38,7 @@ class RunOptions:
     cache_dir: Path | None = None
     progress: bool = True
     report: bool = True  # write RUN_DIR/report.html (and report/*.csv) at the end
+    analysis: bool = True  # funnel, rankings and recommendation (exact searches on the cache)
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,8 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
         manifest["finished_at"] = datetime.now(UTC).isoformat()
         store.write_manifest(manifest)
         store.write_tables()
+        if options.analysis:
+            _analyse_quietly(store.dir, options.cache_dir)
         if options.report:
             _report_quietly(store.dir)
     finally:
@@ -225,11 +228,14 @@ def catalogue(kind: str) -> pd.DataFrame:
 
 
 def funnel(run_dir: str | Path, cache_dir: Path | None = None) -> pd.DataFrame:
-    """The information-loss funnel of every result row of a run."""
-    from harness.funnel import funnel as _funnel
+    """The information-loss funnel of every result row of a run (the whole analysis is
+    written into the run folder, and the report is rebuilt to show it)."""
+    from harness.analyse import analyse
 
     _require_run(run_dir)
-    return _funnel(Path(run_dir), cache_dir=cache_dir)
+    result = analyse(Path(run_dir), cache_dir=cache_dir)
+    _report_quietly(Path(run_dir))
+    return result.funnel
 
 
 def _require_run(run_dir: str | Path) -> RunStore:
@@ -306,6 +312,21 @@ def report(run_dir: str | Path, *, texts: bool = True):
 
     _require_run(run_dir)
     return build_report(Path(run_dir), texts=texts)
+
+
+def _analyse_quietly(run_dir: Path, cache_dir: Path | None) -> None:
+    """The analysis at the end of a run: a failure is logged, never fails the run."""
+    import traceback
+
+    from harness.analyse import analyse
+
+    try:
+        log.info("analysis: funnel, rankings and recommendation")
+        analyse(run_dir, cache_dir=cache_dir)
+    except Exception as exc:
+        log.warning("analysis not written (%s: %s); run `harness funnel %s` to retry",
+                    type(exc).__name__, exc, run_dir)
+        log.debug("%s", traceback.format_exc())
 
 
 def _report_quietly(run_dir: Path) -> None:

@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--no-report", action="store_true", help="do not write RUN_DIR/report.html at the end"
     )
+    r.add_argument("--no-analysis", action="store_true",
+                   help="skip the funnel/rankings/recommendation step at the end")
 
     rp = sub.add_parser("report", help="write RUN_DIR/report.html (plots, tables, drill-down)")
     rp.add_argument("run_dir")
@@ -146,6 +148,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             cache_dir=Path(args.cache_dir) if args.cache_dir else None,
             progress=not args.no_progress,
             report=not args.no_report,
+            analysis=not args.no_analysis,
         )
         out = api.run(args.suite, opts)
         suite = api.load_suite(args.suite).suite

@@ -31,7 +31,7 @@ import yaml
 from harness.cache import EmbeddingCache, default_cache_dir
 from harness.plan import Cell
 from harness.runner import RunContext, run_cell
-from harness.stats import paired_diff_ci
+from harness.stats import bootstrap_ci
 from harness.store import RunStore
 
 DISTANCES = ("cosine", "ip", "l2")
@@ -145,7 +145,7 @@ def funnel(
             for m in DISTANCES
         }
         best = max(by_distance, key=lambda m: by_distance[m][0])
-        gap = paired_diff_ci(by_distance[best][1], per_q4) if best != cell.metric else None
+        gap = bootstrap_ci(by_distance[best][1] - per_q4) if best != cell.metric else None
         out.append(
             {
                 "cell_id": row["cell_id"],
@@ -171,6 +171,7 @@ def funnel(
                 "metric_loss": s3 - s4,
                 "index_loss": s4 - s5,
                 "total_loss": s0 - s5,
+                **{f"exact_{m}": by_distance[m][0] for m in DISTANCES},
                 "best_metric": best,
                 "metric_loss_vs_best": by_distance[best][0] - s4,
                 "metric_loss_ci_low": gap.low if gap else 0.0,

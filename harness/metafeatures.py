@@ -178,6 +178,11 @@ def probe(
     )
 
 
+def _at_least(a: float, b: float) -> bool:
+    """a >= b up to float noise (on unit vectors both DBIs are equal in exact arithmetic)."""
+    return a >= b - 1e-9 * max(1.0, abs(b))
+
+
 def recommend(f: MetaFeatures) -> Recommendation:
     """The Iceberg decision tree, with the reason for each branch taken."""
     if f.dbi_euclidean is None or f.dbi_cosine is None:
@@ -185,7 +190,7 @@ def recommend(f: MetaFeatures) -> Recommendation:
         m_reason = (
             f"no labels for DBI; norm CV {f.norm_cv:.3f} {'<=' if metric == 'ip' else '>'} 0.1"
         )
-    elif f.dbi_euclidean >= f.dbi_cosine and f.norm_cv <= 0.1:
+    elif _at_least(f.dbi_euclidean, f.dbi_cosine) and f.norm_cv <= 0.1:
         metric = "ip"
         m_reason = (
             f"DBI_euclidean {f.dbi_euclidean:.3f} >= DBI_cosine {f.dbi_cosine:.3f} "
@@ -194,7 +199,7 @@ def recommend(f: MetaFeatures) -> Recommendation:
     else:
         metric = "l2"
         why = []
-        if f.dbi_euclidean < f.dbi_cosine:
+        if not _at_least(f.dbi_euclidean, f.dbi_cosine):
             why.append(f"DBI_euclidean {f.dbi_euclidean:.3f} < DBI_cosine {f.dbi_cosine:.3f}")
         if f.norm_cv > 0.1:
             why.append(f"norm CV {f.norm_cv:.3f} > 0.1")

@@ -237,24 +237,26 @@ def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[st
     set_threads = getattr(backend, "set_threads", None) or (lambda n: None)
     # Peak memory covers the build and the searches: the cell's own high-water mark.
     # The build uses the suite's `threads`; qps and latency are always single-thread.
-    with thread_limit(1), PeakMemory() as mem:
+    # (thread_limit blocks are sequential, not nested: each sets its own limit on entry.)
+    with PeakMemory() as mem:
         with thread_limit(cell.threads):
             t0 = time.perf_counter_ns()
             backend.build(index_input)
             build_s = (time.perf_counter_ns() - t0) / 1e9
         set_threads(1)
-        for rep in range(cell.repeats):
-            # Interleave settings (shuffled round-robin) so machine drift spreads evenly.
-            for i in rng.permutation(len(settings)):
-                backend.prepare(settings[i])
-                search = searchers[i]
-                if rep == 0 and cell.warmup:
-                    search(search.head(cell.warmup))
-                seconds, out = timed_pass(search, search.whole())
-                qps[i].append(len(queries) / seconds if seconds > 0 else float("inf"))
-                lat[i].append(per_query_ns(search, rows_of[i]))
-                if rep == 0:
-                    results[i] = out
+        with thread_limit(1):
+            for rep in range(cell.repeats):
+                # Interleave settings (shuffled round-robin) so machine drift spreads evenly.
+                for i in rng.permutation(len(settings)):
+                    backend.prepare(settings[i])
+                    search = searchers[i]
+                    if rep == 0 and cell.warmup:
+                        search(search.head(cell.warmup))
+                    seconds, out = timed_pass(search, search.whole())
+                    qps[i].append(len(queries) / seconds if seconds > 0 else float("inf"))
+                    lat[i].append(per_query_ns(search, rows_of[i]))
+                    if rep == 0:
+                        results[i] = out
         # `threads` > 1: a separate batch-throughput measurement with that many threads
         batch_qps = _batch_qps(cell, backend, settings, searchers, rng, set_threads)
     index_bytes = backend.nbytes()
@@ -295,8 +297,15 @@ def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[st
             finished_at=datetime.now(UTC).isoformat(),
         )
         perquery[f"s{i}:latency_ms"] = np.median(np.stack(lat[i]), axis=0) / 1e6
+        # the first results of every query, for drill-downs (which documents were missed)
+        top = ids[:, : min(10, k)]
+        doc_ids = np.asarray(ds.doc_ids, dtype=str)
+        perquery[f"s{i}:top_ids"] = np.where(top >= 0, doc_ids[np.maximum(top, 0)], "")
         rows.append(row)
+    # Task-metric arrays follow `query_ids` (the evaluated queries); knn_recall, latency and
+    # top_ids arrays follow `all_query_ids` (every query, in dataset order).
     perquery["query_ids"] = np.array(evaluated_qids if rows else [], dtype=str)
+    perquery["all_query_ids"] = np.asarray(ds.query_ids, dtype=str)
     return rows, perquery
 
 

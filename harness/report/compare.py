@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from harness import stats
 from harness.report import html as H
-from harness.report import stats
 from harness.report.data import RunData, config_label
 
 MATCH = (

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from harness.report import stats
+from harness import stats
 from harness.store import RunStore
 
 AXES = ("dataset", "model", "dim", "precision", "metric", "backend")

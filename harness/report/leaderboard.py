@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from harness import stats
 from harness.report import html as H
-from harness.report import plots, stats
+from harness.report import plots
 from harness.report.data import RunData, config_label, find_runs, params_text
 from harness.store import atomic_write_text
 

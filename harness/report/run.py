@@ -11,8 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from harness import stats
 from harness.report import html as H
-from harness.report import plots, stats
+from harness.report import plots
+from harness.report.analysis_html import analysis_section
 from harness.report.data import RunData, config_label, params_text, pareto_mask
 from harness.store import atomic_write_text
 
@@ -70,6 +72,7 @@ def build_report(run_dir: str | Path, *, texts: bool = True) -> ReportResult:
         links.append(save("summary.csv", summary))
     sections.insert(0, ("summary", "Summary", summary_html))
     sections.append(("plots", "Plots", _plots(run, mains)))
+    sections.append(("analysis", "Analysis", analysis_section(run.dir, save)))
     sections.append(("results", "Results", table_html))
     drill_html, drill = _drilldown(run, mains, texts=texts)
     if not drill.empty:
@@ -628,6 +631,18 @@ def _found_status(run: RunData, row: pd.Series, qpos: int, n_rel: int | None) ->
     return "", ""
 
 
+def _top_ids(run: RunData, row: pd.Series, qid: str) -> list[str] | None:
+    """The first document ids the row's configuration returned for a query, when stored."""
+    pq = run.perquery(str(row["cell_id"]))
+    key = f"s{int(row['_setting'])}:top_ids"
+    if key not in pq or "all_query_ids" not in pq:
+        return None
+    where = np.flatnonzero(pq["all_query_ids"] == qid)
+    if not len(where):
+        return None
+    return [str(d) for d in pq[key][where[0]] if str(d)]
+
+
 def _drilldown(
     run: RunData, mains: dict[str, str | None], *, texts: bool
 ) -> tuple[str, pd.DataFrame]:
@@ -702,18 +717,35 @@ def _drilldown(
                 tag_cls, tag_text = _found_status(run, row, qpos, len(rel) or None)
             if data:
                 rec["relevant_docs"] = " ".join(d for d, _ in rel)
+                top = _top_ids(run, row, qid)
                 lis = []
                 for did, grade in rel[:DRILL_DOCS]:
                     text = data["docs"].get(did, "")
                     snippet = text[:SNIPPET] + ("…" if len(text) > SNIPPET else "")
+                    where = ""
+                    if top is not None:
+                        where = (f"<span class='tag found'>rank {top.index(did) + 1}</span>"
+                                 if did in top else
+                                 f"<span class='tag missed'>missed (not in top {len(top)})"
+                                 "</span>")
                     lis.append(
-                        f"<li><span class='tag'>grade {int(grade)}</span>"
+                        f"<li><span class='tag'>grade {int(grade)}</span>{where}"
                         f"<code>{H.esc(did)}</code> {H.esc(snippet)}</li>"
                     )
                 more = len(rel) - DRILL_DOCS
                 if more > 0:
                     lis.append(f"<li class='small'>… and {more} more relevant documents</li>")
                 docs_html = f"<ul>{''.join(lis)}</ul>"
+                relevant = {d for d, _ in rel}
+                instead = [d for d in (top or []) if d not in relevant][:DRILL_DOCS]
+                if instead:
+                    got = "".join(
+                        f"<li><span class='tag'>rank {top.index(d) + 1}</span>"
+                        f"<code>{H.esc(d)}</code> "
+                        f"{H.esc(data['docs'].get(d, '')[:SNIPPET])}…</li>"
+                        for d in instead
+                    )
+                    docs_html += f"<div class='small'>retrieved instead:</div><ul>{got}</ul>"
             count = (
                 f"{len(rel)} relevant document{'s' if len(rel) != 1 else ''}"
                 if rel

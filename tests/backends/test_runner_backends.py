@@ -191,3 +191,30 @@ def test_precisions_native_quantization_and_binary(write_suite, tiny_beir, tmp_p
     flat16 = sq.loc[("float16", json.dumps({"M": 0, "efConstruction": 40}))]
     assert flat8["index_bytes"] < flat16["index_bytes"]  # SQ8 codes vs fp16 codes
     assert (df["knn_recall@10"] >= 0.8).all()
+
+
+def test_qps_and_latency_are_single_thread_batch_qps_uses_threads(
+    write_suite, tiny_beir, tmp_path, monkeypatch
+):
+    import faiss
+
+    from harness.backends.hnswlib_backend import HnswlibBackend
+
+    seen: list[tuple[int, int, int]] = []
+    real = HnswlibBackend.search
+
+    def spy(self, queries, k):
+        seen.append((len(queries), self.index.num_threads, faiss.omp_get_max_threads()))
+        return real(self, queries, k)
+
+    monkeypatch.setattr(HnswlibBackend, "search", spy)
+    backends = "  - {name: hnswlib, build: {M: 8}, search: {ef: 16}}\n"
+    text = SUITE.format(beir=tiny_beir, metrics="cosine", threads=2, backends=backends)
+    df = run(write_suite(text), tmp_path).frame
+    assert df["status"].tolist() == ["ok"] and df["batch_qps"].iloc[0] > 0
+    n = max(s[0] for s in seen)  # the whole query batch
+    whole = [s[1:] for s in seen if s[0] == n]
+    single = [s[1:] for s in seen if s[0] == 1]
+    # repeats 2: two single-thread passes, then two batch passes on 2 threads
+    assert n > 2 and whole == [(1, 1), (1, 1), (2, 2), (2, 2)]
+    assert single and set(single) == {(1, 1)}  # the latency loop

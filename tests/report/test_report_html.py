@@ -52,6 +52,10 @@ def test_dataset_markup_is_shown_as_text_not_executed(runs):
     # The drill-down names the reference and says what the per-query values prove.
     assert "exact float32 search at the native dim" in page
     assert "relevant document" in page
+    # Each relevant document is marked with its rank or as missed, from the stored top ids,
+    # and what was retrieved in its place is listed.
+    assert re.search(r"class='tag (found|missed)'>(rank \d+|missed \(not in top \d+\))", page)
+    assert "retrieved instead:" in page
 
 
 def test_report_command_and_missing_columns(runs, tmp_path, capsys):
