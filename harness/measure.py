@@ -18,22 +18,25 @@ import numpy as np
 
 @contextlib.contextmanager
 def thread_limit(n: int) -> Iterator[None]:
-    """Limit BLAS/OpenMP pools (numpy, faiss) to n threads for the block."""
+    """Limit BLAS/OpenMP pools (numpy, faiss) to n threads for the block.
+
+    threadpoolctl is entered first, so that it records the real previous values; faiss's own
+    OpenMP setting is then changed inside it and restored last, so blocks nest correctly.
+    """
     from threadpoolctl import threadpool_limits
 
-    try:
-        import faiss
-
+    with threadpool_limits(limits=n):
+        try:
+            import faiss
+        except ImportError:  # pragma: no cover - faiss is a core dependency
+            yield
+            return
         before = faiss.omp_get_max_threads()
         faiss.omp_set_num_threads(n)
-    except ImportError:  # pragma: no cover - faiss is a core dependency
-        faiss, before = None, None
-    with threadpool_limits(limits=n):
         try:
             yield
         finally:
-            if faiss is not None:
-                faiss.omp_set_num_threads(before)
+            faiss.omp_set_num_threads(before)
 
 
 def timed_pass(search: Callable[[Any], Any], batch: Any) -> tuple[float, Any]:

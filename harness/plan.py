@@ -252,7 +252,16 @@ def check_backend_params(loaded: LoadedSuite) -> list[UserError]:
                 )
             )
             continue
-        caps = BACKENDS.get(be.name).load().capabilities
+        entry = BACKENDS.get(be.name)
+        if not entry.available():
+            errors.append(UserError(
+                f"backend '{be.name}' needs packages that are not installed "
+                f"({', '.join(entry.requires)})",
+                file=loaded.file, line=loaded.line("backends", i, "name"),
+                key=f"backends[{i}].name", suggestion=entry.install or None,
+            ))
+            continue
+        caps = entry.load().capabilities
         search_schema = {**caps.search_params, **HARNESS_SEARCH_PARAMS}
         for section, schema in (("build", caps.build_params), ("search", search_schema)):
             for key, value in getattr(be, section).items():

@@ -134,3 +134,15 @@ def test_dim_error_silenced_by_exclude_rule(write_suite, tiny_beir):
     plan = expand(load_suite(write_suite(text)))
     assert [c.dim for c in plan.cells] == [16]
     assert [s.reason for s in plan.skipped] == ["excluded by exclude[0]"]
+
+
+def test_backend_not_installed_is_a_plan_error(write_suite, tiny_beir, monkeypatch):
+    from harness.registry import BACKENDS, Entry
+
+    monkeypatch.setitem(BACKENDS._entries, "ghost", Entry(
+        "ghost", "harness.backends.exact:ExactBackend", "test", requires=("no_such_module_x",),
+        install="pip install ghost-index"))
+    text = GOOD.format(beir=tiny_beir) + "backends:\n  - name: ghost\n"
+    (line,) = errors_of(write_suite(text))
+    assert ":9: backends[0].name: backend 'ghost' needs packages that are not installed" in line
+    assert "(pip install ghost-index)" in line
