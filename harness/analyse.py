@@ -1,7 +1,8 @@
 """`harness run`'s analysis step (also `harness funnel`): funnel, rankings, recommendation.
 
 Writes into the run folder, next to results.csv, the tables the report shows:
-funnel.csv, rankings.csv (Kendall's tau per group), inversions.csv, recommendation.csv; and
+funnel.csv, rankings.csv (Kendall's tau per group), inversions.csv, rankings_at_speed.csv
+(index builds compared at a matched speed floor), recommendation.csv; and
 appends the recommendation outcome to RESULTS_DIR/recommendations.csv, the count across runs.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.analysis import rankings
+from harness.analysis import rankings, rankings_at_speed
 from harness.cache import EmbeddingCache, default_cache_dir
 from harness.funnel import _cells, funnel, main_metric
 from harness.runner import RunContext
@@ -102,6 +103,8 @@ def analyse(run_dir: Path, *, cache_dir: Path | None = None) -> Analysis:
     rank_df, inv_df = pd.DataFrame(rank_rows), pd.DataFrame(inv_rows)
     atomic_write_text(store.dir / "rankings.csv", rank_df.to_csv(index=False))
     atomic_write_text(store.dir / "inversions.csv", inv_df.to_csv(index=False))
+    speed_df = rankings_at_speed(frame, name) if "knn_recall@10" in frame else pd.DataFrame()
+    atomic_write_text(store.dir / "rankings_at_speed.csv", speed_df.to_csv(index=False))
 
     ctx = RunContext(cache=EmbeddingCache(cache))
     rec = recommendation_table(store, fun, ctx, name)

@@ -137,3 +137,39 @@ def best_under(frame: pd.DataFrame, task_metric: str, budget: Budget) -> pd.Data
     if budget.min_qps is not None:
         ok = ok[ok["qps"] >= budget.min_qps]
     return ok.sort_values([task_metric, "qps"], ascending=[False, False])
+
+
+def rankings_at_speed(frame: pd.DataFrame, task_metric: str,
+                      recall: str = "knn_recall@10") -> pd.DataFrame:
+    """Index builds compared at matched speed.
+
+    Per (dataset, model, dim, precision, metric), ANN builds only (exact search is the
+    reference): the speed floor is the fastest qps every build reaches; each build is
+    represented by its highest-recall search setting at or above that floor, then ranked by
+    recall and by the task metric (Kendall's tau between the two rankings).
+    """
+    ok = frame[(frame.get("status") == "ok") & frame[task_metric].notna()
+               & frame[recall].notna() & frame["qps"].notna()]
+    ok = ok[ok["backend"] != "exact"]  # the reference, not a speed/quality trade-off
+    rows = []
+    for keys, g in ok.groupby(AXES, dropna=False, sort=True):
+        builds = g.groupby(["backend", "build_params"], dropna=False)
+        if builds.ngroups < 2:
+            continue
+        floor = float(builds["qps"].max().min())
+        picked = []
+        for (backend, params), b in builds:
+            fast = b[b["qps"] >= floor]
+            best = fast.sort_values([recall, task_metric], ascending=False).iloc[0]
+            picked.append({"config": f"{backend} {params} {best['search_params']}",
+                           recall: best[recall], task_metric: best[task_metric],
+                           "qps": best["qps"]})
+        p = pd.DataFrame(picked)
+        by_recall = p.sort_values(recall, ascending=False)["config"].tolist()
+        by_task = p.sort_values(task_metric, ascending=False)["config"].tolist()
+        rows.append({**dict(zip(AXES, keys, strict=True)), "builds": len(p),
+                     "speed_floor_qps": floor,
+                     "kendall_tau": kendall_tau(p[recall].tolist(), p[task_metric].tolist()),
+                     "best_by_recall": by_recall[0], "best_by_task": by_task[0],
+                     "same_winner": by_recall[0] == by_task[0]})
+    return pd.DataFrame(rows)

@@ -79,6 +79,16 @@ def analysis_section(run_dir: Path, save: Callable[[str, pd.DataFrame], str]) ->
                                              highlight=False) for c in inv.columns],
                                  table_id="inversions", filter_box=len(inv) > 8))
             save("inversions.csv", inv)
+    speed = _read(run_dir / "rankings_at_speed.csv")
+    if not speed.empty:
+        parts.append(
+            "<p>At matched speed: each index build is represented by its highest-recall "
+            "search setting at or above the fastest qps every build of the group reaches; "
+            "the winner by recall and the winner by the task metric:</p>"
+        )
+        parts.append(H.table(speed, [H.Col(c, wrap=c.startswith("best_"), highlight=False)
+                                     for c in speed.columns],
+                             table_id="speed", filter_box=len(speed) > 8))
     if not rec.empty:
         parts.append("<h3>Data probe and recommendation (Iceberg decision tree)</h3>")
         items = []

@@ -47,3 +47,15 @@ def test_kendall_tau_and_inversions():
     noisy = {k: rng.random(50) for k in "abcd"}
     (r2,) = rankings(table(), "ndcg@10", perquery=lambda row: noisy[row["cell_id"]])
     assert len(r2.inversions) <= len(r.inversions)
+
+
+def test_rankings_at_matched_speed():
+    from harness.analysis import rankings_at_speed
+
+    t = table()
+    # ANN builds: hnsw (max qps 1000) and ivf (500, 400); floor 500: hnsw keeps recall 0.9 /
+    # ndcg 0.78, ivf only its nprobe=1 setting (0.5 / 0.82): the winners disagree
+    (row,) = rankings_at_speed(t, "ndcg@10").to_dict("records")
+    assert row["builds"] == 2 and row["speed_floor_qps"] == 500.0
+    assert row["best_by_recall"].startswith("hnsw") and row["best_by_task"].startswith("ivf")
+    assert not row["same_winner"] and row["kendall_tau"] == pytest.approx(-1.0)
