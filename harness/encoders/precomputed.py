@@ -17,7 +17,6 @@ as given (the usual cosine normalisation, reduction and quantization still apply
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from harness.encoders.base import EncoderSpec, Role
+from harness.encoders.files import read_json_config
 from harness.errors import UserError
 
 VERSION = "precomputed-v1"
@@ -89,16 +89,7 @@ class PrecomputedEncoder:
         self._loaded: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
 
     def config(self) -> dict[str, Any]:
-        path = self.folder / "config.json"
-        if not path.is_file():
-            return {}
-        try:
-            value = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise UserError(f"{path}: cannot read: {exc}") from exc
-        if not isinstance(value, dict):
-            raise UserError(f"{path}: expected a JSON object")
-        return value
+        return read_json_config(self.folder / "config.json", strict=True)
 
     def dim(self) -> int:
         """The vectors' dimension without loading them (npy header or first parquet row)."""

@@ -109,7 +109,7 @@ def folder_dim(folder: Path) -> int | None:
 
 
 def _folder_hash(folder: Path) -> dict[str, str]:
-    from harness.encoders.onnx import file_sha256  # cached per (path, size, mtime)
+    from harness.encoders.files import file_sha256  # cached per (path, size, mtime)
 
     out = {}
     for path in sorted(folder.rglob("*")):

