@@ -157,7 +157,8 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
 
 
 SUMMARY_COLUMNS = (
-    "dataset", "model", "dim", "dim_method", "precision", "metric", "backend", "search_params",
+    "dataset", "model", "dim", "dim_method", "precision", "metric", "backend", "build_params",
+    "search_params",
 )
 
 
