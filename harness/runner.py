@@ -192,15 +192,23 @@ def drop_identical(ids: np.ndarray, scores: np.ndarray, ds: Dataset, k: int):
     return out_i, out_s
 
 
-def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
-    """Build once, measure each search setting (interleaved repeats), compute metrics."""
+def run_cell(
+    cell: Cell, ctx: RunContext, *, timing: bool = True
+) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
+    """Build once, measure each search setting (interleaved repeats), compute metrics.
+
+    timing=False (reference points of the analysis) searches each setting once and skips the
+    per-query latency loop and the recall against exact search; qps then comes from that
+    single pass.
+    """
     ds = ctx.dataset(cell)
     vec = ctx.vectors(cell, ds)
     prep = ctx.prepared(cell, ds, vec)
     k_search = _search_k(cell, ds)
     k = min(cell.k, ds.n_docs)
-    t_ids, t_scores = ctx.truth(cell, ds, prep, k_search)
-    true_ids, true_scores = drop_identical(t_ids, t_scores, ds, k)
+    if timing:  # reference points (timing=False) need no recall against exact search
+        t_ids, t_scores = ctx.truth(cell, ds, prep, k_search)
+        true_ids, true_scores = drop_identical(t_ids, t_scores, ds, k)
 
     backend_cls = BACKENDS.get(cell.backend).load()
     caps = backend_cls.capabilities
@@ -245,7 +253,7 @@ def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[st
             build_s = (time.perf_counter_ns() - t0) / 1e9
         set_threads(1)
         with thread_limit(1):
-            for rep in range(cell.repeats):
+            for rep in range(cell.repeats if timing else 1):
                 # Interleave settings (shuffled round-robin) so machine drift spreads evenly.
                 for i in rng.permutation(len(settings)):
                     backend.prepare(settings[i])
@@ -254,11 +262,16 @@ def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[st
                         search(search.head(cell.warmup))
                     seconds, out = timed_pass(search, search.whole())
                     qps[i].append(len(queries) / seconds if seconds > 0 else float("inf"))
-                    lat[i].append(per_query_ns(search, rows_of[i]))
+                    if timing:
+                        lat[i].append(per_query_ns(search, rows_of[i]))
                     if rep == 0:
                         results[i] = out
         # `threads` > 1: a separate batch-throughput measurement with that many threads
-        batch_qps = _batch_qps(cell, backend, settings, searchers, rng, set_threads)
+        batch_qps = (
+            _batch_qps(cell, backend, settings, searchers, rng, set_threads)
+            if timing
+            else {i: [] for i in range(len(settings))}
+        )
     index_bytes = backend.nbytes()
 
     rows: list[dict[str, Any]] = []
@@ -274,14 +287,14 @@ def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[st
             row[name] = float(np.mean(values)) if len(values) else float("nan")
             perquery[f"s{i}:{name}"] = values
         row["n_queries"] = len(evaluated_qids)
-        found_true = true_scores_of(ids, prep.queries, prep.docs, prep.metric)
-        for kk in sorted({min(10, k), k}):
+        found_true = true_scores_of(ids, prep.queries, prep.docs, prep.metric) if timing else None
+        for kk in sorted({min(10, k), k}) if timing else ():
             rec = knn_recall(
                 ids[:, :kk], true_ids[:, :kk], true_scores[:, :kk], found_true[:, :kk], kk
             )
             row[f"knn_recall@{kk}"] = float(np.mean(rec))
             perquery[f"s{i}:knn_recall@{kk}"] = rec
-        all_lat = np.concatenate(lat[i])
+        all_lat = np.concatenate(lat[i]) if lat[i] else np.empty(0, dtype=np.int64)
         stats = latency_stats(all_lat)
         runs = sorted(qps[i])
         row.update(
@@ -296,7 +309,8 @@ def run_cell(cell: Cell, ctx: RunContext) -> tuple[list[dict[str, Any]], dict[st
             status="ok",
             finished_at=datetime.now(UTC).isoformat(),
         )
-        perquery[f"s{i}:latency_ms"] = np.median(np.stack(lat[i]), axis=0) / 1e6
+        if lat[i]:
+            perquery[f"s{i}:latency_ms"] = np.median(np.stack(lat[i]), axis=0) / 1e6
         # the first results of every query, for drill-downs (which documents were missed)
         top = ids[:, : min(10, k)]
         doc_ids = np.asarray(ds.doc_ids, dtype=str)
