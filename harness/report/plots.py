@@ -194,6 +194,14 @@ def _legend(ax, handles_labels: dict, title: str | None = None):
     )
 
 
+def _legend_columns(fig, labels: list[str], max_cols: int = 6) -> int:
+    """As many columns as fit the figure's width (9-pt labels, ~0.075 in a character), so a
+    narrow one-panel figure wraps its legend onto more rows instead of cutting it off."""
+    width = fig.get_figwidth()
+    entry = 0.6 + 0.075 * max((len(x) for x in labels), default=1)
+    return max(1, min(len(labels), max_cols, int(width // entry)))
+
+
 def _fig_legend(fig, handles_labels: dict) -> None:
     """One legend for the whole figure, above the panels (colours are shared by all panels)."""
     if not handles_labels:
@@ -202,7 +210,7 @@ def _fig_legend(fig, handles_labels: dict) -> None:
         list(handles_labels.values()),
         list(handles_labels.keys()),
         loc="outside upper center",
-        ncols=min(len(handles_labels), 6),
+        ncols=_legend_columns(fig, list(handles_labels)),
         fontsize=9,
         frameon=False,
     )
