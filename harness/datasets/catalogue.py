@@ -14,8 +14,6 @@ from typing import Any
 from harness.datasets.base import Dataset
 from harness.suite import DatasetRef
 
-_DEFAULT_REF = DatasetRef(ref="-")
-
 
 class DatasetPlugin:
     """Defaults for plugins: nothing to check at plan time, text modality."""
