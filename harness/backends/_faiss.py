@@ -8,9 +8,12 @@ scales as exact search, so tie-aware knn_recall compares like with like.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
+
+from harness.backends.base import Capabilities
 
 log = logging.getLogger("harness")
 
@@ -85,3 +88,35 @@ def check_training_size(
         )
     cp.min_points_per_centroid = 1  # the warning above replaces faiss's stderr message
     cp.seed = SEED
+
+
+class FaissBackend:
+    """Search, scores and size for every faiss index (exact and ANN); subclasses build and
+    prepare."""
+
+    name: ClassVar[str] = "faiss"
+    capabilities: ClassVar[Capabilities]
+
+    def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
+        self.metric = metric
+        self.threads = threads
+        self.build_params = self.capabilities.with_defaults("build", build)
+        self._index: Any = None
+
+    def b(self, name: str) -> Any:
+        return self.build_params[name]
+
+    def prepare(self, search: Mapping[str, Any]) -> None:
+        return None
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        dist, ids = self._index.search(queries, k)
+        return ids, to_scores(dist, self.metric)
+
+    def nbytes(self) -> int:
+        return serialized_bytes(self._index)
+
+    @property
+    def index(self) -> Any:
+        """The faiss index object (for tests and benchmarks)."""
+        return self._index

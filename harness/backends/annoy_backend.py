@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from harness.backends._faiss import FLOAT_METRICS, FLOAT_PRECISIONS, SEED, as_float32
-from harness.backends.base import Capabilities, IndexInput, Param
+from harness.backends.base import Capabilities, IndexInput, Param, saved_bytes
 
 #: Documents whose norms are within this of 1 are unit vectors (float32 normalisation error
 #: is ~1e-7); then 'angular' ranks exactly as the inner product.
@@ -107,15 +107,9 @@ class AnnoyBackend:
         return np.where(ids >= 0, scores, -np.inf).astype(np.float32)
 
     def nbytes(self) -> int:
-        import os
-        import tempfile
-
         # annoy.save() re-opens the index from the file (mmap); once unlinked, the mapping stays
         # valid, so searches after nbytes() still work.
-        with tempfile.TemporaryDirectory(prefix="harness-annoy-") as tmp:
-            path = os.path.join(tmp, "index.ann")
-            self._index.save(path)
-            return os.path.getsize(path)
+        return saved_bytes(self._index.save, "index.ann")
 
     @property
     def index(self) -> Any:

@@ -100,3 +100,18 @@ class Backend(Protocol):
 
     def nbytes(self) -> int:
         """The index's own size in bytes (serialized)."""
+
+
+def saved_bytes(save: Any, filename: str) -> int:
+    """Size of an index written by a library's own save(path), in a temporary folder.
+
+    The folder is removed afterwards; libraries that map the file (annoy) keep a valid
+    mapping after the unlink, so the index stays searchable.
+    """
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="harness-index-") as tmp:
+        path = os.path.join(tmp, filename)
+        save(path)
+        return os.path.getsize(path)

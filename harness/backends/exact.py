@@ -7,32 +7,27 @@ IndexBinaryFlat, by Hamming distance.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
 from harness.backends._faiss import (
     FLOAT_METRICS,
     FLOAT_PRECISIONS,
+    FaissBackend,
     as_float32,
-    serialized_bytes,
-    to_scores,
 )
 from harness.backends.base import Capabilities, IndexInput
 
 
-class ExactBackend:
+class ExactBackend(FaissBackend):
+    name: ClassVar[str] = "exact"
+
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=FLOAT_PRECISIONS | {"binary"},
         exact=True,
     )
-
-    def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
-        self.metric = metric
-        self.threads = threads
-        self._index: Any = None
 
     def build(self, data: IndexInput) -> None:
         import faiss
@@ -51,14 +46,3 @@ class ExactBackend:
         else:
             raise ValueError(f"exact: unknown metric {data.metric!r}")
         self._index.add(x)
-
-    def prepare(self, search: Mapping[str, Any]) -> None:
-        return None
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        dist, ids = self._index.search(queries, k)
-        # faiss L2 returns squared distances, Hamming bit counts: negate (higher is better).
-        return ids, to_scores(dist, self.metric)
-
-    def nbytes(self) -> int:
-        return serialized_bytes(self._index)

@@ -8,7 +8,7 @@ thread unless the suite asks for `threads`); training is seeded, so builds are r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -17,10 +17,10 @@ from harness.backends._faiss import (
     FLOAT_PRECISIONS,
     MIN_POINTS_PER_CENTROID,
     SEED,
+    FaissBackend,
     as_float32,
     check_training_size,
     metric_type,
-    serialized_bytes,
     to_scores,
 )
 from harness.backends.base import Capabilities, IndexInput, Param
@@ -37,38 +37,7 @@ def _get(params: Mapping[str, Any], caps: Capabilities, section: str, name: str)
     return params.get(name, schema[name].default)
 
 
-class _FaissBackend:
-    """Search, scores and size for every faiss index; subclasses build and prepare."""
-
-    name: ClassVar[str] = "faiss"
-    capabilities: ClassVar[Capabilities]
-
-    def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
-        self.metric = metric
-        self.threads = threads
-        self.build_params = self.capabilities.with_defaults("build", build)
-        self._index: Any = None
-
-    def b(self, name: str) -> Any:
-        return self.build_params[name]
-
-    def prepare(self, search: Mapping[str, Any]) -> None:
-        return None
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        dist, ids = self._index.search(queries, k)
-        return ids, to_scores(dist, self.metric)
-
-    def nbytes(self) -> int:
-        return serialized_bytes(self._index)
-
-    @property
-    def index(self) -> Any:
-        """The faiss index object (for tests and benchmarks)."""
-        return self._index
-
-
-class FaissHNSW(_FaissBackend):
+class FaissHNSW(FaissBackend):
     """IndexHNSWFlat: a graph over float32 vectors."""
 
     name = "faiss-hnsw"
@@ -92,7 +61,7 @@ class FaissHNSW(_FaissBackend):
         self._index.hnsw.efSearch = int(_get(search, self.capabilities, "search", "efSearch"))
 
 
-class FaissIVF(_FaissBackend):
+class FaissIVF(FaissBackend):
     """IndexIVFFlat: k-means inverted lists over float32 vectors, trained on the corpus."""
 
     name = "faiss-ivf"
@@ -120,7 +89,7 @@ class FaissIVF(_FaissBackend):
         self._index.nprobe = int(_get(search, self.capabilities, "search", "nprobe"))
 
 
-class FaissIVFPQ(_FaissBackend):
+class FaissIVFPQ(FaissBackend):
     """IndexIVFPQ: inverted lists of product-quantized residuals; `refine` keeps a float32
     copy (IndexRefineFlat) to re-rank the top k * refine_k candidates with exact distances."""
 
@@ -199,7 +168,7 @@ class FaissIVFPQ(_FaissBackend):
 _QTYPES = {"int8": "QT_8bit", "float16": "QT_fp16"}
 
 
-class FaissSQ(_FaissBackend):
+class FaissSQ(FaissBackend):
     """IndexScalarQuantizer (M = 0: flat scan of codes) or IndexHNSWSQ (M > 0), quantizing the
     float32 vectors natively: int8 -> QT_8bit (per-dimension range trained on the corpus),
     float16 -> QT_fp16. Queries stay float32 (asymmetric distances)."""
@@ -249,7 +218,7 @@ class FaissSQ(_FaissBackend):
             self._index.hnsw.efSearch = int(_get(search, self.capabilities, "search", "efSearch"))
 
 
-class FaissBinary(_FaissBackend):
+class FaissBinary(FaissBackend):
     """IndexBinaryFlat (M = 0) or IndexBinaryHNSW (M > 0) over packed sign bits, Hamming."""
 
     name = "faiss-binary"

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from harness.backends._faiss import FLOAT_METRICS, FLOAT_PRECISIONS, SEED, as_float32
-from harness.backends.base import Capabilities, IndexInput, Param
+from harness.backends.base import Capabilities, IndexInput, Param, saved_bytes
 
 
 class HnswlibBackend:
@@ -76,13 +76,7 @@ class HnswlibBackend:
         return ids, scores
 
     def nbytes(self) -> int:
-        import os
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="harness-hnswlib-") as tmp:
-            path = os.path.join(tmp, "index.bin")
-            self._index.save_index(path)
-            return os.path.getsize(path)
+        return saved_bytes(self._index.save_index, "index.bin")
 
     @property
     def index(self) -> Any:
