@@ -231,7 +231,7 @@ def catalogue(kind: str) -> pd.DataFrame:
 def funnel(run_dir: str | Path, cache_dir: Path | None = None) -> pd.DataFrame:
     """The information-loss funnel of every result row of a run (the whole analysis is
     written into the run folder, and the report is rebuilt to show it)."""
-    from harness.analyse import analyse
+    from harness.analysis.step import analyse
 
     _require_run(run_dir)
     result = analyse(Path(run_dir), cache_dir=cache_dir)
@@ -256,8 +256,8 @@ def _require_run(run_dir: str | Path) -> RunStore:
 
 def best(run_dir: str | Path, budget, metric: str | None = None):
     """Rows within the budgets (best task metric first) and the Pareto frontiers."""
-    from harness.analysis import best_under, pareto_mask
-    from harness.funnel import main_metric
+    from harness.analysis.frontier import best_under, pareto_mask
+    from harness.analysis.funnel import main_metric
 
     store = _require_run(run_dir)
     frame = store.frame()
@@ -278,8 +278,8 @@ def probe(dataset: str, model: str, *, dim: int | None = None, sample: int = 200
     """Meta-features of a dataset's vectors under a model, and the Iceberg recommendation."""
     import numpy as np
 
-    from harness.metafeatures import probe as _probe
-    from harness.metafeatures import recommend
+    from harness.analysis.probe import probe as _probe
+    from harness.analysis.probe import recommend
     from harness.suite import DatasetRef, ModelRef
 
     cell = Cell(dataset=DatasetRef(ref=dataset).model_dump(), model=ModelRef(ref=model)
@@ -319,7 +319,7 @@ def _analyse_quietly(run_dir: Path, cache_dir: Path | None) -> None:
     """The analysis at the end of a run: a failure is logged, never fails the run."""
     import traceback
 
-    from harness.analyse import analyse
+    from harness.analysis.step import analyse
 
     try:
         log.info("analysis: funnel, rankings and recommendation")

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from harness.encoders.base import Encoder, Role
-from harness.store import atomic_write_bytes
+from harness.fsutil import atomic_write_bytes
 
 
 def default_cache_dir() -> Path:

@@ -198,7 +198,7 @@ def _analysis(args: argparse.Namespace) -> int:
                       f"{r['metric_loss_ci_high']:.4f})")
             return 0
         if args.command == "best":
-            from harness.analysis import Budget
+            from harness.analysis.frontier import Budget
 
             budget = Budget(args.max_bytes_per_vector, args.max_p99_ms, args.min_qps)
             name, fits, fronts = api.best(args.run_dir, budget, args.metric)

@@ -26,6 +26,7 @@ from harness.measure import PeakMemory, per_query_ns, thread_limit, timed_pass
 from harness.metrics.ir import qrels_evaluate
 from harness.metrics.knn import knn_recall, true_scores_of
 from harness.metrics.latency import latency_stats
+from harness.perquery import PerQuery
 from harness.plan import Cell
 from harness.registry import BACKENDS
 from harness.resolve import build_encoder, load_dataset
@@ -194,7 +195,7 @@ def drop_identical(ids: np.ndarray, scores: np.ndarray, ds: Dataset, k: int):
 
 def run_cell(
     cell: Cell, ctx: RunContext, *, timing: bool = True
-) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
+) -> tuple[list[dict[str, Any]], PerQuery]:
     """Build once, measure each search setting (interleaved repeats), compute metrics.
 
     timing=False (reference points of the analysis) searches each setting once and skips the
@@ -320,7 +321,7 @@ def run_cell(
     # top_ids arrays follow `all_query_ids` (every query, in dataset order).
     perquery["query_ids"] = np.array(evaluated_qids if rows else [], dtype=str)
     perquery["all_query_ids"] = np.asarray(ds.query_ids, dtype=str)
-    return rows, perquery
+    return rows, PerQuery.from_arrays(perquery)
 
 
 def _batch_qps(cell, backend, settings, searchers, rng, set_threads) -> dict[int, list[float]]:
@@ -430,4 +431,4 @@ def safe_run_cell(cell: Cell, ctx: RunContext, on_error: Callable[[str], None]):
         raise
     except Exception as exc:
         on_error(traceback.format_exc())
-        return error_rows(cell, exc), {}
+        return error_rows(cell, exc), None

@@ -8,8 +8,6 @@ source of truth; results.csv and results.parquet are regenerated from them after
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from io import BytesIO
 from pathlib import Path
@@ -18,31 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from harness.fsutil import atomic_write_bytes, atomic_write_text
+from harness.perquery import PerQuery
+
 SCHEMA_VERSION = 1
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
 class RunStore:
     """One run's folder: RUN_DIR/{manifest.json, cells/, perquery/, results.*, log}."""
 
@@ -84,12 +61,12 @@ class RunStore:
         cell_id: str,
         cell: Mapping[str, Any],
         rows: list[dict[str, Any]],
-        perquery: Mapping[str, np.ndarray] | None = None,
+        perquery: PerQuery | None = None,
     ) -> None:
         """Per-query arrays first, then the cell record: a record on disk means complete."""
-        if perquery:
+        if perquery is not None:
             buf = BytesIO()
-            np.savez_compressed(buf, **perquery)
+            np.savez_compressed(buf, **perquery.to_arrays())
             atomic_write_bytes(self.perquery_dir / f"{cell_id}.npz", buf.getvalue())
         rec = {"schema_version": SCHEMA_VERSION, "cell_id": cell_id, "cell": cell, "rows": rows}
         atomic_write_text(self.cells_dir / f"{cell_id}.json", json.dumps(rec, default=_jsonable))
@@ -120,10 +97,10 @@ class RunStore:
         df.to_parquet(buf, index=False)
         atomic_write_bytes(self.dir / "results.parquet", buf.getvalue())
 
-    def perquery(self, cell_id: str) -> dict[str, np.ndarray]:
+    def perquery(self, cell_id: str) -> PerQuery:
         path = self.perquery_dir / f"{cell_id}.npz"
         with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+            return PerQuery.from_arrays({k: z[k] for k in z.files})
 
 
 def _jsonable(obj: Any) -> Any:

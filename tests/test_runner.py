@@ -114,8 +114,8 @@ def test_metrics_match_a_direct_computation(write_suite, tiny_beir, tmp_path):
         np.mean([r["recall_10"] for r in res.values()]), abs=1e-6
     )
     pq = RunStore(out.run_dir).perquery(row["cell_id"])
-    assert list(pq["query_ids"]) == list(ds.query_ids)
-    assert pq["s0:ndcg@10"].mean() == pytest.approx(row["ndcg@10"])
+    assert list(pq.query_ids) == list(ds.query_ids)
+    assert pq.task_values(0, "ndcg@10").mean() == pytest.approx(row["ndcg@10"])
 
 
 def test_second_run_encodes_nothing_and_reuses_cells(write_suite, tiny_beir, tmp_path):
@@ -175,7 +175,7 @@ evaluate: [hit@3]
     pq = RunStore(out.run_dir).perquery(out.frame["cell_id"][0])
     assert out.frame["k"][0] == 3 and out.frame["status"][0] == "ok"
     # with 5 docs and k=3 after dropping the self-hit, ranks hold only other documents
-    assert pq["s0:hit@3"].shape == (2,)
+    assert pq.task_values(0, "hit@3").shape == (2,)
 
 
 def _cells_on_disk(run_root: Path) -> int:

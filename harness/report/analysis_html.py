@@ -112,7 +112,7 @@ def analysis_section(run_dir: Path, save: Callable[[str, pd.DataFrame], str]) ->
                  "relative_contrast", "relative_angle", "lid", "hubness"]
         parts.append(H.table(rec, [H.Col(c, highlight=False) for c in feats],
                              table_id="metafeatures", filter_box=False))
-        from harness.analyse import across_runs
+        from harness.analysis.step import across_runs
 
         counts = across_runs(run_dir.parent)
         if counts:

@@ -213,7 +213,7 @@ def compare(
     if write:
         out_dir = Path(output) if output else b.dir
         out_dir.mkdir(parents=True, exist_ok=True)
-        from harness.store import atomic_write_text
+        from harness.fsutil import atomic_write_text
 
         stem = f"compare-{a.run_id}-vs-{b.run_id}"
         comp.csv_path = out_dir / f"{stem}.csv"

@@ -7,7 +7,6 @@ accessor tolerates missing ones (a plot or column that needs them is simply left
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,39 +17,13 @@ import pandas as pd
 import yaml
 
 from harness import stats
+from harness.metrics.columns import is_task_metric
+from harness.perquery import PerQuery
 from harness.store import RunStore
 
 AXES = ("dataset", "model", "dim", "precision", "metric", "backend")
-CONFIG_KEY = (*AXES, "build_params", "search_params")
-# Task metrics are "<name>@<k>" columns; these @k columns are not task metrics.
-NOT_TASK = re.compile(r"^(knn_recall|qps|latency|batch_qps)")
-AT_K = re.compile(r"^[a-z][a-z0-9_]*@\d+$")
-HIGHER_IS_BETTER = {"qps", "batch_qps", "qps_min", "qps_max", "encode_docs_per_s"}
-LOWER_IS_BETTER = {
-    "latency_p50_ms",
-    "latency_p95_ms",
-    "latency_p99_ms",
-    "latency_mean_ms",
-    "build_s",
-    "index_bytes",
-    "bytes_per_vector",
-    "peak_rss_mb",
-}
 CI_SEED = 0
 CI_BOOT = 1000
-
-
-def is_task_metric(col: str) -> bool:
-    return bool(AT_K.match(col)) and not NOT_TASK.match(col)
-
-
-def better(col: str) -> int:
-    """+1 when higher is better, -1 when lower is better, 0 when neither (not highlighted)."""
-    if col in LOWER_IS_BETTER:
-        return -1
-    if col in HIGHER_IS_BETTER or is_task_metric(col) or col.startswith("knn_recall@"):
-        return 1
-    return 0
 
 
 def params_text(value: Any) -> str:
@@ -86,7 +59,7 @@ class RunData:
     """One run folder: manifest, tidy rows (with a setting index per cell), cells, per-query."""
 
     dir: Path
-    _perquery: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    _perquery: dict[str, PerQuery | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, run_dir: str | Path) -> RunData:
@@ -174,24 +147,18 @@ class RunData:
                 return str(vals.iloc[0])
         return self.task_metrics[0] if self.task_metrics else None
 
-    def perquery(self, cell_id: str) -> dict[str, np.ndarray]:
+    def perquery(self, cell_id: str) -> PerQuery | None:
         if cell_id not in self._perquery:
             try:
                 self._perquery[cell_id] = self.store.perquery(cell_id)
             except (OSError, ValueError, KeyError):
-                self._perquery[cell_id] = {}
+                self._perquery[cell_id] = None
         return self._perquery[cell_id]
 
     def values(self, row: pd.Series | dict, metric: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(query_ids, per-query values) of one row's metric, or None when not stored."""
         pq = self.perquery(str(row["cell_id"]))
-        key = f"s{int(row['_setting'])}:{metric}"
-        if key not in pq or "query_ids" not in pq:
-            return None
-        ids, vals = pq["query_ids"], np.asarray(pq[key], dtype=np.float64)
-        if len(ids) != len(vals):
-            return None
-        return ids, vals
+        return None if pq is None else pq.values(int(row["_setting"]), metric)
 
     @cached_property
     def cis(self) -> dict[tuple[str, int], dict[str, stats.CI]]:
@@ -205,10 +172,11 @@ class RunData:
             names, cols = [], []
             for m in wanted:
                 v = self.values(row, m)
-                if v is not None:
+                # resampled jointly: only arrays over the same queries as the first one
+                if v is not None and (not cols or len(v[1]) == len(cols[0])):
                     names.append(m)
                     cols.append(v[1])
-            if not cols or len({len(c) for c in cols}) != 1:
+            if not cols:
                 continue
             cis = stats.bootstrap_cis(np.column_stack(cols), n_boot=CI_BOOT, seed=CI_SEED)
             out[(str(row["cell_id"]), int(row["_setting"]))] = dict(zip(names, cis, strict=True))
@@ -236,20 +204,3 @@ def find_runs(results_dir: str | Path) -> list[Path]:
     root = Path(results_dir)
     found = sorted({p.parent for p in root.rglob("manifest.json")})
     return [p for p in found if (p / "cells").is_dir() or (p / "results.csv").is_file()]
-
-
-def pareto_mask(frame: pd.DataFrame, maximise: list[str], minimise: list[str] = ()) -> np.ndarray:
-    """Rows that no other row beats on every objective (and strictly on one); NaN rows lose."""
-    if frame.empty:
-        return np.zeros(0, dtype=bool)
-    vals = np.column_stack(
-        [pd.to_numeric(frame[c], errors="coerce").to_numpy(float) for c in maximise]
-        + [-pd.to_numeric(frame[c], errors="coerce").to_numpy(float) for c in minimise]
-    )
-    keep = np.isfinite(vals).all(axis=1)
-    good = vals[keep]
-    mask = np.zeros(len(vals), dtype=bool)
-    for i in np.flatnonzero(keep):
-        dominated = np.all(good >= vals[i], axis=1) & np.any(good > vals[i], axis=1)
-        mask[i] = not dominated.any()
-    return mask

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from harness import stats
+from harness.fsutil import atomic_write_text
 from harness.report import html as H
 from harness.report import plots
 from harness.report.data import RunData, config_label, find_runs, params_text
-from harness.store import atomic_write_text
 
 GROUP = ("dataset", "dataset_fingerprint")
 ENTRY = ("model", "dim", "precision", "backend")

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from harness.report.data import params_text, pareto_mask
+from harness.analysis.frontier import pareto_mask
+from harness.report.data import params_text
 
 MAX_PANELS = 12  # subplot rows per figure; more groups are cut (and the caption says so)
 ANNOTATE_MAX = 10  # label points with their dim/distance when a panel has at most this many

@@ -12,11 +12,13 @@ import numpy as np
 import pandas as pd
 
 from harness import stats
+from harness.analysis.frontier import pareto_mask
+from harness.fsutil import atomic_write_text
+from harness.metrics.columns import ZERO_MEANS_NONE
 from harness.report import html as H
 from harness.report import plots
 from harness.report.analysis_html import analysis_section
-from harness.report.data import RunData, config_label, params_text, pareto_mask
-from harness.store import atomic_write_text
+from harness.report.data import RunData, config_label, params_text
 
 log = logging.getLogger("harness")
 
@@ -594,8 +596,6 @@ class _Texts:
         }
 
 
-# A per-query value of 0 for one of these metrics at k means no relevant document is in the top k.
-_ZERO_MEANS_NONE = {"ndcg", "mrr", "p", "map", "hit", "recall", "r", "success"}
 
 
 def _found_status(run: RunData, row: pd.Series, qpos: int, n_rel: int | None) -> tuple[str, str]:
@@ -604,11 +604,10 @@ def _found_status(run: RunData, row: pd.Series, qpos: int, n_rel: int | None) ->
     pq = run.perquery(str(row["cell_id"]))
     s = int(row["_setting"])
     none_in, all_in, partial = 0, None, None
-    for key, vals in pq.items():
-        if not key.startswith(f"s{s}:"):
-            continue
-        fam, _, k = key.split(":", 1)[1].partition("@")
-        if fam not in _ZERO_MEANS_NONE or not k.isdigit() or qpos >= len(vals):
+    stored = pq.settings[s].values if pq is not None and s < len(pq.settings) else {}
+    for key, vals in stored.items():
+        fam, _, k = key.partition("@")
+        if fam not in ZERO_MEANS_NONE or not k.isdigit() or qpos >= len(vals):
             continue
         v, k = float(vals[qpos]), int(k)
         if v == 0:
@@ -634,13 +633,7 @@ def _found_status(run: RunData, row: pd.Series, qpos: int, n_rel: int | None) ->
 def _top_ids(run: RunData, row: pd.Series, qid: str) -> list[str] | None:
     """The first document ids the row's configuration returned for a query, when stored."""
     pq = run.perquery(str(row["cell_id"]))
-    key = f"s{int(row['_setting'])}:top_ids"
-    if key not in pq or "all_query_ids" not in pq:
-        return None
-    where = np.flatnonzero(pq["all_query_ids"] == qid)
-    if not len(where):
-        return None
-    return [str(d) for d in pq[key][where[0]] if str(d)]
+    return None if pq is None else pq.top_ids(int(row["_setting"]), qid)
 
 
 def _drilldown(

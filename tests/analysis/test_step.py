@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from harness import api
-from harness.analyse import across_runs
+from harness.analysis.step import across_runs
 
 SUITE = """\
 schema_version: 1

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.analysis import Budget, best_under, kendall_tau, pareto_mask, rankings
+from harness.analysis.frontier import Budget, best_under, pareto_mask
+from harness.analysis.rankings import kendall_tau, rankings
 
 
 def table() -> pd.DataFrame:
@@ -50,7 +51,7 @@ def test_kendall_tau_and_inversions():
 
 
 def test_rankings_at_matched_speed():
-    from harness.analysis import rankings_at_speed
+    from harness.analysis.rankings import rankings_at_speed
 
     t = table()
     # ANN builds: hnsw (max qps 1000) and ivf (500, 400); floor 500: hnsw keeps recall 0.9 /

@@ -1,4 +1,4 @@
-"""Run-level analysis: synthetic-recall vs task-metric rankings, budgets, Pareto frontiers."""
+"""Index configurations ranked two ways: by recall against exact search and by the task metric."""
 
 from __future__ import annotations
 
@@ -11,24 +11,6 @@ import pandas as pd
 from harness.stats import bootstrap_ci
 
 AXES = ["dataset", "model", "dim", "precision", "metric"]
-
-
-def pareto_mask(
-    frame: pd.DataFrame, maximise: Sequence[str], minimise: Sequence[str] = ()
-) -> np.ndarray:
-    """Rows no other row beats on every objective (and strictly on one)."""
-    vals = np.column_stack(
-        [frame[c].to_numpy(float) for c in maximise] + [-frame[c].to_numpy(float) for c in minimise]
-    )
-    n = len(vals)
-    keep = np.ones(n, dtype=bool)
-    for i in range(n):
-        if not np.all(np.isfinite(vals[i])):
-            keep[i] = False
-            continue
-        dominated = np.all(vals >= vals[i], axis=1) & np.any(vals > vals[i], axis=1)
-        keep[i] = not dominated.any()
-    return keep
 
 
 def kendall_tau(a: Sequence[float], b: Sequence[float]) -> float:
@@ -118,25 +100,6 @@ def rankings(
             )
         )
     return out
-
-
-@dataclass(frozen=True)
-class Budget:
-    max_bytes_per_vector: float | None = None
-    max_p99_ms: float | None = None
-    min_qps: float | None = None
-
-
-def best_under(frame: pd.DataFrame, task_metric: str, budget: Budget) -> pd.DataFrame:
-    """Rows within the budgets, best task metric first."""
-    ok = frame[(frame.get("status") == "ok") & frame[task_metric].notna()]
-    if budget.max_bytes_per_vector is not None:
-        ok = ok[ok["bytes_per_vector"] <= budget.max_bytes_per_vector]
-    if budget.max_p99_ms is not None:
-        ok = ok[ok["latency_p99_ms"] <= budget.max_p99_ms]
-    if budget.min_qps is not None:
-        ok = ok[ok["qps"] >= budget.min_qps]
-    return ok.sort_values([task_metric, "qps"], ascending=[False, False])
 
 
 def rankings_at_speed(frame: pd.DataFrame, task_metric: str,

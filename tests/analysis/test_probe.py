@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.metafeatures import (
+from harness.analysis.probe import (
     MetaFeatures,
     davies_bouldin,
     hubness,

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.analysis import rankings, rankings_at_speed
+from harness.analysis.funnel import _cells, funnel, main_metric
+from harness.analysis.rankings import rankings, rankings_at_speed
 from harness.cache import EmbeddingCache, default_cache_dir
-from harness.funnel import _cells, funnel, main_metric
 from harness.runner import RunContext
 from harness.store import RunStore, atomic_write_text
 
@@ -39,7 +39,7 @@ def _family(backend: str) -> str | None:
 def recommendation_table(store: RunStore, fun: pd.DataFrame, ctx: RunContext,
                          name: str) -> pd.DataFrame:
     """Per (dataset, model): the probe's advice and whether the run's measurements agree."""
-    from harness.metafeatures import probe, recommend
+    from harness.analysis.probe import probe, recommend
 
     cells = _cells(store)
     frame = store.frame()
@@ -89,7 +89,7 @@ def analyse(run_dir: Path, *, cache_dir: Path | None = None) -> Analysis:
 
     def perquery(row: dict) -> np.ndarray | None:
         try:
-            return store.perquery(row["cell_id"]).get(f"s{int(row['setting'])}:{name}")
+            return store.perquery(row["cell_id"]).task_values(int(row["setting"]), name)
         except (OSError, KeyError, ValueError):
             return None
 

@@ -65,7 +65,8 @@ class Reference:
         key = ref.cell_id
         if key not in self._memo:
             rows, perq = run_cell(ref, self.ctx, timing=False)
-            self._memo[key] = (float(rows[0][self.metric_name]), perq[f"s0:{self.metric_name}"])
+            values = perq.task_values(0, self.metric_name)
+            self._memo[key] = (float(rows[0][self.metric_name]), values)
         return self._memo[key]
 
 

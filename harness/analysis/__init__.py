@@ -1,0 +1,1 @@
+"""Analysis of a stored run: funnel, rankings, frontiers, probe and recommendation."""
