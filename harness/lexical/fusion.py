@@ -88,7 +88,7 @@ def rrf(legs: Sequence[Run], k: int, rrf_k: float = 60.0) -> Run:
     values = []
     for _ids, _, valid in prepared:
         rank = np.cumsum(valid, axis=1)  # valid slots come first after _canonical
-        values.append(np.where(valid, 1.0 / (rrf_k + rank), 0.0))
+        values.append(np.where(valid, 1.0 / (rrf_k + np.maximum(rank, 1)), 0.0))
     return _combine(prepared, values, [0.0] * len(legs), None, k)
 
 
