@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("bm25s")
+pytest.importorskip("Stemmer")
 
 from harness.lexical.bm25 import METHODS, BM25Index, BM25Options
 from harness.metrics.ir import qrels_evaluate
