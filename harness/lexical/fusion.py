@@ -141,7 +141,9 @@ def _canonical(run: Run) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ids, np.where(valid, scores, 0.0), valid
 
 
-def _row_stats(scores: np.ndarray, valid: np.ndarray, ddof: int):
+def _row_stats(
+    scores: np.ndarray, valid: np.ndarray, ddof: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     count = valid.sum(axis=1)
     mean = np.where(valid, scores, 0.0).sum(axis=1) / np.maximum(count, 1)
     sq = np.where(valid, (scores - mean[:, None]) ** 2, 0.0).sum(axis=1)
@@ -175,7 +177,13 @@ def _distr(scores: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return np.where(valid, value, 0.0)
 
 
-def _combine(prepared, values, missing, weights, k: int) -> Run:
+def _combine(
+    prepared: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    values: Sequence[np.ndarray],
+    missing: Sequence[float | np.ndarray],
+    weights: Sequence[float] | None,
+    k: int,
+) -> Run:
     """Sum each document's per-leg values (a leg's `missing` value when it did not return
     the document), optionally weighted, and keep the k best per row."""
     if k < 1:
