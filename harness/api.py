@@ -32,7 +32,7 @@ from harness.execution.executor import (
 from harness.execution.references import ReferencePoints
 from harness.manifest import run_manifest
 from harness.plan import expand
-from harness.registry import BACKENDS, DATASET_KINDS, DATASETS, MODEL_KINDS, MODELS
+from harness.registry import BACKENDS, MODEL_KINDS, MODELS
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
 from harness.report.run import build_report
@@ -144,8 +144,7 @@ def catalogue(kind: str) -> pd.DataFrame:
         from harness.datasets.catalogue import listing
 
         return pd.DataFrame(listing())
-    aliases, kinds = (DATASETS, DATASET_KINDS) if kind == "datasets" else (MODELS, MODEL_KINDS)
-    for e in aliases:
+    for e in MODELS:
         rows.append(
             {
                 "reference": e.name,
@@ -155,7 +154,7 @@ def catalogue(kind: str) -> pd.DataFrame:
                 "install": "" if e.available() else e.install,
             }
         )
-    for e in kinds:
+    for e in MODEL_KINDS:
         rows.append(
             {
                 "reference": e.info.get("example", f"{e.name}:..."),
