@@ -3,6 +3,13 @@
 The key covers everything that changes the vectors: the encoder's fingerprint (weights hash,
 tokenizer, pooling), its prompts and max length, the role, and a hash of the texts in order.
 Batch size is left out on purpose: it does not change the vectors.
+
+Large encodings are made of chunks of `chunk` texts (8,192 by default), each encoded on its
+own and kept as a part file until all are there, then joined into one entry. So an encoding
+killed after hours resumes at the chunk it was in, and chunks can be encoded by separate
+workers (Ray) with a result bit-identical to one process's: a chunk's vectors depend only on
+its own texts. The chunk size is part of the key of entries larger than one chunk.
+Entries are memory-mapped when read, so a run does not hold the whole corpus in RAM.
 """
 
 from __future__ import annotations
@@ -11,7 +18,9 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -32,28 +41,56 @@ def default_cache_dir() -> Path:
 class Encoded:
     vectors: np.ndarray
     cache_hit: bool
-    seconds: float  # encoding time (0 on a hit)
+    seconds: float  # encoding time of what this call encoded (0 on a hit)
     key: str
+    n_encoded: int = 0  # texts encoded by this call (chunks found on disk are not)
 
     @property
     def per_second(self) -> float | None:
-        return len(self.vectors) / self.seconds if self.seconds > 0 else None
+        return self.n_encoded / self.seconds if self.seconds > 0 else None
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """Chunks of one cache entry to encode elsewhere; each part file is written there."""
+
+    model: Mapping  # the model reference (a ModelRef as a dict), to build the encoder
+    texts: Sequence[str]
+    role: Role
+    batch_size: int
+    cache_root: str
+    key: str
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+ChunkMapper = Callable[[ChunkJob], None]
+CHUNK = 8192
 
 
 class EmbeddingCache:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, chunk: int = CHUNK) -> None:
         self.root = Path(root)
+        self.chunk = chunk
 
-    def key(self, encoder: Encoder, role: Role, texts_fingerprint: str) -> str:
+    def key(self, encoder: Encoder, role: Role, texts_fingerprint: str, n: int = 0) -> str:
         spec = asdict(encoder.spec)
-        blob = json.dumps({"spec": spec, "role": role, "texts": texts_fingerprint}, sort_keys=True)
+        content = {"spec": spec, "role": role, "texts": texts_fingerprint}
+        if n > self.chunk:  # vectors depend on how texts were grouped when encoded
+            content["chunk"] = self.chunk
+        blob = json.dumps(content, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
     def path_for(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.npy"
 
-    def has(self, encoder: Encoder, role: Role, texts_fingerprint: str) -> bool:
-        return self.path_for(self.key(encoder, role, texts_fingerprint)).is_file()
+    def part_path(self, key: str, span: tuple[int, int]) -> Path:
+        return self.root / key[:2] / f"{key}.part{span[0]:012d}-{span[1]:012d}.npy"
+
+    def has(self, encoder: Encoder, role: Role, texts_fingerprint: str, n: int = 0) -> bool:
+        return self.path_for(self.key(encoder, role, texts_fingerprint, n)).is_file()
+
+    def spans(self, n: int) -> list[tuple[int, int]]:
+        return [(a, min(a + self.chunk, n)) for a in range(0, n, self.chunk)] or [(0, 0)]
 
     def encode(
         self,
@@ -63,29 +100,63 @@ class EmbeddingCache:
         role: Role,
         texts_fingerprint: str,
         batch_size: int = 64,
+        mapper: tuple[ChunkMapper, Mapping] | None = None,
     ) -> Encoded:
-        key = self.key(encoder, role, texts_fingerprint)
+        """The vectors of `texts`, from the cache or encoded (chunk by chunk; with `mapper`,
+        (function, model reference), the missing chunks are encoded where it sends them)."""
+        n = len(texts)
+        key = self.key(encoder, role, texts_fingerprint, n)
         path = self.path_for(key)
         if path.is_file():
-            vecs = np.load(path)
-            if vecs.shape[0] == len(texts):
+            vecs = np.load(path, mmap_mode="r")
+            if vecs.shape[0] == n:
                 return Encoded(vecs, True, 0.0, key)
+        spans = self.spans(n)
+        todo = [s for s in spans if not self.part_path(key, s).is_file()]
         t0 = time.perf_counter_ns()
-        vecs = np.ascontiguousarray(
-            encoder.encode(list(texts), role=role, batch_size=batch_size), dtype=np.float32
-        )
+        if mapper is not None and todo:
+            fn, model = mapper
+            fn(ChunkJob(model, texts, role, batch_size, str(self.root), key, todo))
+        else:
+            for span in todo:
+                self.write_part(key, span, encode_span(encoder, texts, span, role, batch_size))
         seconds = (time.perf_counter_ns() - t0) / 1e9
-        if vecs.shape != (len(texts), encoder.spec.dim):
-            raise RuntimeError(
-                f"encoder {encoder.spec.name} returned shape {vecs.shape}, "
-                f"expected {(len(texts), encoder.spec.dim)}"
-            )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        from io import BytesIO
-
-        buf = BytesIO()
-        np.save(buf, vecs)
-        atomic_write_bytes(path, buf.getvalue())
-        meta = {"model": encoder.spec.name, "role": role, "n": len(texts), "seconds": seconds}
+        vecs = self._join(key, spans, n, encoder.spec.dim)
+        meta = {"model": encoder.spec.name, "role": role, "n": n, "seconds": seconds}
         atomic_write_bytes(path.with_suffix(".json"), json.dumps(meta).encode())
-        return Encoded(vecs, False, seconds, key)
+        return Encoded(vecs, False, seconds, key, sum(b - a for a, b in todo))
+
+    def write_part(self, key: str, span: tuple[int, int], vecs: np.ndarray) -> None:
+        buf = BytesIO()
+        np.save(buf, np.ascontiguousarray(vecs, dtype=np.float32))
+        atomic_write_bytes(self.part_path(key, span), buf.getvalue())
+
+    def _join(self, key: str, spans: list[tuple[int, int]], n: int, dim: int) -> np.ndarray:
+        """Parts -> one .npy entry (streamed into a memory-mapped file, then renamed)."""
+        path = self.path_for(key)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, dim))
+        for span in spans:
+            part = np.load(self.part_path(key, span), mmap_mode="r")
+            if part.shape != (span[1] - span[0], dim):
+                raise RuntimeError(f"cache part {self.part_path(key, span)} has shape "
+                                   f"{part.shape}, expected {(span[1] - span[0], dim)}")
+            out[span[0]:span[1]] = part
+        out.flush()
+        del out
+        os.replace(tmp, path)
+        for span in spans:
+            self.part_path(key, span).unlink(missing_ok=True)
+        return np.load(path, mmap_mode="r")
+
+
+def encode_span(encoder: Encoder, texts: Sequence[str], span: tuple[int, int], role: Role,
+                batch_size: int) -> np.ndarray:
+    """One chunk's vectors, checked for shape (the same call wherever the chunk runs)."""
+    a, b = span
+    vecs = np.ascontiguousarray(
+        encoder.encode(list(texts[a:b]), role=role, batch_size=batch_size), dtype=np.float32)
+    if vecs.shape != (b - a, encoder.spec.dim):
+        raise RuntimeError(f"encoder {encoder.spec.name} returned shape {vecs.shape}, "
+                           f"expected {(b - a, encoder.spec.dim)}")
+    return vecs

@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--no-analysis", action="store_true",
                    help="skip the funnel/rankings/recommendation step at the end")
+    r.add_argument("--executor", choices=("process", "inline", "ray"), default=None,
+                   help="where cells run: each in its own worker process (default), in this "
+                   "process, or as Ray tasks (the suite's `executor:` key sets a default)")
+    r.add_argument("--ray-address", default=None,
+                   help="an existing Ray cluster (default: $RAY_ADDRESS, else a local one)")
 
     rp = sub.add_parser("report", help="write RUN_DIR/report.html (plots, tables, drill-down)")
     rp.add_argument("run_dir")
@@ -149,6 +154,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             report=not args.no_report,
             analysis=not args.no_analysis,
+            executor=args.executor,
+            ray_address=args.ray_address,
         )
         out = api.run(args.suite, opts)
         print(api.summary(out.frame, list(out.suite.suite.evaluate) if out.suite else []))

@@ -148,6 +148,8 @@ class Suite(_Strict):
     repeats: int = Field(default=3, gt=0)
     warmup: int = Field(default=50, ge=0)
     threads: int = Field(default=1, gt=0)
+    # where cells run: each in its own worker process (default), in this process, or on Ray
+    executor: Literal["process", "inline", "ray"] | None = None
 
     @field_validator("datasets", "models", mode="before")
     @classmethod
@@ -188,7 +190,10 @@ class LoadedSuite(BaseModel):
 
     @property
     def sha256(self) -> str:
-        canon = json.dumps(self.suite.model_dump(mode="json"), sort_keys=True)
+        """A hash of what the results depend on: where cells run (`executor`) is left out, so
+        the same suite resumes the same run folder on any executor."""
+        canon = json.dumps(self.suite.model_dump(mode="json", exclude={"executor"}),
+                           sort_keys=True)
         return hashlib.sha256(canon.encode()).hexdigest()
 
     def line(self, *path: str | int) -> int | None:

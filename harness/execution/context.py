@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from harness.backends.base import IndexInput
-from harness.cache import EmbeddingCache, Encoded
+from harness.cache import ChunkMapper, EmbeddingCache, Encoded
 from harness.cell import Cell
 from harness.datasets.base import Dataset, fingerprint_texts
 from harness.encoders.base import Encoder, Role, VectorLookup
@@ -44,6 +44,8 @@ class RunContext:
     """Owned by one run (one process); memos keyed by everything that determines the value."""
 
     cache: EmbeddingCache
+    # where missing embedding chunks are encoded (None: here); the Ray executor sets one
+    chunk_mapper: ChunkMapper | None = None
     encode_calls: int = 0
     dataset_loads: int = 0
     _datasets: dict[str, Dataset] = field(default_factory=dict)
@@ -94,17 +96,20 @@ class RunContext:
             q_vec = enc.vectors_for(ds.query_ids, "query")
             return Vectors(d_vec, q_vec, None, None, spec.fingerprint, spec.matryoshka_dims)
         bs = cell.model_ref.batch_size
-        d = self._encode(enc, ds, "document", bs)
-        q = self._encode(enc, ds, "query", bs)
+        d = self._encode(enc, ds, "document", bs, cell.model)
+        q = self._encode(enc, ds, "query", bs, cell.model)
         return Vectors(d.vectors, q.vectors, d.seconds or None, d.per_second,
                        spec.fingerprint, spec.matryoshka_dims)
 
-    def _encode(self, enc: Encoder, ds: Dataset, role: Role, batch_size: int) -> Encoded:
+    def _encode(self, enc: Encoder, ds: Dataset, role: Role, batch_size: int,
+                model: Mapping[str, Any]) -> Encoded:
         ids, texts = (ds.doc_ids, ds.docs) if role == "document" else (ds.query_ids, ds.queries)
         fp = fingerprint_texts(ids, texts)
-        if not self.cache.has(enc, role, fp):
+        if not self.cache.has(enc, role, fp, len(texts)):
             log.info("encoding %d %s texts of %s with %s", len(texts), role, ds.name, enc.spec.name)
-        out = self.cache.encode(enc, texts, role=role, texts_fingerprint=fp, batch_size=batch_size)
+        mapper = (self.chunk_mapper, model) if self.chunk_mapper else None
+        out = self.cache.encode(enc, texts, role=role, texts_fingerprint=fp,
+                                batch_size=batch_size, mapper=mapper)
         if out.cache_hit:
             log.info("cache hit: %s texts of %s with %s (nothing encoded)", role, ds.name,
                      enc.spec.name)

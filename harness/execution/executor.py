@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import pandas as pd
 from tqdm import tqdm
@@ -20,13 +20,13 @@ from tqdm import tqdm
 from harness.cell import Cell, Plan
 from harness.execution.context import RunContext
 from harness.execution.runner import safe_run_cell
-from harness.perquery import PerQuery
+from harness.execution.worker import CellResult
 from harness.store import RunStore
 from harness.suite import LoadedSuite
 
 log = logging.getLogger("harness")
 
-OnResult = Callable[[Cell, list[dict[str, Any]], "PerQuery | None"], None]
+OnResult = Callable[[Cell, CellResult], None]
 
 
 class Executor(Protocol):
@@ -44,8 +44,9 @@ class InlineExecutor:
     def run(self, cells: Sequence[Cell], on_result: OnResult) -> None:
         for cell in cells:
             log.info("cell %s: %s", cell.cell_id, cell.label)
+            calls = self.ctx.encode_calls
             rows, perq = safe_run_cell(cell, self.ctx, on_error=lambda tb: log.error("%s", tb))
-            on_result(cell, rows, perq)
+            on_result(cell, CellResult(rows, perq, self.ctx.encode_calls - calls))
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,14 @@ def select(cells: Iterable[Cell], pattern: str | None) -> list[Cell]:
 
 
 @dataclass(frozen=True)
+class LoopOutcome:
+    ran: int
+    failed: int
+    resumed: int
+    encode_calls: int
+
+
+@dataclass(frozen=True)
 class LoopOptions:
     resume: bool = True
     only: str | None = None
@@ -83,23 +92,27 @@ class LoopOptions:
 
 
 def run_plan(plan: Plan, store: RunStore, executor: Executor,
-             options: LoopOptions = LoopOptions()) -> tuple[int, int, int]:
-    """Run the plan's cells not yet finished in the store: (ran, failed, resumed)."""
+             options: LoopOptions = LoopOptions()) -> LoopOutcome:
+    """Run the plan's cells not yet finished in the store."""
     cells = select(plan.cells, options.only)
     done = store.finished() if options.resume else {}
     todo = [c for c in cells if c.cell_id not in done]
     resumed = len(cells) - len(todo)
     log.info("run %s: %d cells (%d already done, %d skipped by plan) -> %s", store.dir.name,
              len(cells), resumed, len(plan.skipped), store.dir)
-    failed = 0
+    failed = encode_calls = 0
     bar = tqdm(total=len(todo), desc="cells", unit="cell", disable=not options.progress,
                leave=True)
 
-    def on_result(cell: Cell, rows: list[dict[str, Any]], perq: PerQuery | None) -> None:
-        nonlocal failed
+    def on_result(cell: Cell, result: CellResult) -> None:
+        nonlocal failed, encode_calls
+        encode_calls += result.encode_calls
+        rows = result.rows
         for r in rows:
+            if "worker_peak_rss_mb" in result.stats:
+                r["worker_peak_rss_mb"] = result.stats["worker_peak_rss_mb"]
             r["run_id"] = store.dir.name
-        store.write_cell(cell, rows, perq)
+        store.write_cell(cell, rows, result.perquery)
         if any(r["status"] != "ok" for r in rows):
             failed += 1
             log.error("cell %s failed: %s", cell.cell_id, rows[0]["status"])
@@ -110,7 +123,7 @@ def run_plan(plan: Plan, store: RunStore, executor: Executor,
         executor.run(todo, on_result)
     finally:
         bar.close()
-    return len(todo), failed, resumed
+    return LoopOutcome(len(todo), failed, resumed, encode_calls)
 
 
 class _TqdmHandler(logging.Handler):

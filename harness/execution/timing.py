@@ -62,9 +62,9 @@ def per_query_ns(search: Callable[[Any], Any], rows: list[Any]) -> np.ndarray:
     return out
 
 
-def _status_kb(field: str) -> int | None:
+def _status_kb(field: str, pid: int | str = "self") -> int | None:
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     except OSError:
@@ -96,3 +96,9 @@ class PeakMemory:
         hwm = _status_kb("VmHWM")
         if self.start_kb is not None and hwm is not None:
             self.peak_increase_bytes = max(0, hwm - self.start_kb) * 1024
+
+
+def process_peak_mb(pid: int) -> float | None:
+    """A (child) process's lifetime peak RSS in MB (VmHWM), None once it is gone or unknown."""
+    kb = _status_kb("VmHWM", pid)
+    return None if kb is None else kb / 1024

@@ -71,8 +71,9 @@ def spread_model(monkeypatch):
 
 def run_and_funnel(write_suite, tmp_path, model):
     path = write_suite(SUITE.format(model=model))
+    # inline: the `spread` test encoder is registered in this process only
     out = api.run(path, api.RunOptions(output=tmp_path / "r", cache_dir=tmp_path / "c",
-                                       progress=False))
+                                       progress=False, executor="inline"))
     assert out.n_failed == 0
     return out, api.funnel(out.run_dir)
 

@@ -38,9 +38,9 @@ backends:
 
 
 def run(path, tmp_path) -> api.RunOutcome:
-    opts = api.RunOptions(
-        output=tmp_path / "results", cache_dir=tmp_path / "cache", progress=False, report=False
-    )
+    # inline: these tests spy on backends in this process
+    opts = api.RunOptions(output=tmp_path / "results", cache_dir=tmp_path / "cache",
+                          progress=False, report=False, executor="inline")
     return api.run(path, opts)
 
 

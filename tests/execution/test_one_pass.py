@@ -54,8 +54,10 @@ def counters(monkeypatch):
 
 def _run(write_suite, tmp_path, dims: str, name: str):
     path = write_suite(SUITE.format(dims=dims).replace("one-pass", name))
+    # inline: every cell in this process, so every load is counted (a process executor's
+    # workers each load the data of their own cell)
     return api.run(path, api.RunOptions(output=tmp_path / "r", cache_dir=tmp_path / "c",
-                                        progress=False))
+                                        progress=False, executor="inline"))
 
 
 def test_sixteen_cells_load_the_dataset_once_and_reuse_stored_exact_rows(

@@ -57,9 +57,9 @@ REQUIRED = [
 
 
 def run(path, tmp_path, **kw) -> api.RunOutcome:
-    opts = api.RunOptions(
-        output=tmp_path / "results", cache_dir=tmp_path / "cache", progress=False, **kw
-    )
+    # inline unless a test asks otherwise: these tests patch the runner in this process
+    opts = api.RunOptions(output=tmp_path / "results", cache_dir=tmp_path / "cache",
+                          progress=False, **{"executor": "inline", **kw})
     return api.run(path, opts)
 
 

@@ -81,7 +81,9 @@ def test_grid_of_dims_and_precisions_encodes_once_per_role(
     counting_kind, write_suite, tiny_beir, tmp_path
 ):
     path = write_suite(SUITE.format(beir=tiny_beir))
-    opts = api.RunOptions(output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False)
+    # inline: the counting encoder is registered in this process only
+    opts = api.RunOptions(output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False,
+                          executor="inline")
     out = api.run(path, opts)
     assert out.n_failed == 0 and out.n_ran == 3 * 3
     assert len(out.frame) == 3 * 3 * 2
@@ -91,7 +93,7 @@ def test_grid_of_dims_and_precisions_encodes_once_per_role(
     assert out.frame["encode_docs_per_s"].notna().any()
     # another run on the same cache encodes nothing
     again = api.run(path, api.RunOptions(output=tmp_path / "r2", cache_dir=tmp_path / "c",
-                                         progress=False, resume=False))
+                                         progress=False, resume=False, executor="inline"))
     assert again.n_failed == 0 and again.encode_calls == 0
     assert counting_kind == {"document": 1, "query": 1}
     df = out.frame

@@ -1,0 +1,91 @@
+"""The process executor: each cell in its own fresh worker process.
+
+A backend that segfaults or runs out of memory takes down its worker, not the run: the
+driver records an error row naming the signal and the peak memory the worker had reached,
+and goes on. Each cell's memory is its own (nothing earlier raised the high-water mark).
+Workers start from a forkserver that has imported the harness once, so a cell costs a fork,
+not an interpreter start; fork straight from the driver is avoided because OpenMP (faiss)
+does not survive it.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+from harness.cell import Cell
+from harness.execution.runner import error_rows
+from harness.execution.timing import process_peak_mb
+from harness.execution.worker import CellResult, Job, run_job
+
+log = logging.getLogger("harness")
+POLL_S = 0.2
+
+
+class WorkerDied(RuntimeError):
+    """A worker ended without returning its cell's result."""
+
+
+def _child(job: Job, conn: Connection) -> None:
+    try:
+        conn.send(run_job(job))
+    finally:
+        conn.close()
+
+
+class ProcessExecutor:
+    def __init__(self, make_job: Any, start_method: str = "forkserver") -> None:
+        self.make_job = make_job  # Cell -> Job
+        self.mp = multiprocessing.get_context(start_method)
+        if start_method == "forkserver":
+            self.mp.set_forkserver_preload(["harness.execution.worker"])
+
+    def run(self, cells: Sequence[Cell], on_result: Any) -> None:
+        for cell in cells:
+            on_result(cell, self._run_one(cell))
+
+    def _run_one(self, cell: Cell) -> CellResult:
+        log.info("cell %s: %s", cell.cell_id, cell.label)
+        recv, send = self.mp.Pipe(duplex=False)
+        proc = self.mp.Process(target=_child, args=(self.make_job(cell), send), daemon=True)
+        proc.start()
+        send.close()
+        peak: float | None = None
+        result: CellResult | None = None
+        try:
+            while result is None:
+                if recv.poll(POLL_S):
+                    try:
+                        result = recv.recv()
+                    except EOFError:
+                        break  # the worker died before it could send
+                else:
+                    now = process_peak_mb(proc.pid)  # the high-water mark: a sample suffices
+                    peak = peak if now is None else max(peak or 0.0, now)
+                    if not proc.is_alive() and not recv.poll(0):
+                        break
+        finally:
+            recv.close()
+            proc.join()
+        if result is None:
+            exc = WorkerDied(_death(proc.exitcode, peak))
+            log.error("cell %s: %s", cell.cell_id, exc)
+            return CellResult(error_rows(cell, exc), None)
+        return result
+
+
+def _death(exitcode: int | None, peak_mb: float | None) -> str:
+    """'killed by SIGKILL (signal 9) after reaching 2,345 MB (out of memory?)'."""
+    reached = f" after reaching {peak_mb:,.0f} MB" if peak_mb else ""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = " (out of memory? the kernel's OOM killer sends SIGKILL)" if -exitcode == 9 else ""
+        return f"worker killed by {name} (signal {-exitcode}){reached}{hint}"
+    return f"worker exited with code {exitcode} without a result{reached}"

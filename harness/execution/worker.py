@@ -1,0 +1,80 @@
+"""What runs where a cell runs (a worker process or a Ray task): one cell from its plain
+description, in a fresh context, returned to the driver as plain values.
+
+Plugins registered outside the harness (a test backend, a user's own) reach workers through
+HARNESS_PLUGINS: a comma-separated list of modules each worker imports before its cell.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.cache import EmbeddingCache
+from harness.cell import Cell
+from harness.execution.context import RunContext
+from harness.execution.runner import safe_run_cell
+from harness.execution.timing import process_peak_mb
+from harness.perquery import PerQuery
+
+log = logging.getLogger("harness")
+PLUGINS_ENV = "HARNESS_PLUGINS"
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs: the cell, where the embedding cache is, where to log."""
+
+    cell: Cell
+    cache_dir: str
+    log_path: str | None = None
+    plugins: tuple[str, ...] = ()
+
+
+@dataclass
+class CellResult:
+    rows: list[dict[str, Any]]
+    perquery: PerQuery | None
+    encode_calls: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def plugins_from_env() -> tuple[str, ...]:
+    return tuple(m.strip() for m in os.environ.get(PLUGINS_ENV, "").split(",") if m.strip())
+
+
+def import_plugins(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        importlib.import_module(name)
+
+
+def run_job(job: Job) -> CellResult:
+    """Run one cell in this process (a fresh context: nothing outlives the cell)."""
+    import_plugins(job.plugins)
+    handler = _log_to(job.log_path)
+    try:
+        ctx = RunContext(cache=EmbeddingCache(Path(job.cache_dir)))
+        log.info("worker %d runs cell %s", os.getpid(), job.cell.cell_id)
+        rows, perq = safe_run_cell(job.cell, ctx, on_error=lambda tb: log.error("%s", tb))
+        # the whole worker's high-water mark: data, vectors, ground truth, index and searches
+        return CellResult(rows, perq, ctx.encode_calls,
+                          {"worker_peak_rss_mb": process_peak_mb(os.getpid())})
+    finally:
+        if handler is not None:
+            log.removeHandler(handler)
+            handler.close()
+
+
+def _log_to(path: str | None) -> logging.Handler | None:
+    """Append the worker's log lines to the run's log file (the driver echoes the terminal)."""
+    if not path:
+        return None
+    log.setLevel(logging.INFO)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    return handler
