@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
 
 from harness.cache import EmbeddingCache, default_cache_dir
+from harness.datasets.base import Dataset
 from harness.manifest import environment
 from harness.plan import Cell, Plan, expand
 from harness.registry import BACKENDS, DATASET_KINDS, DATASETS, MODEL_KINDS, MODELS
@@ -307,12 +310,24 @@ def probe(dataset: str, model: str, *, dim: int | None = None, sample: int = 200
     return feats, recommend(feats)
 
 
+class _ReloadedTexts:
+    """The report's TextSource: loads a cell's dataset again through the plugins."""
+
+    def load_dataset(self, ref: Mapping[str, Any], seed: int) -> Dataset:
+        from harness.resolve import load_dataset
+        from harness.suite import DatasetRef
+
+        return load_dataset(DatasetRef.model_validate(ref), seed=seed)
+
+
 def report(run_dir: str | Path, *, texts: bool = True):
-    """`harness report RUN_DIR`: RUN_DIR/report.html and the CSV tables it shows."""
-    from harness.report.run import build_report
+    """`harness report RUN_DIR`: RUN_DIR/report.html and the CSV tables it shows.
+
+    texts=False leaves dataset texts out of the drill-down (no dataset is loaded)."""
+    from harness.report.page import build_report
 
     _require_run(run_dir)
-    return build_report(Path(run_dir), texts=texts)
+    return build_report(Path(run_dir), texts=_ReloadedTexts() if texts else None)
 
 
 def _analyse_quietly(run_dir: Path, cache_dir: Path | None) -> None:

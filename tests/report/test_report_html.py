@@ -8,7 +8,7 @@ import pandas as pd
 from report_fixtures import IMG, SCRIPT, runs_fixture  # noqa: F401 (the `runs` fixture)
 
 from harness.cli import main
-from harness.report.run import build_report
+from harness.report.page import build_report
 
 
 def test_run_writes_a_self_contained_report(runs):
