@@ -15,7 +15,9 @@ from harness.report import html as H
 from harness.report.data import RunData, config_label, params_text
 from harness.report.sections.base import ReportContext
 
-DISPLAY_CSV = "results.csv"  # the display table below, as RUN_DIR/report/DISPLAY_CSV
+# The results table as shown, written as RUN_DIR/report/display.csv: not named results.csv, which
+# is the store's raw table one folder up.
+DISPLAY_CSV = "display.csv"
 EXTRA_AXES = ("dim_method",)
 SPEED_COLS = (
     "qps",
