@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.analysis import outputs
 from harness.analysis.step import across_runs
 from harness.report import html as H
 from harness.report.sections.base import ReportContext
@@ -45,13 +46,6 @@ FEATURES = [
 ]
 
 
-def _read(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path) if path.is_file() and path.stat().st_size > 1 else pd.DataFrame()
-    except (pd.errors.EmptyDataError, OSError):
-        return pd.DataFrame()
-
-
 class AnalysisSection:
     anchor = "analysis"
     title = "Analysis"
@@ -59,9 +53,9 @@ class AnalysisSection:
 
     def render(self, ctx: ReportContext) -> str:
         run_dir = ctx.run.dir
-        fun = _read(run_dir / "funnel.csv")
-        ranks = _read(run_dir / "rankings.csv")
-        rec = _read(run_dir / "recommendation.csv")
+        fun = ctx.run.analysis_table(outputs.FUNNEL)
+        ranks = ctx.run.analysis_table(outputs.RANKINGS)
+        rec = ctx.run.analysis_table(outputs.RECOMMENDATION)
         if fun.empty and ranks.empty and rec.empty:
             return H.notice(
                 "warn",
@@ -72,14 +66,14 @@ class AnalysisSection:
         parts = []
         if not fun.empty:
             parts.append(_funnel(fun))
-            ctx.save("funnel.csv", fun)
-        parts.append(_rankings(ctx, ranks, _read(run_dir / "inversions.csv")))
-        speed = _read(run_dir / "rankings_at_speed.csv")
+            ctx.save(outputs.FUNNEL, fun)
+        parts.append(_rankings(ctx, ranks, ctx.run.analysis_table(outputs.INVERSIONS)))
+        speed = ctx.run.analysis_table(outputs.RANKINGS_AT_SPEED)
         if not speed.empty:
             parts.append(_at_speed(speed))
         if not rec.empty:
             parts.append(_recommendation(rec, run_dir.parent))
-            ctx.save("recommendation.csv", rec)
+            ctx.save(outputs.RECOMMENDATION, rec)
         return "".join(parts)
 
 
@@ -164,7 +158,7 @@ def _rankings(ctx: ReportContext, ranks: pd.DataFrame, inv: pd.DataFrame) -> str
                 filter_box=len(inv) > 8,
             )
         )
-        ctx.save("inversions.csv", inv)
+        ctx.save(outputs.INVERSIONS, inv)
     return "".join(parts)
 
 

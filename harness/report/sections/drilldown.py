@@ -12,7 +12,7 @@ import pandas as pd
 from harness import stats
 from harness.metrics.columns import ZERO_MEANS_NONE
 from harness.report import html as H
-from harness.report.data import RunData, config_label
+from harness.report.data import RunData, config_label, paired
 from harness.report.sections.base import ReportContext
 from harness.report.texts import DatasetTexts, TextLoader
 
@@ -80,10 +80,12 @@ def _candidates(run: RunData, mains: dict[str, str | None]) -> list[Candidate]:
         ref = _reference_for(run, ok, row, main)
         if ref is None:
             continue
-        aligned = _aligned(run, ref[0], row, main)
-        if aligned is None or len(aligned[0]) == 0:
+        va, vb = run.values(ref[0], main), run.values(row, main)
+        if va is None or vb is None:
             continue
-        ids, x_ref, x_row = aligned
+        ids, x_ref, x_row = paired(va, vb)
+        if len(ids) == 0:
+            continue
         loss = float(np.mean(x_ref - x_row))
         cands.append(Candidate(loss, row, ref[0], ref[1], main, ids, x_ref, x_row))
     cands.sort(key=lambda c: -c.loss)
@@ -137,19 +139,6 @@ def _reference_for(
     if float(ref[main]) < float(row[main]):
         return None  # the row itself is the best: nothing to lose against
     return ref, "the best configuration of this dataset"
-
-
-def _aligned(run: RunData, a: pd.Series, b: pd.Series, metric: str):
-    va, vb = run.values(a, metric), run.values(b, metric)
-    if va is None or vb is None:
-        return None
-    ids_a, xa = va
-    ids_b, xb = vb
-    if len(ids_a) == len(ids_b) and np.array_equal(ids_a, ids_b):
-        return ids_a, xa, xb
-    pos = {q: i for i, q in enumerate(ids_b)}
-    keep = [i for i, q in enumerate(ids_a) if q in pos]
-    return ids_a[keep], xa[keep], xb[[pos[ids_a[i]] for i in keep]]
 
 
 def _config(
@@ -209,16 +198,10 @@ def _query(
     if qpos is not None:
         tag_cls, tag_text = _found_status(run, c.row, qpos, len(rel) or None)
     docs_html = _documents(run, c.row, qid, data, rel) if data else ""
-    count = (
-        f"{len(rel)} relevant document{'s' if len(rel) != 1 else ''}"
-        if rel
-        else "relevant documents"
-    )
-    tag = (
-        f" — with this configuration: <span class='tag {tag_cls}'>{H.esc(tag_text)}</span>"
-        if tag_text
-        else ""
-    )
+    count = f"{len(rel)} relevant document{'s' if len(rel) != 1 else ''}"
+    count = count if rel else "relevant documents"
+    tag = f" — with this configuration: <span class='tag {tag_cls}'>{H.esc(tag_text)}</span>"
+    tag = tag if tag_text else ""
     docs_html = f"<div class='small'>{count}{tag}</div>{docs_html}"
     rec = {
         "config": config_label(c.row, with_dataset=True),

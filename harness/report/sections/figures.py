@@ -6,11 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-import pandas as pd
-
+from harness.analysis import outputs
 from harness.report import html as H
 from harness.report import plots
-from harness.report.data import RunData
 from harness.report.sections.base import ReportContext
 
 log = logging.getLogger("harness")
@@ -59,20 +57,5 @@ def _builders(ctx: ReportContext) -> dict[str, Callable[[str], plots.Plot | None
         "compression": lambda s: plots.compression_view(ok, main, s),
         "matryoshka": lambda s: plots.matryoshka_view(ok, main, s),
         "build": lambda s: plots.build_view(ok, s),
-        "funnel": lambda s: plots.funnel_view(_funnel(ctx.run), s),
+        "funnel": lambda s: plots.funnel_view(ctx.run.analysis_table(outputs.FUNNEL), s),
     }
-
-
-def _funnel(run: RunData) -> pd.DataFrame | None:
-    """The analysis funnel's table when the run folder has one (funnel.csv / .parquet)."""
-    for name in ("funnel.parquet", "funnel.csv"):
-        path = run.dir / name
-        if path.is_file():
-            try:
-                return pd.read_parquet(path) if name.endswith("parquet") else pd.read_csv(path)
-            except Exception:
-                continue
-    frame = run.ok
-    if {"ideal", "observed", "embedding_loss"} <= set(frame.columns):
-        return frame
-    return None

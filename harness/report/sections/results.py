@@ -12,13 +12,12 @@ import pandas as pd
 
 from harness.analysis.frontier import pareto_mask
 from harness.report import html as H
-from harness.report.data import RunData, config_label, params_text
+from harness.report.data import SHOWN_AXES, RunData, config_label, params_text
 from harness.report.sections.base import ReportContext
 
 # The results table as shown, written as RUN_DIR/report/display.csv: not named results.csv, which
 # is the store's raw table one folder up.
 DISPLAY_CSV = "display.csv"
-EXTRA_AXES = ("dim_method",)
 SPEED_COLS = (
     "qps",
     "batch_qps",
@@ -77,7 +76,7 @@ def _display_frame(run: RunData, sub: pd.DataFrame, main: str | None) -> pd.Data
         objectives_min = ["bytes_per_vector"] if "bytes_per_vector" in sub else []
         pareto[ok.to_numpy()] = pareto_mask(sub[ok], [main, "qps"], objectives_min)
     d["pareto"] = np.where(pareto, "★", "")
-    for c in ("dataset", "model", "dim", *EXTRA_AXES, "precision", "metric", "backend"):
+    for c in SHOWN_AXES:
         if c in sub:
             d[c] = sub[c]
     d["build"] = sub["build_params"].map(params_text) if "build_params" in sub else ""
@@ -116,7 +115,7 @@ class ResultsSection:
 
 def _dataset_table(i: int, s: Shown) -> str:
     disp, main = s.table, s.main
-    axes = ("model", "dim", *EXTRA_AXES, "precision", "metric", "backend", "build", "search")
+    axes = (*(a for a in SHOWN_AXES if a != "dataset"), "build", "search")
     # Axes with one value in every row go to the caption: the table stays narrow.
     constant = [
         c for c in axes if c in disp and len(disp) > 1 and disp[c].astype(str).nunique() == 1
