@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--layout", choices=("beir", "hf"), default="beir")
     p.add_argument("--split", default="test", help="the qrels split name to write")
     args = p.parse_args(argv)
-    from harness.resolve import load_dataset
+    from harness.plugins import load_dataset
     from harness.suite import DatasetRef
 
     try:

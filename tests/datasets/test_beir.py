@@ -157,7 +157,7 @@ def _self_hit_suite(tmp_path, ignore: bool, beir_writer) -> str:
 
 def test_ignore_identical_ids_end_to_end(tmp_path, beir_writer):
     from harness import api
-    from harness.runner import drop_identical
+    from harness.execution.runner import drop_identical
     from harness.store import RunStore
 
     def run(ignore):
@@ -171,7 +171,8 @@ def test_ignore_identical_ids_end_to_end(tmp_path, beir_writer):
     dropped, pq = run(True)
     # each query's text equals its own document: without the rule it finds itself first
     assert kept["hit@1"] == 0.0
-    assert dropped["status"] == "ok" and dropped["k"] == 3 and pq.task_values(0, "hit@1").shape == (2,)
+    assert dropped["status"] == "ok" and dropped["k"] == 3
+    assert pq.task_values(0, "hit@1").shape == (2,)
     assert dropped["recall@3"] >= kept["recall@3"]
 
     # explicit and on copies: the inputs are not changed

