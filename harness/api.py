@@ -40,7 +40,7 @@ from harness.plan import expand
 from harness.registry import BACKENDS, MODEL_KINDS, MODELS
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
-from harness.report.run import build_report
+from harness.report.page import build_report
 from harness.store import RunStore
 from harness.suite import DatasetRef, ModelRef, load_suite
 from harness.transforms import prepare

@@ -16,20 +16,13 @@ import numpy as np
 import pandas as pd
 
 from harness import stats
+from harness.fsutil import atomic_write_text
 from harness.report import html as H
-from harness.report.data import RunData, config_label
+from harness.report.data import EXTRA_AXES, RunData, config_label, paired
+from harness.suite import AXES
 
-MATCH = (
-    "dataset",
-    "model",
-    "dim",
-    "precision",
-    "metric",
-    "backend",
-    "build_params",
-    "search_params",
-)
-OPTIONAL_MATCH = ("dim_method",)
+MATCH = (*AXES, "build_params", "search_params")
+OPTIONAL_MATCH = EXTRA_AXES  # matched when both runs record them
 ALPHA = 0.05
 
 
@@ -51,19 +44,8 @@ class Comparison:
         if self.pairs.empty:
             out.append("no configuration is in both runs")
         else:
-            cols = [
-                "config",
-                "main_metric",
-                "a",
-                "b",
-                "diff",
-                "ci",
-                "p_value",
-                "p_holm",
-                "qps_a",
-                "qps_b",
-                "qps_ratio",
-            ]
+            cols = ["config", "main_metric", "a", "b", "diff", "ci", "p_value", "p_holm"]
+            cols += ["qps_a", "qps_b", "qps_ratio"]
             shown = self.pairs[[c for c in cols if c in self.pairs]].copy()
             for c in ("a", "b"):
                 shown[c] = shown[c].map(lambda v: f"{v:.4f}")
@@ -106,8 +88,41 @@ def compare(
     # Axes added over time (e.g. dim_method) are matched when both runs have them.
     optional = [c for c in OPTIONAL_MATCH if c in a.frame and c in b.frame]
     fa, fb = _keyed(a, optional), _keyed(b, optional)
+    order_a = list(dict.fromkeys(fa["_key"])) if not fa.empty else []
+    order_b = list(dict.fromkeys(fb["_key"])) if not fb.empty else []
+    common, unmatched = _common(fa, fb, order_a, set(order_b))
+    warnings = list(dict.fromkeys(_run_warnings(a.manifest, b.manifest) + unmatched))
+    both = pd.concat([fa, fb]) if not (fa.empty and fb.empty) else pd.DataFrame()
+    label = {
+        r["_key"]: config_label(r, with_dataset=True)
+        for _, r in (both.drop_duplicates("_key").iterrows() if not both.empty else [])
+    }
+    only_a = [label[k] for k in order_a if k not in set(order_b)]
+    only_b = [label[k] for k in order_b if k not in set(order_a)]
+    tests, pairs = [], []
+    for k in common:
+        ra = fa[fa["_key"] == k].iloc[0]
+        rb = fb[fb["_key"] == k].iloc[0]
+        main = (metric.lower() if metric else None) or b.main_metric(str(rb["dataset"]))
+        for name in _measures(a, b, fa, fb, main):
+            test = _paired_test(a.values(ra, name), b.values(rb, name))
+            if test is not None:
+                head = {"dataset": ra["dataset"], "config": label[k], "measure": name}
+                tail = {"main": name == main, "lower_is_better": name == "latency_ms"}
+                tests.append({**head, **test, **tail})
+        pairs.append(_pair(ra, rb, label[k], main))
+    tests_df = _holm(pd.DataFrame(tests))
+    comp = Comparison(
+        a, b, _with_main_test(pd.DataFrame(pairs), tests_df), tests_df, only_a, only_b, warnings
+    )
+    if write:
+        _write(comp, output)
+    return comp
+
+
+def _run_warnings(ma: dict, mb: dict) -> list[str]:
+    """What differs between the two runs' harness versions and machines."""
     warnings = []
-    ma, mb = a.manifest, b.manifest
     if ma.get("harness_version") != mb.get("harness_version"):
         warnings.append(
             f"different harness versions: A {ma.get('harness_version')}, "
@@ -119,10 +134,15 @@ def compare(
             f"B: {mb.get('cpu_model')} x{mb.get('cpu_count')}): qps and latency differences "
             "include the machine"
         )
-    order_a = list(dict.fromkeys(fa["_key"])) if not fa.empty else []
-    order_b = list(dict.fromkeys(fb["_key"])) if not fb.empty else []
-    keys_a, keys_b = set(order_a), set(order_b)
-    common = []
+    return warnings
+
+
+def _common(
+    fa: pd.DataFrame, fb: pd.DataFrame, order_a: list[str], keys_b: set[str]
+) -> tuple[list[str], list[str]]:
+    """The configuration keys in both runs on the same dataset content (in A's order), and a
+    warning for each key whose dataset content differs."""
+    common, warnings = [], []
     for k in order_a:
         if k not in keys_b:
             continue
@@ -136,91 +156,93 @@ def compare(
             )
             continue
         common.append(k)
-    warnings = list(dict.fromkeys(warnings))
-    both = pd.concat([fa, fb]) if not (fa.empty and fb.empty) else pd.DataFrame()
-    label = {
-        r["_key"]: config_label(r, with_dataset=True)
-        for _, r in (both.drop_duplicates("_key").iterrows() if not both.empty else [])
-    }
-    only_a = [label[k] for k in order_a if k not in keys_b]
-    only_b = [label[k] for k in order_b if k not in keys_a]
+    return common, warnings
 
-    tests, pairs = [], []
-    for k in common:
-        ra = fa[fa["_key"] == k].iloc[0]
-        rb = fb[fb["_key"] == k].iloc[0]
-        main = (metric.lower() if metric else None) or b.main_metric(str(rb["dataset"]))
-        names = [m for m in a.task_metrics if m in b.task_metrics]
-        names += [c for c in fa.columns if str(c).startswith("knn_recall@") and c in fb]
-        names.append("latency_ms")
-        if main in names:
-            names.remove(main)
-            names.insert(0, main)
-        for name in names:
-            va, vb = a.values(ra, name), b.values(rb, name)
-            if va is None or vb is None:
-                continue
-            pos = {q: i for i, q in enumerate(vb[0])}
-            keep = [i for i, q in enumerate(va[0]) if q in pos]
-            if not keep:
-                continue
-            x = va[1][keep]
-            y = vb[1][[pos[va[0][i]] for i in keep]]
-            res = stats.paired_compare(x, y, n_boot=1000, n_perm=5000, seed=0)
-            tests.append(
-                {
-                    "dataset": ra["dataset"],
-                    "config": label[k],
-                    "measure": name,
-                    "n_queries": res.n,
-                    "a": res.mean_a,
-                    "b": res.mean_b,
-                    "diff": res.diff.mean,
-                    "ci_low": res.diff.low,
-                    "ci_high": res.diff.high,
-                    "p_value": res.p_value,
-                    "main": name == main,
-                    "lower_is_better": name == "latency_ms",
-                }
-            )
-        pair = {"dataset": ra["dataset"], "config": label[k], "main_metric": main}
-        for c in ("qps", "latency_p99_ms", "bytes_per_vector", "knn_recall@10"):
-            if c in ra and c in rb:
-                pair[f"{c}_a"] = pd.to_numeric(ra[c], errors="coerce")
-                pair[f"{c}_b"] = pd.to_numeric(rb[c], errors="coerce")
-        if pair.get("qps_a"):
-            pair["qps_ratio"] = pair["qps_b"] / pair["qps_a"]
-        pairs.append(pair)
-    tests_df = pd.DataFrame(tests)
-    if not tests_df.empty:
-        tests_df["p_holm"] = stats.holm(tests_df["p_value"].to_numpy())
-        tests_df["significant"] = tests_df["p_holm"] < ALPHA
-    pairs_df = pd.DataFrame(pairs)
-    if not pairs_df.empty:
-        mains = tests_df[tests_df["main"]] if not tests_df.empty else tests_df
-        by = mains.set_index("config") if not mains.empty else pd.DataFrame()
-        for col in ("a", "b", "diff", "ci_low", "ci_high", "p_value", "p_holm", "significant"):
-            pairs_df[col] = [
-                by[col].get(c, np.nan) if not by.empty else np.nan for c in pairs_df["config"]
-            ]
-        pairs_df["ci"] = [
-            f"[{lo:+.4f}, {hi:+.4f}]" if np.isfinite(lo) else ""
-            for lo, hi in zip(
-                pairs_df["ci_low"].astype(float), pairs_df["ci_high"].astype(float), strict=True
-            )
-        ]
-    comp = Comparison(a, b, pairs_df, tests_df, only_a, only_b, warnings)
-    if write:
-        out_dir = Path(output) if output else b.dir
-        out_dir.mkdir(parents=True, exist_ok=True)
-        from harness.fsutil import atomic_write_text
 
-        stem = f"compare-{a.run_id}-vs-{b.run_id}"
-        comp.csv_path = out_dir / f"{stem}.csv"
-        atomic_write_text(comp.csv_path, tests_df.to_csv(index=False))
-        comp.html_path = out_dir / f"{stem}.html"
-        atomic_write_text(comp.html_path, _html(comp))
-    return comp
+def _measures(
+    a: RunData, b: RunData, fa: pd.DataFrame, fb: pd.DataFrame, main: str | None
+) -> list[str]:
+    """The per-query measures both runs stored, the main metric first."""
+    names = [m for m in a.task_metrics if m in b.task_metrics]
+    names += [c for c in fa.columns if str(c).startswith("knn_recall@") and c in fb]
+    names.append("latency_ms")
+    if main in names:
+        names.remove(main)
+        names.insert(0, main)
+    return names
+
+
+def _paired_test(va, vb) -> dict | None:
+    """B - A on the queries both evaluated: means, the difference's CI and p-value."""
+    if va is None or vb is None:
+        return None
+    ids, x, y = paired(va, vb)
+    if not len(ids):
+        return None
+    res = stats.paired_compare(x, y, n_boot=1000, n_perm=5000, seed=0)
+    d = res.diff
+    return dict(n_queries=res.n, a=res.mean_a, b=res.mean_b, diff=d.mean, ci_low=d.low,
+                ci_high=d.high, p_value=res.p_value)  # fmt: skip
+
+
+def _pair(ra: pd.Series, rb: pd.Series, label: str, main: str | None) -> dict:
+    pair = {"dataset": ra["dataset"], "config": label, "main_metric": main}
+    for c in ("qps", "latency_p99_ms", "bytes_per_vector", "knn_recall@10"):
+        if c in ra and c in rb:
+            pair[f"{c}_a"] = pd.to_numeric(ra[c], errors="coerce")
+            pair[f"{c}_b"] = pd.to_numeric(rb[c], errors="coerce")
+    if pair.get("qps_a"):
+        pair["qps_ratio"] = pair["qps_b"] / pair["qps_a"]
+    return pair
+
+
+def _holm(tests: pd.DataFrame) -> pd.DataFrame:
+    """Holm-adjusted p-values across every test of the comparison."""
+    if not tests.empty:
+        tests["p_holm"] = stats.holm(tests["p_value"].to_numpy())
+        tests["significant"] = tests["p_holm"] < ALPHA
+    return tests
+
+
+def _with_main_test(pairs: pd.DataFrame, tests: pd.DataFrame) -> pd.DataFrame:
+    """Each matched configuration with its main metric's test."""
+    if pairs.empty:
+        return pairs
+    mains = tests[tests["main"]] if not tests.empty else tests
+    by = mains.set_index("config") if not mains.empty else pd.DataFrame()
+    for col in ("a", "b", "diff", "ci_low", "ci_high", "p_value", "p_holm", "significant"):
+        pairs[col] = [by[col].get(c, np.nan) if not by.empty else np.nan for c in pairs["config"]]
+    pairs["ci"] = [
+        f"[{lo:+.4f}, {hi:+.4f}]" if np.isfinite(lo) else ""
+        for lo, hi in zip(
+            pairs["ci_low"].astype(float), pairs["ci_high"].astype(float), strict=True
+        )
+    ]
+    return pairs
+
+
+def _write(comp: Comparison, output: str | Path | None) -> None:
+    out_dir = Path(output) if output else comp.b.dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"compare-{comp.a.run_id}-vs-{comp.b.run_id}"
+    comp.csv_path = out_dir / f"{stem}.csv"
+    atomic_write_text(comp.csv_path, comp.tests.to_csv(index=False))
+    comp.html_path = out_dir / f"{stem}.html"
+    atomic_write_text(comp.html_path, _html(comp))
+
+
+# (column, header, highlight the best value)
+_SIDE = [("a", "A", False), ("b", "B", False), ("diff", "Δ B−A", False),
+         ("ci", "95% CI of Δ", True), ("p_value", "p", True), ("p_holm", "p (Holm)", True),
+         ("significant", None, True)]  # fmt: skip
+PAIR_COLS = [H.Col(k, h, highlight=hl) for k, h, hl in [
+    ("config", None, True), ("main_metric", "metric", True), *_SIDE,
+    ("qps_a", "qps A", False), ("qps_b", "qps B", False), ("qps_ratio", "qps B/A", False),
+    ("latency_p99_ms_a", "p99 ms A", False), ("latency_p99_ms_b", "p99 ms B", False),
+]]  # fmt: skip
+TEST_COLS = [H.Col(k, h, highlight=hl) for k, h, hl in [
+    ("config", None, True), ("measure", None, True), ("n_queries", "queries", False), *_SIDE,
+]]  # fmt: skip
 
 
 def _html(c: Comparison) -> str:
@@ -230,87 +252,14 @@ def _html(c: Comparison) -> str:
         "queries both evaluated; CI = paired bootstrap 95% CI of the mean difference; p = "
         "paired randomization (sign-flip) test, two-sided; p (Holm) adjusts for every test on "
         "this page. Significant = p (Holm) &lt; 0.05.</p>",
-        H.meta_block(
-            [
-                (
-                    f"{side}: {r.run_id}",
-                    [
-                        ("suite", r.manifest.get("suite_name")),
-                        (
-                            "started",
-                            H.when(
-                                r.manifest.get("first_started_at") or r.manifest.get("started_at")
-                            ),
-                        ),
-                        ("harness", r.manifest.get("harness_version")),
-                        ("git", r.manifest.get("git_sha")),
-                        (
-                            "CPU",
-                            f"{r.manifest.get('cpu_model')} ({r.manifest.get('cpu_count')} cores)",
-                        ),
-                        ("folder", str(r.dir)),
-                    ],
-                )
-                for side, r in (("A", c.a), ("B", c.b))
-            ]
-        ),
+        H.meta_block([_run_box("A", c.a), _run_box("B", c.b)]),
     ]
     for w in c.warnings:
         parts.append(H.notice("warn", H.esc(w)))
     if c.pairs.empty:
         parts.append(H.notice("warn", "No configuration is in both runs."))
     else:
-        p = c.pairs.copy()
-        p["significant"] = p["significant"].map(lambda v: "yes" if v is True else "")
-        parts.append("<h2>Configurations (main metric)</h2>")
-        parts.append(
-            H.table(
-                p,
-                [
-                    H.Col("config"),
-                    H.Col("main_metric", "metric"),
-                    H.Col("a", "A", highlight=False),
-                    H.Col("b", "B", highlight=False),
-                    H.Col("diff", "Δ B−A", highlight=False),
-                    H.Col("ci", "95% CI of Δ"),
-                    H.Col("p_value", "p"),
-                    H.Col("p_holm", "p (Holm)"),
-                    H.Col("significant"),
-                    H.Col("qps_a", "qps A", highlight=False),
-                    H.Col("qps_b", "qps B", highlight=False),
-                    H.Col("qps_ratio", "qps B/A", highlight=False),
-                    H.Col("latency_p99_ms_a", "p99 ms A", highlight=False),
-                    H.Col("latency_p99_ms_b", "p99 ms B", highlight=False),
-                ],
-                table_id="pairs",
-                row_class=lambda r: "sig" if r["significant"] == "yes" else "",
-            )
-        )
-        t = c.tests.copy()
-        t["significant"] = t["significant"].map(lambda v: "yes" if v else "")
-        t["ci"] = [
-            f"[{lo:+.4f}, {hi:+.4f}]" for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
-        ]
-        parts.append("<h2>Every per-query measure</h2>")
-        parts.append(
-            H.table(
-                t,
-                [
-                    H.Col("config"),
-                    H.Col("measure"),
-                    H.Col("n_queries", "queries", highlight=False),
-                    H.Col("a", "A", highlight=False),
-                    H.Col("b", "B", highlight=False),
-                    H.Col("diff", "Δ B−A", highlight=False),
-                    H.Col("ci", "95% CI of Δ"),
-                    H.Col("p_value", "p"),
-                    H.Col("p_holm", "p (Holm)"),
-                    H.Col("significant"),
-                ],
-                table_id="tests",
-                row_class=lambda r: "sig" if r["significant"] == "yes" else "",
-            )
-        )
+        parts.append(_tables(c))
     for title, items in (("Only in A", c.only_a), ("Only in B", c.only_b)):
         if items:
             lis = "".join(f"<li>{H.esc(x)}</li>" for x in items)
@@ -318,3 +267,34 @@ def _html(c: Comparison) -> str:
                 f"<details><summary>{title} ({len(items)})</summary><ul>{lis}</ul></details>"
             )
     return H.page(f"Compare {c.a.run_id} vs {c.b.run_id}", "".join(parts))
+
+
+def _run_box(side: str, r: RunData) -> tuple[str, list[tuple[str, object]]]:
+    m = r.manifest
+    return (
+        f"{side}: {r.run_id}",
+        [
+            ("suite", m.get("suite_name")),
+            ("started", H.when(m.get("first_started_at") or m.get("started_at"))),
+            ("harness", m.get("harness_version")),
+            ("git", m.get("git_sha")),
+            ("CPU", f"{m.get('cpu_model')} ({m.get('cpu_count')} cores)"),
+            ("folder", str(r.dir)),
+        ],
+    )
+
+
+def _tables(c: Comparison) -> str:
+    """The matched configurations (main metric), then every per-query measure."""
+    p = c.pairs.copy()
+    p["significant"] = p["significant"].map(lambda v: "yes" if v is True else "")
+    t = c.tests.copy()
+    t["significant"] = t["significant"].map(lambda v: "yes" if v else "")
+    t["ci"] = [f"[{lo:+.4f}, {hi:+.4f}]" for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)]
+    sig = lambda r: "sig" if r["significant"] == "yes" else ""  # noqa: E731
+    return (
+        "<h2>Configurations (main metric)</h2>"
+        + H.table(p, PAIR_COLS, table_id="pairs", row_class=sig)
+        + "<h2>Every per-query measure</h2>"
+        + H.table(t, TEST_COLS, table_id="tests", row_class=sig)
+    )

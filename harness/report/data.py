@@ -20,8 +20,12 @@ from harness import stats
 from harness.metrics.columns import is_task_metric
 from harness.perquery import PerQuery
 from harness.store import RunStore
+from harness.suite import AXES
 
-AXES = ("dataset", "model", "dim", "precision", "metric", "backend")
+# Axes a run records beyond the suite's: how the dim was reached (native, truncate, pca).
+EXTRA_AXES = ("dim_method",)
+# The suite's axes with the recorded ones after dim: the order tables show them in.
+SHOWN_AXES = tuple(a for axis in AXES for a in ((axis, *EXTRA_AXES) if axis == "dim" else (axis,)))
 CI_SEED = 0
 CI_BOOT = 1000
 
@@ -35,6 +39,20 @@ def params_text(value: Any) -> str:
     except (TypeError, ValueError):
         return str(value)
     return ",".join(f"{k}={v}" for k, v in sorted(d.items()))
+
+
+def paired(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two (query ids, per-query values) on the queries both have, in a's order:
+    (ids, values of a, values of b)."""
+    ids_a, xa = a
+    ids_b, xb = b
+    if len(ids_a) == len(ids_b) and np.array_equal(ids_a, ids_b):
+        return ids_a, xa, xb
+    pos = {q: i for i, q in enumerate(ids_b)}
+    keep = [i for i, q in enumerate(ids_a) if q in pos]
+    return ids_a[keep], xa[keep], xb[[pos[ids_a[i]] for i in keep]]
 
 
 def config_label(row: pd.Series | dict, *, with_dataset: bool = False) -> str:
@@ -146,6 +164,17 @@ class RunData:
             if len(vals):
                 return str(vals.iloc[0])
         return self.task_metrics[0] if self.task_metrics else None
+
+    def analysis_table(self, name: str) -> pd.DataFrame:
+        """One of the analysis step's tables (names in harness.analysis.outputs); empty when
+        the run folder has none or it cannot be read."""
+        path = self.dir / name
+        try:
+            if not path.is_file() or path.stat().st_size <= 1:
+                return pd.DataFrame()
+            return pd.read_csv(path)
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, OSError, UnicodeDecodeError):
+            return pd.DataFrame()
 
     def perquery(self, cell_id: str) -> PerQuery | None:
         if cell_id not in self._perquery:

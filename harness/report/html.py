@@ -74,7 +74,11 @@ def fmt(col: str, v: Any) -> str:
         return "yes" if v else ""
     if not isinstance(v, int | float | np.integer | np.floating):
         return str(v)
-    x = float(v)
+    return _number(col, float(v))
+
+
+def _number(col: str, x: float) -> str:
+    """Display text of one number, by column."""
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
     if col.endswith("_ratio"):
@@ -118,19 +122,7 @@ def table(
 ) -> str:
     """A sortable, filterable table; the best value of each numeric column is highlighted."""
     cols = [c for c in cols if c.key in frame.columns]
-    best: dict[str, set[int]] = {}
-    for c in cols:
-        sign = better(c.key)
-        if not sign or not c.highlight:
-            continue
-        vals = pd.to_numeric(frame[c.key], errors="coerce").to_numpy(float)
-        finite = np.isfinite(vals)
-        if finite.sum() < 2:
-            continue
-        target = np.nanmax(vals) if sign > 0 else np.nanmin(vals)
-        if np.all(vals[finite] == target):
-            continue
-        best[c.key] = set(np.flatnonzero(finite & (vals == target)).tolist())
+    best = _best_rows(frame, cols)
     out = []
     if caption:
         out.append(f'<p class="small">{caption}</p>')
@@ -148,33 +140,55 @@ def table(
     for pos, (_, row) in enumerate(frame.iterrows()):
         cls = row_class(row) if row_class else ""
         out.append(f'<tr class="{esc(cls)}">' if cls else "<tr>")
-        for c in cols:
-            v = row[c.key]
-            numeric = isinstance(v, int | float | np.integer | np.floating) and not isinstance(
-                v, bool | np.bool_
-            )
-            classes = []
-            if numeric:
-                classes.append("num")
-            if pos in best.get(c.key, ()):
-                classes.append("best")
-            if c.wrap:
-                classes.append("wrap")
-            attrs = f' class="{" ".join(classes)}"' if classes else ""
-            if numeric and not is_missing(v):
-                attrs += f' data-v="{float(v)!r}"'
-            text = esc(fmt(c.key, v))
-            ci = c.ci(pos) if c.ci else None
-            if ci is not None and not is_missing(v) and all(map(math.isfinite, ci)):
-                lo, hi = ci
-                text += (
-                    f'<span class="ci" title="95% bootstrap CI [{lo:.4f}, {hi:.4f}]">'
-                    f"±{(hi - lo) / 2:.3f}</span>"
-                )
-            out.append(f"<td{attrs}>{text}</td>")
+        out.extend(_cell(c, row[c.key], pos, pos in best.get(c.key, ())) for c in cols)
         out.append("</tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
+
+
+def _best_rows(frame: pd.DataFrame, cols: Sequence[Col]) -> dict[str, set[int]]:
+    """Per column to highlight: the row positions holding its best value (none when every
+    value is the same, or fewer than two are numbers)."""
+    best: dict[str, set[int]] = {}
+    for c in cols:
+        sign = better(c.key)
+        if not sign or not c.highlight:
+            continue
+        vals = pd.to_numeric(frame[c.key], errors="coerce").to_numpy(float)
+        finite = np.isfinite(vals)
+        if finite.sum() < 2:
+            continue
+        target = np.nanmax(vals) if sign > 0 else np.nanmin(vals)
+        if np.all(vals[finite] == target):
+            continue
+        best[c.key] = set(np.flatnonzero(finite & (vals == target)).tolist())
+    return best
+
+
+def _cell(c: Col, v: Any, pos: int, is_best: bool) -> str:
+    """One <td>: the formatted value, its sort key, and the CI half-width when known."""
+    numeric = isinstance(v, int | float | np.integer | np.floating) and not isinstance(
+        v, bool | np.bool_
+    )
+    classes = []
+    if numeric:
+        classes.append("num")
+    if is_best:
+        classes.append("best")
+    if c.wrap:
+        classes.append("wrap")
+    attrs = f' class="{" ".join(classes)}"' if classes else ""
+    if numeric and not is_missing(v):
+        attrs += f' data-v="{float(v)!r}"'
+    text = esc(fmt(c.key, v))
+    ci = c.ci(pos) if c.ci else None
+    if ci is not None and not is_missing(v) and all(map(math.isfinite, ci)):
+        lo, hi = ci
+        text += (
+            f'<span class="ci" title="95% bootstrap CI [{lo:.4f}, {hi:.4f}]">'
+            f"±{(hi - lo) / 2:.3f}</span>"
+        )
+    return f"<td{attrs}>{text}</td>"
 
 
 def notice(kind: str, text_html: str) -> str:

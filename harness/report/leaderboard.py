@@ -16,14 +16,22 @@ import numpy as np
 import pandas as pd
 
 from harness import stats
+from harness.errors import UserError
 from harness.fsutil import atomic_write_text
 from harness.report import html as H
 from harness.report import plots
-from harness.report.data import RunData, config_label, find_runs, params_text
+from harness.report.data import EXTRA_AXES, RunData, config_label, find_runs, params_text
 
 GROUP = ("dataset", "dataset_fingerprint")
 ENTRY = ("model", "dim", "precision", "backend")
-SHOWN_IF_PRESENT = ("dim_method",)  # attributes of the winning row, not part of the entry
+SHOWN_IF_PRESENT = EXTRA_AXES  # attributes of the winning row, not part of the entry
+
+
+# The terminal table's columns and headers, before and after the ranked value.
+TEXT_COLS = {"rank": "rank", "model": "model", "dim": "dim", "precision": "precision",
+             "backend": "backend", "metric": "distance", "params": "params"}  # fmt: skip
+TEXT_COLS_AFTER = {"knn_recall@10": "knn@10", "qps": "qps", "latency_p99_ms": "p99_ms",
+                   "bytes_per_vector": "bytes/vec", "run_id": "run", "flag": "flag"}  # fmt: skip
 
 
 @dataclass
@@ -44,29 +52,11 @@ class Leaderboard:
         ):
             runs = ", ".join(dict.fromkeys(g["run_id"]))
             out.append(f"\n== {ds} (data {str(fp)[:8]}) by {metric}; runs: {runs}")
-            cols = {
-                "rank": "rank",
-                "model": "model",
-                "dim": "dim",
-                "precision": "precision",
-                "backend": "backend",
-                "metric": "distance",
-                "params": "params",
-                "value": metric,
-                "knn_recall@10": "knn@10",
-                "qps": "qps",
-                "latency_p99_ms": "p99_ms",
-                "bytes_per_vector": "bytes/vec",
-                "run_id": "run",
-                "flag": "flag",
-            }
-            shown = pd.DataFrame(
-                {
-                    head: [H.fmt(col if col != "value" else metric, v) for v in g[col]]
-                    for col, head in cols.items()
-                    if col in g
-                }
-            )
+            cols = {**TEXT_COLS, "value": metric, **TEXT_COLS_AFTER}
+            shown = pd.DataFrame({
+                head: [H.fmt(metric if col == "value" else col, v) for v in g[col]]
+                for col, head in cols.items() if col in g
+            })  # fmt: skip
             out.append(shown.to_string(index=False))
         return "\n".join(out)
 
@@ -104,6 +94,14 @@ def _group_metric(g: pd.DataFrame, wanted: str | None) -> str | None:
     return None
 
 
+KEEP = [
+    "dataset", "dataset_fingerprint", "main_metric", "rank", *ENTRY, *SHOWN_IF_PRESENT, "metric",
+    "params", "value", "ci_low", "ci_high", "knn_recall@10", "qps", "latency_p99_ms",
+    "bytes_per_vector", "index_bytes", "build_s", "run_id", "suite", "harness_version",
+    "cpu_model", "flag", "config",
+]  # fmt: skip
+
+
 def build(
     results_dir: str | Path,
     *,
@@ -114,60 +112,15 @@ def build(
 ) -> Leaderboard:
     """Merge every run under results_dir; write leaderboard.html and leaderboard.csv."""
     root = Path(results_dir)
-    run_dirs = find_runs(root)
-    runs = {str(p): RunData.load(p) for p in run_dirs}
+    runs = {str(p): RunData.load(p) for p in find_runs(root)}
     frames = [f for f in (_run_frame(r) for r in runs.values()) if not f.empty]
-    run_table = pd.DataFrame(
-        [
-            {
-                "run_id": r.run_id,
-                "suite": r.manifest.get("suite_name") or r.suite.get("name"),
-                "harness_version": r.manifest.get("harness_version"),
-                "started": H.when(
-                    r.manifest.get("first_started_at") or r.manifest.get("started_at")
-                ),
-                "cpu": r.manifest.get("cpu_model"),
-                "rows_ok": len(r.ok),
-                "folder": str(Path(d).relative_to(root)) if Path(d) != root else ".",
-            }
-            for d, r in runs.items()
-        ]
-    )
-    warnings: list[str] = []
+    run_table = _run_table(runs, root)
     if not frames:
         board = Leaderboard(pd.DataFrame(), run_table, [f"no finished runs under {root}"])
         return _write(board, root, output, metric) if write else board
-    merged = pd.concat(frames, ignore_index=True)
     metric = metric.lower() if metric else None
-    if dataset is not None:
-        names = sorted(set(merged["dataset"].astype(str)))
-        merged = merged[merged["dataset"].astype(str) == dataset]
-        if merged.empty:
-            from harness.errors import UserError
-
-            raise UserError(
-                f"no results for dataset '{dataset}' under {root}",
-                key="--dataset",
-                suggestion="datasets found: " + ", ".join(names),
-            )
-    if metric and metric not in merged:
-        from harness.errors import UserError
-
-        have = sorted(c for c in merged.columns if "@" in str(c))
-        raise UserError(
-            f"no run under {root} has the metric '{metric}'",
-            key="--metric",
-            suggestion="metrics found: " + ", ".join(have),
-        )
-
-    for ds, g in merged.groupby("dataset", sort=True):
-        fps = sorted(set(g["dataset_fingerprint"]))
-        if len(fps) > 1:
-            warnings.append(
-                f"dataset '{ds}' appears with {len(fps)} different contents (fingerprints "
-                f"{', '.join(f[:8] for f in fps)}): ranked separately, not mixed"
-            )
-    entry = list(ENTRY)
+    merged = _selected(pd.concat(frames, ignore_index=True), root, dataset, metric)
+    warnings = _content_warnings(merged)
     out = []
     for (ds, fp), g in merged.groupby(list(GROUP), sort=True, dropna=False):
         name = _group_metric(g, metric)
@@ -180,76 +133,110 @@ def build(
                 f"dataset '{ds}' ({fp[:8]}): the runs declare different main metrics "
                 f"({', '.join(declared)}); ranked by {name} (choose with --metric)"
             )
-        g = g[pd.to_numeric(g[name], errors="coerce").notna()].copy()
-        g["value"] = pd.to_numeric(g[name], errors="coerce")
-        g["_qps"] = pd.to_numeric(g.get("qps", np.nan), errors="coerce").fillna(-1)
-        g = g.sort_values(["value", "_qps"], ascending=[False, False], kind="stable")
-        best = g.drop_duplicates(subset=entry, keep="first").copy()
-        best["main_metric"] = name
-        best["rank"] = np.arange(1, len(best) + 1)
-        best["params"] = [
-            ";".join(x for x in (params_text(b), params_text(s)) if x)
-            for b, s in zip(best.get("build_params"), best.get("search_params"), strict=True)
-        ]
-        best["config"] = [config_label(r) for _, r in best.iterrows()]
-        versions = sorted(set(g["harness_version"]))
-        cpus = sorted(set(g["cpu_model"]))
-        flags = []
-        if len(versions) > 1:
-            newest = versions[-1]
-            warnings.append(
-                f"dataset '{ds}' ({fp[:8]}): runs from harness versions {', '.join(versions)} "
-                "are ranked together; rows from older versions are flagged"
-            )
-            flags.append(["" if v == newest else f"v{v}" for v in best["harness_version"]])
-        if len(cpus) > 1:
-            warnings.append(
-                f"dataset '{ds}' ({fp[:8]}): runs on different machines ({'; '.join(cpus)}): "
-                "qps and latency are not comparable across them"
-            )
-            flags.append([f"cpu: {c}" for c in best["cpu_model"]])
-        best["flag"] = (
-            [" ".join(x for x in parts if x) for parts in zip(*flags, strict=True)] if flags else ""
-        )
-        lo, hi = [], []
-        for _, r in best.iterrows():
-            run = runs[r["_run_dir"]]
-            v = run.values(r, name)
-            ci = stats.bootstrap_ci(v[1], n_boot=1000, seed=0) if v is not None else None
-            lo.append(ci.low if ci else np.nan)
-            hi.append(ci.high if ci else np.nan)
-        best["ci_low"], best["ci_high"] = lo, hi
+        best, flag_warnings = _rank_group(g, name, runs, f"dataset '{ds}' ({fp[:8]})")
+        warnings += flag_warnings
         out.append(best)
     table = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
-    keep = [
-        "dataset",
-        "dataset_fingerprint",
-        "main_metric",
-        "rank",
-        *entry,
-        *SHOWN_IF_PRESENT,
-        "metric",
-        "params",
-        "value",
-        "ci_low",
-        "ci_high",
-        "knn_recall@10",
-        "qps",
-        "latency_p99_ms",
-        "bytes_per_vector",
-        "index_bytes",
-        "build_s",
-        "run_id",
-        "suite",
-        "harness_version",
-        "cpu_model",
-        "flag",
-        "config",
-    ]
     if not table.empty:
-        table = table[[c for c in keep if c in table]]
+        table = table[[c for c in KEEP if c in table]]
     board = Leaderboard(table, run_table, warnings)
     return _write(board, root, output, metric) if write else board
+
+
+def _run_table(runs: dict[str, RunData], root: Path) -> pd.DataFrame:
+    """One row per run folder found: what the page's Runs table shows."""
+    rows = []
+    for d, r in runs.items():
+        m = r.manifest
+        rows.append({
+            "run_id": r.run_id,
+            "suite": m.get("suite_name") or r.suite.get("name"),
+            "harness_version": m.get("harness_version"),
+            "started": H.when(m.get("first_started_at") or m.get("started_at")),
+            "cpu": m.get("cpu_model"),
+            "rows_ok": len(r.ok),
+            "folder": str(Path(d).relative_to(root)) if Path(d) != root else ".",
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _selected(
+    merged: pd.DataFrame, root: Path, dataset: str | None, metric: str | None
+) -> pd.DataFrame:
+    """The rows of the asked dataset; a UserError naming what exists when nothing matches."""
+    if dataset is not None:
+        names = sorted(set(merged["dataset"].astype(str)))
+        merged = merged[merged["dataset"].astype(str) == dataset]
+        if merged.empty:
+            raise UserError(f"no results for dataset '{dataset}' under {root}", key="--dataset",
+                            suggestion="datasets found: " + ", ".join(names))  # fmt: skip
+    if metric and metric not in merged:
+        have = sorted(c for c in merged.columns if "@" in str(c))
+        raise UserError(f"no run under {root} has the metric '{metric}'", key="--metric",
+                        suggestion="metrics found: " + ", ".join(have))  # fmt: skip
+    return merged
+
+
+def _content_warnings(merged: pd.DataFrame) -> list[str]:
+    warnings = []
+    for ds, g in merged.groupby("dataset", sort=True):
+        fps = sorted(set(g["dataset_fingerprint"]))
+        if len(fps) > 1:
+            warnings.append(
+                f"dataset '{ds}' appears with {len(fps)} different contents (fingerprints "
+                f"{', '.join(f[:8] for f in fps)}): ranked separately, not mixed"
+            )
+    return warnings
+
+
+def _rank_group(
+    g: pd.DataFrame, name: str, runs: dict[str, RunData], what: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """One group's best row per entry, ranked by `name`, with flags, CIs and warnings."""
+    g = g[pd.to_numeric(g[name], errors="coerce").notna()].copy()
+    g["value"] = pd.to_numeric(g[name], errors="coerce")
+    g["_qps"] = pd.to_numeric(g.get("qps", np.nan), errors="coerce").fillna(-1)
+    g = g.sort_values(["value", "_qps"], ascending=[False, False], kind="stable")
+    best = g.drop_duplicates(subset=list(ENTRY), keep="first").copy()
+    best["main_metric"] = name
+    best["rank"] = np.arange(1, len(best) + 1)
+    best["params"] = [
+        ";".join(x for x in (params_text(b), params_text(s)) if x)
+        for b, s in zip(best.get("build_params"), best.get("search_params"), strict=True)
+    ]
+    best["config"] = [config_label(r) for _, r in best.iterrows()]
+    flags, warnings = _flags(g, best, what)
+    joined = [" ".join(x for x in parts if x) for parts in zip(*flags, strict=True)]
+    best["flag"] = joined if flags else ""
+    lo, hi = [], []
+    for _, r in best.iterrows():
+        v = runs[r["_run_dir"]].values(r, name)
+        ci = stats.bootstrap_ci(v[1], n_boot=1000, seed=0) if v is not None else None
+        lo.append(ci.low if ci else np.nan)
+        hi.append(ci.high if ci else np.nan)
+    best["ci_low"], best["ci_high"] = lo, hi
+    return best, warnings
+
+
+def _flags(g: pd.DataFrame, best: pd.DataFrame, what: str) -> tuple[list[list[str]], list[str]]:
+    """Per-row flags (older harness version, other CPU) and the group's warnings about them."""
+    versions = sorted(set(g["harness_version"]))
+    cpus = sorted(set(g["cpu_model"]))
+    flags, warnings = [], []
+    if len(versions) > 1:
+        newest = versions[-1]
+        warnings.append(
+            f"{what}: runs from harness versions {', '.join(versions)} "
+            "are ranked together; rows from older versions are flagged"
+        )
+        flags.append(["" if v == newest else f"v{v}" for v in best["harness_version"]])
+    if len(cpus) > 1:
+        warnings.append(
+            f"{what}: runs on different machines ({'; '.join(cpus)}): "
+            "qps and latency are not comparable across them"
+        )
+        flags.append([f"cpu: {c}" for c in best["cpu_model"]])
+    return flags, warnings
 
 
 def _write(board: Leaderboard, root: Path, output, metric) -> Leaderboard:
@@ -260,6 +247,11 @@ def _write(board: Leaderboard, root: Path, output, metric) -> Leaderboard:
     board.html_path = out_dir / "leaderboard.html"
     atomic_write_text(board.html_path, _html(board, root))
     return board
+
+
+HTML_COLS_AFTER = [("knn_recall@10", None), ("qps", None), ("latency_p99_ms", "p99 ms"),
+                   ("bytes_per_vector", "bytes/vector"), ("run_id", "run"),
+                   ("harness_version", "harness"), ("flag", None)]  # fmt: skip
 
 
 def _html(board: Leaderboard, root: Path) -> str:
@@ -273,15 +265,8 @@ def _html(board: Leaderboard, root: Path) -> str:
     for w in board.warnings:
         parts.append(H.notice("warn", H.esc(w)))
     if not board.runs.empty:
-        parts.append("<h2>Runs</h2>")
-        parts.append(
-            H.table(
-                board.runs,
-                [H.Col(c) for c in board.runs.columns],
-                table_id="runs",
-                filter_box=len(board.runs) > 8,
-            )
-        )
+        runs, cols = board.runs, [H.Col(c) for c in board.runs.columns]
+        parts += ["<h2>Runs</h2>", H.table(runs, cols, table_id="runs", filter_box=len(runs) > 8)]
     t = board.table
     if t.empty:
         parts.append(H.notice("warn", "No results to rank."))
@@ -298,18 +283,9 @@ def _html(board: Leaderboard, root: Path) -> str:
         lo, hi = g["ci_low"].to_numpy(), g["ci_high"].to_numpy()
         cols = [H.Col("rank", highlight=False)]
         cols += [H.Col(c) for c in (*ENTRY, *SHOWN_IF_PRESENT)]
-        cols += [
-            H.Col("metric", "distance"),
-            H.Col("params"),
-            H.Col(name, ci=lambda p, lo=lo, hi=hi: (lo[p], hi[p])),
-            H.Col("knn_recall@10"),
-            H.Col("qps"),
-            H.Col("latency_p99_ms", "p99 ms"),
-            H.Col("bytes_per_vector", "bytes/vector"),
-            H.Col("run_id", "run"),
-            H.Col("harness_version", "harness"),
-            H.Col("flag"),
-        ]
+        cols += [H.Col("metric", "distance"), H.Col("params")]
+        cols.append(H.Col(name, ci=lambda p, lo=lo, hi=hi: (lo[p], hi[p])))
+        cols += [H.Col(c, h) for c, h in HTML_COLS_AFTER]
         if plots.available() and len(g) > 1:
             try:
                 p = plots.leaderboard_view(g, name, f"lb-{i}", f"{ds} — {name} vs throughput")

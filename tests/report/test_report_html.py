@@ -8,7 +8,7 @@ import pandas as pd
 from report_fixtures import IMG, SCRIPT, runs_fixture  # noqa: F401 (the `runs` fixture)
 
 from harness.cli import main
-from harness.report.run import build_report
+from harness.report.page import build_report
 
 
 def test_run_writes_a_self_contained_report(runs):
@@ -31,7 +31,7 @@ def test_run_writes_a_self_contained_report(runs):
     for text in ("report-a", "AMD" if "AMD" in page else "CPU", "harness", "python", "Nothing"):
         assert text in page
     # The CSV tables it shows.
-    shown = pd.read_csv(run_dir / "report" / "results.csv")
+    shown = pd.read_csv(run_dir / "report" / "display.csv")
     assert len(shown) == len(runs.a.frame)
     assert {"ndcg@10", "ndcg@10_ci_low", "ndcg@10_ci_high", "pareto"} <= set(shown.columns)
     assert (shown["ndcg@10_ci_low"] <= shown["ndcg@10"]).all()

@@ -1,0 +1,226 @@
+"""Section "Analysis": the funnel table, recall-vs-task rankings, and the recommendation, read
+from the analysis tables in the run folder (written by harness.analysis.step)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from harness.analysis import outputs
+from harness.analysis.step import across_runs
+from harness.report import html as H
+from harness.report.sections.base import ReportContext
+
+FUNNEL_COLS = [
+    "dataset",
+    "model",
+    "dim",
+    "precision",
+    "metric",
+    "backend",
+    "search_params",
+    "ideal",
+    "exact_native",
+    "observed",
+    "embedding_loss",
+    "dimension_loss",
+    "precision_loss",
+    "metric_loss",
+    "index_loss",
+    "total_loss",
+    "best_metric",
+    "metric_loss_vs_best",
+    "metric_misuse",
+]
+FEATURES = [
+    "dataset",
+    "model",
+    "dbi_euclidean",
+    "dbi_cosine",
+    "norm_cv",
+    "relative_contrast",
+    "relative_angle",
+    "lid",
+    "hubness",
+]
+
+
+class AnalysisSection:
+    anchor = "analysis"
+    title = "Analysis"
+    order = 40
+
+    def render(self, ctx: ReportContext) -> str:
+        run_dir = ctx.run.dir
+        fun = ctx.run.analysis_table(outputs.FUNNEL)
+        ranks = ctx.run.analysis_table(outputs.RANKINGS)
+        rec = ctx.run.analysis_table(outputs.RECOMMENDATION)
+        if fun.empty and ranks.empty and rec.empty:
+            return H.notice(
+                "warn",
+                "No analysis in this run folder: run <code>harness funnel "
+                "RUN_DIR</code> (it runs by default at the end of <code>harness "
+                "run</code>).",
+            )
+        parts = []
+        if not fun.empty:
+            parts.append(_funnel(fun))
+            ctx.save(outputs.FUNNEL, fun)
+        parts.append(_rankings(ctx, ranks, ctx.run.analysis_table(outputs.INVERSIONS)))
+        speed = ctx.run.analysis_table(outputs.RANKINGS_AT_SPEED)
+        if not speed.empty:
+            parts.append(_at_speed(speed))
+        if not rec.empty:
+            parts.append(_recommendation(rec, run_dir.parent))
+            ctx.save(outputs.RECOMMENDATION, rec)
+        return "".join(parts)
+
+
+def _funnel(fun: pd.DataFrame) -> str:
+    main = H.esc(fun["main_metric"].iloc[0] if "main_metric" in fun else "task metric")
+    flags = fun.get("metric_misuse", pd.Series(False, index=fun.index))
+    misuse = fun[flags.astype(str).str.lower() == "true"]
+    parts = [
+        f"<h3>Information-loss funnel ({main})</h3><p>Where {main} is lost, stage by "
+        "stage, from exact-search reference points on the same cached vectors: embedding "
+        "(model vs ideal), dimension, precision, distance (vs the model's native one) and "
+        "index. The stages sum to the total loss; negative values are gains. The waterfall "
+        "plot is in the Plots section.</p>",
+        H.table(
+            fun,
+            [H.Col(c, highlight=False) for c in FUNNEL_COLS],
+            table_id="funnel",
+            filter_box=len(fun) > 8,
+        ),
+    ]
+    if len(misuse):
+        items = "".join(
+            f"<li><b>{H.esc(r.dataset)} / {H.esc(r.model)}</b> dim {H.esc(r.dim)} "
+            f"{H.esc(r.precision)}: <b>{H.esc(r.metric)}</b> loses "
+            f"{r.metric_loss_vs_best:.4f} {main} against <b>{H.esc(r.best_metric)}</b> "
+            f"(95% CI {r.metric_loss_ci_low:.4f} .. {r.metric_loss_ci_high:.4f})</li>"
+            for r in misuse.drop_duplicates(
+                ["dataset", "model", "dim", "precision", "metric"]
+            ).itertuples()
+        )
+        parts.append(
+            H.notice(
+                "error",
+                f"<b>Metric misuse</b>: the configured distance loses "
+                f"task quality another distance keeps:<ul>{items}</ul>",
+            )
+        )
+    elif "metric_misuse" in fun:
+        parts.append(
+            H.notice(
+                "ok",
+                "No metric misuse: no configured distance loses "
+                "beyond its 95% CI against the best distance.",
+            )
+        )
+    return "".join(parts)
+
+
+def _rankings(ctx: ReportContext, ranks: pd.DataFrame, inv: pd.DataFrame) -> str:
+    parts = ["<h3>Synthetic recall vs task metric</h3>"]
+    if ranks.empty:
+        parts.append(
+            "<p>Needs at least two index configurations of one (dataset, model, dim, "
+            "precision, distance).</p>"
+        )
+        return "".join(parts)
+    parts.append(
+        "<p>Index configurations ranked by knn_recall@10 and by the task metric; Kendall's "
+        "tau between the two rankings, and the inversions: pairs where the higher-recall "
+        "configuration has the lower task metric beyond the paired bootstrap 95% CI.</p>"
+    )
+    parts.append(
+        H.table(
+            ranks,
+            [H.Col(c, highlight=False) for c in ranks.columns],
+            table_id="rankings",
+            filter_box=len(ranks) > 8,
+        )
+    )
+    if inv.empty:
+        parts.append(H.notice("ok", "No rank inversion beyond the confidence intervals."))
+    else:
+        parts.append(f"<p><b>{len(inv)} inversion(s)</b>:</p>")
+        parts.append(
+            H.table(
+                inv,
+                [
+                    H.Col(c, wrap=c in ("higher_recall", "lower_recall"), highlight=False)
+                    for c in inv.columns
+                ],
+                table_id="inversions",
+                filter_box=len(inv) > 8,
+            )
+        )
+        ctx.save(outputs.INVERSIONS, inv)
+    return "".join(parts)
+
+
+def _at_speed(speed: pd.DataFrame) -> str:
+    return (
+        "<p>At matched speed: each index build is represented by its highest-recall "
+        "search setting at or above the fastest qps every build of the group reaches; "
+        "the winner by recall and the winner by the task metric:</p>"
+        + H.table(
+            speed,
+            [H.Col(c, wrap=c.startswith("best_"), highlight=False) for c in speed.columns],
+            table_id="speed",
+            filter_box=len(speed) > 8,
+        )
+    )
+
+
+def _recommendation(rec: pd.DataFrame, results_dir: Path) -> str:
+    items = "".join(_recommended(r) for r in rec.to_dict("records"))
+    parts = [
+        "<h3>Data probe and recommendation (Iceberg decision tree)</h3>",
+        f"<ul>{items}</ul>",
+        H.table(
+            rec,
+            [H.Col(c, highlight=False) for c in FEATURES],
+            table_id="metafeatures",
+            filter_box=False,
+        ),
+    ]
+    counts = across_runs(results_dir)
+    text = []
+    if counts.get("metric_measured"):
+        text.append(f"distance matched {counts['metric_matched']} of {counts['metric_measured']}")
+    if counts.get("index_measured"):
+        text.append(f"index family matched {counts['index_matched']} of {counts['index_measured']}")
+    if text:
+        parts.append(
+            f"<p class='small'>Across every analysed run in "
+            f"{H.esc(results_dir)}: {'; '.join(text)}.</p>"
+        )
+    return "".join(parts)
+
+
+def _recommended(r: dict) -> str:
+    """One dataset x model's recommendation, and whether the measurements agree."""
+    metric = "inner product" if r["recommended_metric"] == "ip" else "Euclidean"
+    line = (
+        f"<li><b>{H.esc(r['dataset'])} / {H.esc(r['model'])}</b>: distance "
+        f"<b>{metric}</b> ({H.esc(r['metric_reason'])}); index family "
+        f"<b>{H.esc(r['recommended_index'])}-based</b> "
+        f"({H.esc(r['index_reason'])})."
+    )
+    if not H.is_missing(r.get("measured_metric")):
+        ok = str(r.get("metric_matched")).lower() == "true"
+        line += (
+            f" Measured (exact, ip vs l2): <b>{H.esc(r['measured_metric'])}</b> — "
+            f"{'matches' if ok else 'does not match'} the recommendation."
+        )
+    if not H.is_missing(r.get("measured_index")):
+        ok = str(r.get("index_matched")).lower() == "true"
+        line += (
+            f" Measured best index family: <b>{H.esc(r['measured_index'])}</b> — "
+            f"{'matches' if ok else 'does not match'}."
+        )
+    return line + "</li>"

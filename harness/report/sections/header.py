@@ -1,0 +1,85 @@
+"""The page's head: run id, the suite's description, and what ran where (suite, dates,
+machine, versions), from the manifest. Not a section: it has no entry in the contents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.report import html as H
+from harness.report.data import RunData
+
+Box = tuple[str, list[tuple[str, Any]]]
+
+
+def header(run: RunData) -> str:
+    lead = H.esc(run.suite.get("description") or "")
+    m = run.manifest
+    return (
+        f"<h1>Run report: {H.esc(run.run_id)}</h1>"
+        + (f'<p class="lead">{lead}</p>' if lead else "")
+        + H.meta_block([_suite(run), _dates(m), _machine(m), _versions(m)])
+    )
+
+
+def _suite(run: RunData) -> Box:
+    m = run.manifest
+    frame = run.frame
+    n_rows = len(frame)
+    n_failed = int((frame["status"].astype(str) != "ok").sum()) if n_rows else 0
+    planned = len(m.get("cell_ids") or [])
+    finished = len(run.cells)
+    return (
+        "Suite",
+        [
+            ("name", m.get("suite_name") or run.suite.get("name")),
+            ("file", m.get("suite_file")),
+            ("suite sha256", (m.get("suite_sha256") or "")[:16]),
+            (
+                "cells",
+                f"{finished} finished of {planned} planned, "
+                f"{len(m.get('skipped') or [])} skipped by the plan",
+            ),
+            ("result rows", f"{n_rows} ({n_failed} failed)"),
+        ],
+    )
+
+
+def _dates(m: dict[str, Any]) -> Box:
+    return (
+        "Date",
+        [
+            ("started", H.when(m.get("first_started_at") or m.get("started_at"))),
+            ("last resumed", H.when(m.get("started_at")) if m.get("first_started_at") else None),
+            ("finished", H.when(m.get("finished_at")) or "not finished"),
+        ],
+    )
+
+
+def _machine(m: dict[str, Any]) -> Box:
+    blas = "; ".join(
+        f"{b.get('internal_api')} {b.get('version')} ({b.get('num_threads')} threads)"
+        for b in m.get("blas") or []
+    )
+    return (
+        "Machine",
+        [
+            ("CPU", f"{m.get('cpu_model', '?')} ({m.get('cpu_count', '?')} cores)"),
+            ("platform", m.get("platform")),
+            ("search threads", m.get("threads")),
+            ("BLAS", blas),
+            ("thread env", ", ".join(f"{k}={v}" for k, v in (m.get("env_threads") or {}).items())),
+        ],
+    )
+
+
+def _versions(m: dict[str, Any]) -> Box:
+    libs = ", ".join(f"{k} {v}" for k, v in (m.get("libraries") or {}).items())
+    return (
+        "Versions",
+        [
+            ("harness", m.get("harness_version")),
+            ("git", m.get("git_sha")),
+            ("python", m.get("python")),
+            ("libraries", libs),
+        ],
+    )

@@ -1,0 +1,86 @@
+"""Section "Skipped and errors": cells the plan skipped or that never ran, cells that failed,
+and the ERROR records of the run's log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from harness.report import html as H
+from harness.report.sections.base import ReportContext
+
+
+class ProblemsSection:
+    anchor = "problems"
+    title = "Skipped and errors"
+    order = 20
+
+    def render(self, ctx: ReportContext) -> str:
+        return _skipped(ctx) + _errors(ctx)
+
+
+def _skipped(ctx: ReportContext) -> str:
+    run = ctx.run
+    skipped = pd.DataFrame(run.manifest.get("skipped") or [], columns=["cell", "reason"])
+    missing = [
+        {"cell": label, "reason": "not run (interrupted, or left out by --only)"}
+        for cid, label in (run.manifest.get("cells") or {}).items()
+        if cid not in run.cells
+    ]
+    if missing:
+        skipped = pd.concat([skipped, pd.DataFrame(missing)], ignore_index=True)
+    if skipped.empty:
+        return H.notice("ok", "Nothing was skipped: every planned cell ran.")
+    link = ctx.save("skipped.csv", skipped)
+    return f"<h3>Skipped ({len(skipped)}) <a class='small' href='{link}'>csv</a></h3>" + H.table(
+        skipped,
+        [H.Col("cell"), H.Col("reason", wrap=True)],
+        table_id="skipped",
+        filter_box=len(skipped) > 8,
+    )
+
+
+def _errors(ctx: ReportContext) -> str:
+    run = ctx.run
+    frame = run.frame
+    failed = frame[frame["status"].astype(str) != "ok"] if not frame.empty else frame
+    if failed.empty:
+        return H.notice("ok", "No errors: every cell that ran succeeded.")
+    errs = pd.DataFrame(
+        {
+            "cell": [run.cells.get(str(c), {}).get("label", c) for c in failed["cell_id"]],
+            "error": failed["status"].astype(str).str.removeprefix("error: "),
+        }
+    )
+    link = ctx.save("errors.csv", errs)
+    out = (
+        f"<h3>Errors ({len(errs)}) <a class='small' href='{link}'>csv</a></h3>"
+        + H.notice("error", f"{len(errs)} cell(s) failed; the other cells still ran.")
+        + H.table(
+            errs,
+            [H.Col("cell"), H.Col("error", wrap=True)],
+            table_id="errors",
+            filter_box=len(errs) > 8,
+        )
+    )
+    tb = _log_errors(run.store.log_path)
+    if tb:
+        out += (
+            f"<details><summary>Tracebacks from the log</summary><pre>{H.esc(tb)}</pre></details>"
+        )
+    return out
+
+
+def _log_errors(path: Path, limit: int = 30000) -> str:
+    """The ERROR records of the run's log (with their continuation lines)."""
+    if not path.is_file():
+        return ""
+    out, keep = [], False
+    for line in path.read_text(errors="replace").splitlines():
+        if line[:4].isdigit() and " " in line:  # a new record "2024-.. LEVEL message"
+            keep = " ERROR " in line
+        if keep:
+            out.append(line)
+    text = "\n".join(out)
+    return text[-limit:]
