@@ -38,7 +38,8 @@ class minilm_l6_int8(ModelPlugin):
 
     @staticmethod
     def build(arg: str, ref: ModelRef) -> Encoder:
-        from harness.encoders.onnx import OnnxEncoder, minilm_int8_options
+        from harness.encoders.onnx import OnnxEncoder
+        from harness.encoders.packaged import minilm_int8_options
 
         return OnnxEncoder(
             replace(_with_prompts(minilm_int8_options(), ref), name="minilm-l6-int8")
@@ -54,11 +55,14 @@ class onnx_folder(ModelPlugin):
 
     @staticmethod
     def dim(arg: str, ref: ModelRef) -> int:
-        return onnx_folder.build(arg, ref).spec.dim
+        from harness.encoders.onnx_folder import read_dim
+
+        return read_dim(Path(arg).expanduser())
 
     @staticmethod
     def build(arg: str, ref: ModelRef) -> Encoder:
-        from harness.encoders.onnx import OnnxEncoder, onnx_folder_options
+        from harness.encoders.onnx import OnnxEncoder
+        from harness.encoders.onnx_folder import onnx_folder_options
 
         opts = onnx_folder_options(Path(arg).expanduser())
         return OnnxEncoder(_with_prompts(opts, ref))

@@ -16,7 +16,6 @@ as given (the usual cosine normalisation, reduction and quantization still apply
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from harness.encoders.base import EncoderSpec, Role
-from harness.encoders.files import read_json_config
+from harness.encoders.files import file_sha256, read_json_config, spec_fingerprint
 from harness.errors import UserError
 
 VERSION = "precomputed-v1"
@@ -68,14 +67,6 @@ def check_folder(arg: str) -> str | None:
     return None
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 class PrecomputedEncoder:
     """Looks vectors up by id (vectors_for); `encode` from text is refused."""
 
@@ -113,8 +104,7 @@ class PrecomputedEncoder:
             files = [*_files(self.folder, "document"), *_files(self.folder, "query")]
             if (self.folder / "config.json").is_file():
                 files.append(self.folder / "config.json")
-            hashes = {p.name: _sha256(p) for p in files}
-            raw = VERSION + "|" + "|".join(f"{k}={v}" for k, v in sorted(hashes.items()))
+            hashes = {p.name: file_sha256(p) for p in files}
             metric = cfg.get("metric", "cosine")
             if metric not in ("cosine", "ip", "l2"):
                 raise UserError(f"{self.folder}/config.json: metric must be cosine, ip or l2")
@@ -125,7 +115,7 @@ class PrecomputedEncoder:
                 )
             self._spec = EncoderSpec(
                 name=self.options.name or str(cfg.get("name") or self.folder.resolve().name),
-                fingerprint=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+                fingerprint=spec_fingerprint(VERSION, dict(sorted(hashes.items()))),
                 dim=self.dim(),
                 default_metric=metric,
                 matryoshka_dims=tuple(dims),
