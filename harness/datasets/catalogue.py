@@ -29,6 +29,16 @@ class DatasetPlugin:
         return cls.kind_of_data
 
 
+def _retrieval_options(ref: DatasetRef):
+    from harness.datasets.beir import RetrievalOptions
+    from harness.suite import DEFAULT_TEMPLATE
+
+    return RetrievalOptions(
+        template=ref.doc_template or DEFAULT_TEMPLATE,
+        ignore_identical_ids=ref.ignore_identical_ids,
+    )
+
+
 class beir(DatasetPlugin):
     @staticmethod
     def check(arg: str, ref: DatasetRef | None = None) -> str | None:
@@ -38,7 +48,7 @@ class beir(DatasetPlugin):
         if not (folder / "corpus.jsonl").is_file():
             return (
                 f"no BEIR folder at '{arg}' (expected {folder / 'corpus.jsonl'}; "
-                f"python -m harness.datasets.export bbc-news {arg} writes one offline)"
+                f"harness export bbc-news {arg} writes one offline)"
             )
         return None
 
@@ -46,12 +56,7 @@ class beir(DatasetPlugin):
     def load(arg: str, ref: DatasetRef) -> Dataset:
         from harness.datasets.beir import load_beir
 
-        return load_beir(
-            arg,
-            split=ref.split,
-            ignore_identical_ids=ref.ignore_identical_ids,
-            doc_template=ref.doc_template,
-        )
+        return load_beir(arg, split=ref.split, options=_retrieval_options(ref))
 
 
 class mteb(DatasetPlugin):
@@ -67,13 +72,7 @@ class mteb(DatasetPlugin):
     def load(arg: str, ref: DatasetRef) -> Dataset:
         from harness.datasets.mteb import load_mteb
 
-        return load_mteb(
-            arg,
-            path=ref.path,
-            split=ref.split,
-            ignore_identical_ids=ref.ignore_identical_ids,
-            doc_template=ref.doc_template,
-        )
+        return load_mteb(arg, path=ref.path, split=ref.split, options=_retrieval_options(ref))
 
 
 class bbc_news(DatasetPlugin):
@@ -89,7 +88,7 @@ class _orange(DatasetPlugin):
 
     @classmethod
     def check(cls, arg: str, ref: DatasetRef | None = None) -> str | None:
-        from harness.datasets.labelled import ORANGE_INSTALL, ORANGE_SETS, orange_root
+        from harness.datasets.orange import ORANGE_INSTALL, ORANGE_SETS, orange_root
 
         root = orange_root()
         if root is None or not all((root / f).is_file() for f in ORANGE_SETS[cls.key]):
@@ -98,7 +97,7 @@ class _orange(DatasetPlugin):
 
     @classmethod
     def load(cls, arg: str, ref: DatasetRef) -> Dataset:
-        from harness.datasets.labelled import load_orange
+        from harness.datasets.orange import load_orange
 
         return load_orange(cls.key)
 
@@ -116,7 +115,7 @@ class ucr(DatasetPlugin):
 
     @staticmethod
     def check(arg: str, ref: DatasetRef | None = None) -> str | None:
-        from harness.datasets.labelled import ucr_files
+        from harness.datasets.ucr import ucr_files
         from harness.errors import UserError
 
         if not arg:
@@ -131,7 +130,7 @@ class ucr(DatasetPlugin):
 
     @staticmethod
     def load(arg: str, ref: DatasetRef) -> Dataset:
-        from harness.datasets.labelled import load_ucr
+        from harness.datasets.ucr import load_ucr
 
         return load_ucr(arg)
 
@@ -141,7 +140,7 @@ class digits(DatasetPlugin):
 
     @staticmethod
     def load(arg: str, ref: DatasetRef) -> Dataset:
-        from harness.datasets.labelled import load_digits
+        from harness.datasets.images import load_digits
 
         return load_digits()
 
@@ -151,7 +150,7 @@ class fashion_mnist(DatasetPlugin):
 
     @staticmethod
     def check(arg: str, ref: DatasetRef | None = None) -> str | None:
-        from harness.datasets.labelled import FASHION_INSTALL, fashion_available, fashion_dir
+        from harness.datasets.images import FASHION_INSTALL, fashion_available, fashion_dir
 
         if not fashion_available():
             return f"Fashion-MNIST files not found in {fashion_dir()} ({FASHION_INSTALL})"
@@ -159,7 +158,7 @@ class fashion_mnist(DatasetPlugin):
 
     @staticmethod
     def load(arg: str, ref: DatasetRef) -> Dataset:
-        from harness.datasets.labelled import load_fashion_mnist
+        from harness.datasets.images import load_fashion_mnist
 
         return load_fashion_mnist()
 
@@ -250,8 +249,8 @@ def _available(plugin: Any, entry: Any, arg: str) -> tuple[bool, str]:
 
 def listing() -> list[dict[str, Any]]:
     """One row per dataset reference: kind, size, task metrics, availability, how to get it."""
-    from harness.datasets.labelled import ucr_bundled, ucr_size
     from harness.datasets.mteb import TASKS, locate
+    from harness.datasets.ucr import ucr_bundled, ucr_size
     from harness.registry import DATASET_KINDS, DATASETS
 
     rows: list[dict[str, Any]] = []
@@ -312,7 +311,7 @@ def listing() -> list[dict[str, Any]]:
                 )
             if names:
                 continue
-            from harness.datasets.labelled import AEON_INSTALL
+            from harness.datasets.ucr import AEON_INSTALL
 
             row = {**row, "available": False, "how_to_get": AEON_INSTALL + " (or a folder)"}
         rows.append(row)
