@@ -202,7 +202,7 @@ def catalogue(kind: str) -> pd.DataFrame:
             )
         return pd.DataFrame(rows)
     if kind == "datasets":
-        from harness.datasets.catalogue import listing
+        from harness.datasets.plugins import listing
 
         return pd.DataFrame(listing())
     aliases, kinds = (DATASETS, DATASET_KINDS) if kind == "datasets" else (MODELS, MODEL_KINDS)

@@ -62,7 +62,7 @@ def dataset_modality(ref: DatasetRef) -> str:
 def model_modality(ref: ModelRef) -> str:
     """'vectors' for the model `vectors` (a vector dataset's own vectors), else 'text'."""
     plugin, _, _ = _plugin(ref.ref, MODELS, MODEL_KINDS, "model")
-    return "vectors" if getattr(plugin, "own_vectors", False) else "text"
+    return "vectors" if plugin.own_vectors else "text"
 
 
 def model_dim(ref: ModelRef) -> int:
@@ -133,7 +133,7 @@ def check_references(loaded: LoadedSuite) -> list[UserError]:
                     i,
                 )
                 continue
-            if getattr(plugin, "own_vectors", False):
+            if plugin.own_vectors:
                 continue  # a vector dataset's own vectors: their dim is the dataset's
             too_big = [d for d in s.dims if d is not None and not _excluded(loaded, m, d)]
             native = int(plugin.dim(arg, m)) if too_big else 0
