@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -59,15 +59,20 @@ class Dataset:
         return len(self.query_ids)
 
 
+def _feed(h: Any, items: Iterable[str]) -> None:
+    """Hash strings unambiguously: each one's UTF-8 length (8 bytes), then its bytes."""
+    for item in items:
+        b = item.encode("utf-8", "surrogatepass")
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+
+
 def fingerprint_texts(*parts: Sequence[str]) -> str:
     """A content hash of id and text sequences (order matters)."""
     h = hashlib.sha256()
     for seq in parts:
         h.update(str(len(seq)).encode())
-        for item in seq:
-            b = item.encode("utf-8", "surrogatepass")
-            h.update(len(b).to_bytes(8, "little"))
-            h.update(b)
+        _feed(h, seq)
     return h.hexdigest()
 
 
@@ -84,10 +89,7 @@ class Fingerprint:
 
     def add(self, part: str, *items: str) -> None:
         h, n = self._parts.setdefault(part, (hashlib.sha256(), [0]))
-        for item in items:
-            b = item.encode("utf-8", "surrogatepass")
-            h.update(len(b).to_bytes(8, "little"))
-            h.update(b)
+        _feed(h, items)
         n[0] += 1
 
     def add_array(self, part: str, x: np.ndarray) -> None:
@@ -115,14 +117,6 @@ def fingerprint_arrays(tag: str, **parts: np.ndarray | Sequence[str]) -> str:
             for item in value:
                 fp.add(name, str(item))
     return fp.hexdigest()
-
-
-def fingerprint_qrels(qrels: Qrels) -> str:
-    h = hashlib.sha256()
-    for qid in sorted(qrels):
-        for did in sorted(qrels[qid]):
-            h.update(f"{qid}\t{did}\t{qrels[qid][did]}\n".encode())
-    return h.hexdigest()
 
 
 def subsample(ds: Dataset, *, max_queries: int | None, max_docs: int | None, seed: int) -> Dataset:
