@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
+
+from harness.errors import UserError
 
 Qrels = Mapping[str, Mapping[str, int]]
 
@@ -117,6 +122,28 @@ def fingerprint_arrays(tag: str, **parts: np.ndarray | Sequence[str]) -> str:
             for item in value:
                 fp.add(name, str(item))
     return fp.hexdigest()
+
+
+def open_text(path: Path) -> IO[str]:
+    """A UTF-8 text file, gunzipped on the fly when its name ends in .gz."""
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def jsonl_objects(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) of each non-blank line of a .jsonl(.gz) file; a malformed
+    line fails naming file:line."""
+    with open_text(path) as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield lineno, json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UserError(
+                    f"malformed JSON line ({exc.msg})", file=str(path), line=lineno
+                ) from None
 
 
 def subsample(ds: Dataset, *, max_queries: int | None, max_docs: int | None, seed: int) -> Dataset:

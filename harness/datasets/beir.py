@@ -12,16 +12,13 @@ The assembly (`build_retrieval`) is shared with the Hugging Face layout of MTEB 
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO
 
-from harness.datasets.base import Dataset, Fingerprint
+from harness.datasets.base import Dataset, Fingerprint, jsonl_objects, open_text
 from harness.errors import UserError
 from harness.suite import DEFAULT_TEMPLATE, template_problem
 
@@ -62,38 +59,23 @@ class Row:
     text: str
 
 
-def _open_text(path: Path) -> IO[str]:
-    if path.name.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
-
-
 def jsonl_rows(path: Path, id_keys: tuple[str, ...] = ("_id",)) -> Iterator[Row]:
     """Records of a .jsonl(.gz) file; a malformed line fails naming file:line."""
-    with _open_text(path) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(
-                    f"malformed JSON line ({exc.msg})", file=str(path), line=lineno
-                ) from None
-            key = next((k for k in id_keys if isinstance(obj, dict) and k in obj), None)
-            if key is None:
-                raise UserError(
-                    f"expected a JSON object with an '{id_keys[0]}' field",
-                    file=str(path),
-                    line=lineno,
-                )
-            yield Row(
-                str(path),
-                lineno,
-                str(obj[key]),
-                str(obj.get("title") or ""),
-                str(obj.get("text") or ""),
+    for lineno, obj in jsonl_objects(path):
+        key = next((k for k in id_keys if isinstance(obj, dict) and k in obj), None)
+        if key is None:
+            raise UserError(
+                f"expected a JSON object with an '{id_keys[0]}' field",
+                file=str(path),
+                line=lineno,
             )
+        yield Row(
+            str(path),
+            lineno,
+            str(obj[key]),
+            str(obj.get("title") or ""),
+            str(obj.get("text") or ""),
+        )
 
 
 QrelsLine = tuple[str, int, str, str, int]  # file, line, query id, doc id, score
@@ -102,7 +84,7 @@ QrelsLine = tuple[str, int, str, str, int]  # file, line, query id, doc id, scor
 def tsv_qrels(path: Path) -> Iterator[QrelsLine]:
     """Lines of a qrels TSV: an optional header, then query-id, corpus-id, score
     (or TREC's query-id, iteration, doc-id, score)."""
-    with _open_text(path) as fh:
+    with open_text(path) as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue

@@ -85,18 +85,12 @@ def _files_of(root: Path, config: str, split: str | None) -> list[Path]:
             return []
         return [f for pattern in chosen for f in _glob(root, pattern)]
     if config in ("corpus", "queries"):
-        for pattern in (f"{config}.jsonl", f"{config}.jsonl.gz", f"{config}/*.parquet",
-                        f"data/{config}*.parquet", f"{config}/*.jsonl"):
-            hits = _glob(root, pattern)
-            if hits:
-                return hits
-        return []
-    for pattern in (f"qrels/{split}.tsv", f"qrels/{split}.jsonl", f"default/{split}-*.parquet",
-                    f"qrels/{split}-*.parquet", f"data/{split}-*.parquet"):
-        hits = _glob(root, pattern)
-        if hits:
-            return hits
-    return []
+        usual = (f"{config}.jsonl", f"{config}.jsonl.gz", f"{config}/*.parquet",
+                 f"data/{config}*.parquet", f"{config}/*.jsonl")
+    else:
+        usual = (f"qrels/{split}.tsv", f"qrels/{split}.jsonl", f"default/{split}-*.parquet",
+                 f"qrels/{split}-*.parquet", f"data/{split}-*.parquet")
+    return next((hits for pattern in usual if (hits := _glob(root, pattern))), [])
 
 
 def _qrels_files(root: Path, split: str) -> list[Path]:

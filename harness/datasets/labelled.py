@@ -12,14 +12,13 @@ Bad data fails with one line naming the file and line.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from harness.datasets.base import Dataset, Fingerprint
+from harness.datasets.base import Dataset, Fingerprint, jsonl_objects
 from harness.errors import UserError
 
 
@@ -105,20 +104,12 @@ def _label_file(path: Path, n: int, what: str) -> list[str]:
 def _jsonl_labelled(path: Path) -> tuple[list[str], list[str]]:
     texts: list[str] = []
     labels: list[str] = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"malformed JSON line ({exc.msg})", file=str(path),
-                                line=lineno) from None
-            if not isinstance(obj, dict) or "text" not in obj or "label" not in obj:
-                raise UserError("expected a JSON object with 'text' and 'label' fields",
-                                file=str(path), line=lineno)
-            texts.append(str(obj["text"]))
-            labels.append(str(obj["label"]))
+    for lineno, obj in jsonl_objects(path):
+        if not isinstance(obj, dict) or "text" not in obj or "label" not in obj:
+            raise UserError("expected a JSON object with 'text' and 'label' fields",
+                            file=str(path), line=lineno)
+        texts.append(str(obj["text"]))
+        labels.append(str(obj["label"]))
     if not texts:
         raise UserError("no rows (empty split)", file=str(path))
     return texts, labels
