@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from overhead import OUT, clustered
 
 from harness.backends.base import IndexInput
-from harness.measure import thread_limit, timed_pass
+from harness.execution.searcher import Searcher
+from harness.execution.timing import thread_limit, timed_pass
 from harness.registry import BACKENDS
-from harness.search import Searcher
 from harness.transforms import prepare
 
 

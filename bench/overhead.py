@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from harness.backends.base import IndexInput
-from harness.measure import thread_limit, timed_pass
+from harness.execution.searcher import Searcher
+from harness.execution.timing import thread_limit, timed_pass
 from harness.registry import BACKENDS
-from harness.search import Searcher
 from harness.transforms import prepare
 
 OUT = Path(__file__).resolve().parent / "out"

@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
-import fnmatch
 import logging
-from dataclasses import asdict, dataclass
+import traceback
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
+from harness.analysis.frontier import Budget, best_under, pareto_mask
+from harness.analysis.probe import MetaFeatures, Recommendation, probe_inputs, recommend
+from harness.analysis.probe import probe as measure_probe
+from harness.analysis.step import Analysis, analyse
 from harness.cache import EmbeddingCache, default_cache_dir
-from harness.manifest import environment
-from harness.plan import Cell, Plan, expand
-from harness.registry import BACKENDS, DATASET_KINDS, DATASETS, MODEL_KINDS, MODELS
-from harness.runner import RunContext, safe_run_cell
+from harness.cell import Cell, Plan
+from harness.errors import UserError
+from harness.execution.context import RunContext
+from harness.execution.executor import (
+    InlineExecutor,
+    LoopOptions,
+    RunOutcome,
+    close_logging,
+    now,
+    run_id,
+    run_plan,
+    select,
+    setup_logging,
+)
+from harness.execution.references import ReferencePoints
+from harness.manifest import run_manifest
+from harness.plan import expand
+from harness.registry import BACKENDS, MODEL_KINDS, MODELS
+from harness.report.compare import compare as _compare
+from harness.report.leaderboard import build as _leaderboard
+from harness.report.run import build_report
 from harness.store import RunStore
-from harness.suite import LoadedSuite, load_suite
+from harness.suite import DatasetRef, ModelRef, load_suite
+from harness.transforms import prepare
 
 log = logging.getLogger("harness")
+__all__ = ["RunOutcome", "run_id", "select"]
 
 
 def validate(path: str | Path) -> Plan:
@@ -41,119 +63,36 @@ class RunOptions:
     analysis: bool = True  # funnel, rankings and recommendation (exact searches on the cache)
 
 
-@dataclass(frozen=True)
-class RunOutcome:
-    run_dir: Path
-    frame: pd.DataFrame
-    n_ran: int
-    n_failed: int
-    n_resumed: int
-    encode_calls: int
-
-
-def run_id(loaded: LoadedSuite) -> str:
-    """Deterministic from the suite's content, so re-running the same suite resumes it."""
-    return f"{loaded.suite.name}-{loaded.sha256[:8]}"
-
-
-def select(cells: tuple[Cell, ...], pattern: str | None) -> list[Cell]:
-    """--only: a glob over the cell label, a substring of it, or a cell id prefix."""
-    if not pattern:
-        return list(cells)
-    return [
-        c
-        for c in cells
-        if fnmatch.fnmatch(c.label, pattern) or pattern in c.label or c.cell_id.startswith(pattern)
-    ]
-
-
-class _TqdmHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        tqdm.write(self.format(record))
-
-
-def _setup_logging(store: RunStore, echo: bool) -> list[logging.Handler]:
-    log.setLevel(logging.INFO)
-    store.dir.mkdir(parents=True, exist_ok=True)
-    file_h = logging.FileHandler(store.log_path, encoding="utf-8")
-    file_h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    handlers: list[logging.Handler] = [file_h]
-    if echo:
-        term = _TqdmHandler()
-        term.setFormatter(logging.Formatter("%(message)s"))
-        handlers.append(term)
-    for h in handlers:
-        log.addHandler(h)
-    return handlers
-
-
 def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
+    """Plan the suite, run its cells, then analyse and report: one context, one data load."""
     p = expand(load_suite(path))
-    loaded = p.suite
-    rid = run_id(loaded)
+    rid = run_id(p.suite)
     if not options.resume:
         rid += datetime.now(UTC).strftime("-%Y%m%dT%H%M%S")
     store = RunStore(Path(options.output) / rid)
-    cells = select(p.cells, options.only)
-    handlers = _setup_logging(store, options.progress)
-    started = datetime.now(UTC).isoformat()
-    manifest = {
-        "run_id": rid,
-        "suite_file": str(path),
-        "suite_name": loaded.suite.name,
-        "suite_sha256": loaded.sha256,
-        "suite_text": loaded.text,
-        "started_at": started,
-        "finished_at": None,
-        "cell_ids": [c.cell_id for c in p.cells],
-        "cells": {c.cell_id: c.label for c in p.cells},
-        "skipped": [{"cell": s.cell.label, "reason": s.reason} for s in p.skipped],
-        "threads": loaded.suite.threads,
-        "cache_dir": str(options.cache_dir or default_cache_dir()),
-        **environment(),
-    }
-    previous = store.manifest()
-    if previous.get("started_at"):
-        manifest["first_started_at"] = previous.get("first_started_at", previous["started_at"])
-    store.write_manifest(manifest)
-
-    ctx = RunContext(cache=EmbeddingCache(options.cache_dir or default_cache_dir()))
-    done = store.finished() if options.resume else {}
-    todo = [c for c in cells if c.cell_id not in done]
-    resumed = len(cells) - len(todo)
+    cache_dir = options.cache_dir or default_cache_dir()
+    handlers = setup_logging(store, options.progress)
     try:
-        log.info(
-            "run %s: %d cells (%d already done, %d skipped by plan) -> %s",
-            rid,
-            len(cells),
-            resumed,
-            len(p.skipped),
-            store.dir,
-        )
-        failed = 0
-        bar = tqdm(todo, desc="cells", unit="cell", disable=not options.progress, leave=True)
-        for cell in bar:
-            bar.set_postfix_str(cell.label[:60])
-            log.info("cell %s: %s", cell.cell_id, cell.label)
-            rows, perq = safe_run_cell(cell, ctx, on_error=lambda tb: log.error("%s", tb))
-            for r in rows:
-                r["run_id"] = rid
-            store.write_cell(cell.cell_id, {"label": cell.label, **asdict(cell)}, rows, perq)
-            if any(r["status"] != "ok" for r in rows):
-                failed += 1
-                log.error("cell %s failed: %s", cell.cell_id, rows[0]["status"])
-        manifest["finished_at"] = datetime.now(UTC).isoformat()
+        manifest = run_manifest(p, run_id=rid, suite_file=str(path), cache_dir=cache_dir,
+                                started_at=now())
+        previous = store.manifest()
+        if previous.get("started_at"):
+            manifest["first_started_at"] = previous.get("first_started_at",
+                                                        previous["started_at"])
+        store.write_manifest(manifest)
+        ctx = RunContext(cache=EmbeddingCache(cache_dir))
+        loop = LoopOptions(resume=options.resume, only=options.only, progress=options.progress)
+        ran, failed, resumed = run_plan(p, store, InlineExecutor(ctx), loop)
+        manifest["finished_at"] = now()
         store.write_manifest(manifest)
         store.write_tables()
         if options.analysis:
-            _analyse_quietly(store.dir, options.cache_dir)
+            _analyse_quietly(store, ctx)
         if options.report:
-            _report_quietly(store.dir)
+            _report_quietly(store.dir, ctx)
     finally:
-        for h in handlers:
-            log.removeHandler(h)
-            h.close()
-    return RunOutcome(store.dir, store.frame(), len(todo), failed, resumed, ctx.encode_calls)
+        close_logging(handlers)
+    return RunOutcome(store.dir, store.frame(), ran, failed, resumed, ctx.encode_calls, p.suite)
 
 
 SUMMARY_COLUMNS = (
@@ -205,8 +144,7 @@ def catalogue(kind: str) -> pd.DataFrame:
         from harness.datasets.plugins import listing
 
         return pd.DataFrame(listing())
-    aliases, kinds = (DATASETS, DATASET_KINDS) if kind == "datasets" else (MODELS, MODEL_KINDS)
-    for e in aliases:
+    for e in MODELS:
         rows.append(
             {
                 "reference": e.name,
@@ -216,7 +154,7 @@ def catalogue(kind: str) -> pd.DataFrame:
                 "install": "" if e.available() else e.install,
             }
         )
-    for e in kinds:
+    for e in MODEL_KINDS:
         rows.append(
             {
                 "reference": e.info.get("example", f"{e.name}:..."),
@@ -228,20 +166,22 @@ def catalogue(kind: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _context(store: RunStore, cache_dir: Path | None) -> RunContext:
+    cache = Path(cache_dir or store.manifest().get("cache_dir") or default_cache_dir())
+    return RunContext(cache=EmbeddingCache(cache))
+
+
 def funnel(run_dir: str | Path, cache_dir: Path | None = None) -> pd.DataFrame:
     """The information-loss funnel of every result row of a run (the whole analysis is
     written into the run folder, and the report is rebuilt to show it)."""
-    from harness.analysis.step import analyse
-
-    _require_run(run_dir)
-    result = analyse(Path(run_dir), cache_dir=cache_dir)
-    _report_quietly(Path(run_dir))
+    store = _require_run(run_dir)
+    ctx = _context(store, cache_dir)
+    result = _analyse(store, ctx)
+    _report_quietly(store.dir, ctx)
     return result.funnel
 
 
 def _require_run(run_dir: str | Path) -> RunStore:
-    from harness.errors import UserError
-
     store = RunStore(Path(run_dir))
     if not (store.dir / "manifest.json").is_file():
         runs = sorted(p.parent.name for p in Path(run_dir).glob("*/manifest.json"))
@@ -254,14 +194,12 @@ def _require_run(run_dir: str | Path) -> RunStore:
     return store
 
 
-def best(run_dir: str | Path, budget, metric: str | None = None):
+def best(run_dir: str | Path, budget: Budget, metric: str | None = None
+         ) -> tuple[str, pd.DataFrame, dict[str, pd.DataFrame]]:
     """Rows within the budgets (best task metric first) and the Pareto frontiers."""
-    from harness.analysis.frontier import best_under, pareto_mask
-    from harness.analysis.funnel import main_metric
-
     store = _require_run(run_dir)
     frame = store.frame()
-    name = metric or main_metric(store)
+    name = metric or store.main_metric()
     ok = frame[frame["status"] == "ok"]
     fits = best_under(frame, name, budget)
     fronts = {}
@@ -273,15 +211,12 @@ def best(run_dir: str | Path, budget, metric: str | None = None):
     return name, fits, fronts
 
 
-def probe(dataset: str, model: str, *, dim: int | None = None, sample: int = 2000,
-          seed: int = 0, cache_dir: Path | None = None):
-    """Meta-features of a dataset's vectors under a model, and the Iceberg recommendation."""
-    import numpy as np
+def probe(dataset: str, model: str, *, dim: int | str | None = None, sample: int = 2000,
+          seed: int = 0, cache_dir: Path | None = None) -> tuple[MetaFeatures, Recommendation]:
+    """Meta-features of a dataset's vectors under a model, and the Iceberg recommendation.
 
-    from harness.analysis.probe import probe as _probe
-    from harness.analysis.probe import recommend
-    from harness.suite import DatasetRef, ModelRef
-
+    A dim truncates (or `pca:N` reduces) through the run's own transform, without
+    normalising, so the features describe the vectors an index would hold."""
     cell = Cell(dataset=DatasetRef(ref=dataset).model_dump(), model=ModelRef(ref=model)
                 .model_dump(), dim=dim, precision="float32", metric="cosine", backend="exact",
                 build={}, search_grid=({},), k=10, evaluate=("ndcg@10",), seed=seed, repeats=1,
@@ -289,61 +224,49 @@ def probe(dataset: str, model: str, *, dim: int | None = None, sample: int = 200
     ctx = RunContext(cache=EmbeddingCache(cache_dir or default_cache_dir()))
     ds = ctx.dataset(cell)
     vec = ctx.vectors(cell, ds)
-    docs, queries = vec.docs[:, :dim] if dim else vec.docs, vec.queries[:, :dim] if dim else \
-        vec.queries
-    labels = ds.doc_labels
-    if labels is None and ds.qrels is not None:
-        # qrels-derived clusters: a document takes the id of the first query judging it relevant
-        first: dict[str, str] = {}
-        for q in ds.query_ids:
-            for d, r in ds.qrels.get(q, {}).items():
-                if r > 0:
-                    first.setdefault(d, q)
-        keep = np.array([d in first for d in ds.doc_ids])
-        if keep.sum() >= 4:
-            docs = docs[keep]
-            labels = tuple(first[d] for d, k in zip(ds.doc_ids, keep, strict=True) if k)
-    feats = _probe(docs, queries, labels, sample=sample, seed=seed)
+    docs, queries = vec.docs, vec.queries
+    if dim is not None:
+        prep = prepare(docs, queries, dim=dim, metric="l2", precision="float32",
+                       matryoshka_dims=vec.matryoshka_dims, seed=seed)
+        docs, queries = prep.raw_docs, prep.raw_queries
+    docs, labels = probe_inputs(ds, docs)
+    feats = measure_probe(docs, queries, labels, sample=sample, seed=seed)
     return feats, recommend(feats)
 
 
-def report(run_dir: str | Path, *, texts: bool = True):
+def report(run_dir: str | Path, *, texts: bool = True, cache_dir: Path | None = None):
     """`harness report RUN_DIR`: RUN_DIR/report.html and the CSV tables it shows."""
-    from harness.report.run import build_report
-
-    _require_run(run_dir)
-    return build_report(Path(run_dir), texts=texts)
+    store = _require_run(run_dir)
+    return build_report(store.dir, texts=_context(store, cache_dir) if texts else None)
 
 
-def _analyse_quietly(run_dir: Path, cache_dir: Path | None) -> None:
+def _analyse(store: RunStore, ctx: RunContext) -> Analysis:
+    refs = ReferencePoints(ctx, store, store.main_metric())
+    result = analyse(store, refs)
+    log.info("analysis: %d reference points reused from stored exact cells, %d computed",
+             refs.reused, refs.computed)
+    return result
+
+
+def _analyse_quietly(store: RunStore, ctx: RunContext) -> None:
     """The analysis at the end of a run: a failure is logged, never fails the run."""
-    import traceback
-
-    from harness.analysis.step import analyse
-
     try:
         log.info("analysis: funnel, rankings and recommendation")
-        analyse(run_dir, cache_dir=cache_dir)
+        _analyse(store, ctx)
     except Exception as exc:
         log.warning("analysis not written (%s: %s); run `harness funnel %s` to retry",
-                    type(exc).__name__, exc, run_dir)
+                    type(exc).__name__, exc, store.dir)
         log.debug("%s", traceback.format_exc())
 
 
-def _report_quietly(run_dir: Path) -> None:
+def _report_quietly(run_dir: Path, ctx: RunContext) -> None:
     """The report at the end of a run: a failure is logged, never fails the run."""
-    import traceback
-
     try:
-        out = report(run_dir)
+        out = build_report(run_dir, texts=ctx)
         log.info("report: %s", out.html)
     except Exception as exc:
-        log.warning(
-            "report not written (%s: %s); run `harness report %s` to retry",
-            type(exc).__name__,
-            exc,
-            run_dir,
-        )
+        log.warning("report not written (%s: %s); run `harness report %s` to retry",
+                    type(exc).__name__, exc, run_dir)
         log.debug("%s", traceback.format_exc())
 
 
@@ -355,12 +278,9 @@ def leaderboard(
     output: str | Path | None = None,
 ):
     """`harness leaderboard RESULTS_DIR`: every run under it ranked per dataset."""
-    from harness.errors import UserError
-    from harness.report.leaderboard import build
-
     if not Path(results_dir).is_dir():
         raise UserError("no such folder", file=str(results_dir))
-    return build(results_dir, dataset=dataset, metric=metric, output=output)
+    return _leaderboard(results_dir, dataset=dataset, metric=metric, output=output)
 
 
 def compare(
@@ -371,8 +291,6 @@ def compare(
     output: str | Path | None = None,
 ):
     """`harness compare RUN_A RUN_B`: matched configurations, B - A with paired tests."""
-    from harness.report.compare import compare as _compare
-
     _require_run(run_a)
     _require_run(run_b)
     return _compare(run_a, run_b, metric=metric, output=output)

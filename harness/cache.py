@@ -49,6 +49,12 @@ class EmbeddingCache:
         blob = json.dumps({"spec": spec, "role": role, "texts": texts_fingerprint}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
+    def path_for(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.npy"
+
+    def has(self, encoder: Encoder, role: Role, texts_fingerprint: str) -> bool:
+        return self.path_for(self.key(encoder, role, texts_fingerprint)).is_file()
+
     def encode(
         self,
         encoder: Encoder,
@@ -59,7 +65,7 @@ class EmbeddingCache:
         batch_size: int = 64,
     ) -> Encoded:
         key = self.key(encoder, role, texts_fingerprint)
-        path = self.root / key[:2] / f"{key}.npy"
+        path = self.path_for(key)
         if path.is_file():
             vecs = np.load(path)
             if vecs.shape[0] == len(texts):

@@ -151,8 +151,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             analysis=not args.no_analysis,
         )
         out = api.run(args.suite, opts)
-        suite = api.load_suite(args.suite).suite
-        print(api.summary(out.frame, list(suite.evaluate)))
+        print(api.summary(out.frame, list(out.suite.suite.evaluate) if out.suite else []))
         print(
             f"\nresults: {out.run_dir}  ({out.n_ran} cells run, {out.n_resumed} reused, "
             f"{out.n_failed} failed)"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import harness
+from harness.cell import Plan
 
 LIBRARIES = (
     "numpy",
@@ -89,4 +90,25 @@ def environment() -> dict[str, Any]:
             )
             if k in os.environ
         },
+    }
+
+
+def run_manifest(plan: Plan, *, run_id: str, suite_file: str, cache_dir: Path,
+                 started_at: str) -> dict[str, Any]:
+    """What a run folder records about how it was made (reproducibility metadata included)."""
+    loaded = plan.suite
+    return {
+        "run_id": run_id,
+        "suite_file": suite_file,
+        "suite_name": loaded.suite.name,
+        "suite_sha256": loaded.sha256,
+        "suite_text": loaded.text,
+        "started_at": started_at,
+        "finished_at": None,
+        "cell_ids": [c.cell_id for c in plan.cells],
+        "cells": {c.cell_id: c.label for c in plan.cells},
+        "skipped": [{"cell": s.cell.label, "reason": s.reason} for s in plan.skipped],
+        "threads": loaded.suite.threads,
+        "cache_dir": str(cache_dir),
+        **environment(),
     }

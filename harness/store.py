@@ -3,6 +3,8 @@
 Every write is atomic (temp file + rename), and each cell is written before the next one
 starts, so a killed run loses at most the cell in flight. The per-cell JSON files are the
 source of truth; results.csv and results.parquet are regenerated from them after each cell.
+A store reads each cell file once and keeps the records in memory, so writing a cell costs
+no re-read of the others. Records carry a schema version, checked when read.
 """
 
 from __future__ import annotations
@@ -15,16 +17,24 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
+from harness.cell import Cell
+from harness.errors import UserError
 from harness.fsutil import atomic_write_bytes, atomic_write_text
+from harness.metrics.columns import main_metric
 from harness.perquery import PerQuery
 
 SCHEMA_VERSION = 1
+
+
 class RunStore:
     """One run's folder: RUN_DIR/{manifest.json, cells/, perquery/, results.*, log}."""
 
     def __init__(self, run_dir: Path) -> None:
         self.dir = Path(run_dir)
+        self.cell_reads = 0  # cell files read from disk (each at most once per store)
+        self._records: dict[str, dict[str, Any]] | None = None
 
     @property
     def cells_dir(self) -> Path:
@@ -45,45 +55,81 @@ class RunStore:
         path = self.dir / "manifest.json"
         return json.loads(path.read_text()) if path.is_file() else {}
 
+    def suite(self) -> dict[str, Any]:
+        """The suite as it was run (parsed from the manifest's copy of the file)."""
+        try:
+            s = yaml.safe_load(self.manifest().get("suite_text") or "") or {}
+        except yaml.YAMLError:
+            s = {}
+        return s if isinstance(s, dict) else {}
+
+    def main_metric(self) -> str:
+        return main_metric(self.suite().get("evaluate") or ())
+
+    # -- cell records ----------------------------------------------------------------------
+    def records(self) -> dict[str, dict[str, Any]]:
+        """cell_id -> stored record, every cell file read once per store."""
+        if self._records is None:
+            self._records = {}
+            if self.cells_dir.is_dir():
+                for f in sorted(self.cells_dir.glob("*.json")):
+                    rec = self._read_record(f)
+                    self._records[rec["cell_id"]] = rec
+        return self._records
+
+    def _read_record(self, path: Path) -> dict[str, Any]:
+        self.cell_reads += 1
+        rec = json.loads(path.read_text())
+        version = rec.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise UserError(
+                f"cell record has schema version {version}, this harness reads "
+                f"{SCHEMA_VERSION}", file=str(path),
+                suggestion="re-run the suite with --no-resume into a new folder, or open it "
+                "with the harness version that wrote it",
+            )
+        return rec
+
     def finished(self) -> dict[str, dict[str, Any]]:
         """cell_id -> stored cell record, for cells whose every row is ok (resume skips them)."""
-        out: dict[str, dict[str, Any]] = {}
-        if not self.cells_dir.is_dir():
-            return out
-        for f in self.cells_dir.glob("*.json"):
-            rec = json.loads(f.read_text())
-            if rec.get("rows") and all(r.get("status") == "ok" for r in rec["rows"]):
-                out[rec["cell_id"]] = rec
-        return out
+        return {
+            cid: rec for cid, rec in self.records().items()
+            if rec.get("rows") and all(r.get("status") == "ok" for r in rec["rows"])
+        }
 
-    def write_cell(
-        self,
-        cell_id: str,
-        cell: Mapping[str, Any],
-        rows: list[dict[str, Any]],
-        perquery: PerQuery | None = None,
-    ) -> None:
+    def cells(self) -> dict[str, Cell]:
+        """cell_id -> the stored cell description, in cell-id order (records written by an
+        older harness without the description are left out)."""
+        recs = self.records()
+        return {
+            cid: Cell.from_record(recs[cid]["cell"])
+            for cid in sorted(recs)
+            if "dataset" in (recs[cid].get("cell") or {})
+        }
+
+    def write_cell(self, cell: Cell, rows: list[dict[str, Any]],
+                   perquery: PerQuery | None = None) -> None:
         """Per-query arrays first, then the cell record: a record on disk means complete."""
         if perquery is not None:
             buf = BytesIO()
             np.savez_compressed(buf, **perquery.to_arrays())
-            atomic_write_bytes(self.perquery_dir / f"{cell_id}.npz", buf.getvalue())
-        rec = {"schema_version": SCHEMA_VERSION, "cell_id": cell_id, "cell": cell, "rows": rows}
-        atomic_write_text(self.cells_dir / f"{cell_id}.json", json.dumps(rec, default=_jsonable))
+            atomic_write_bytes(self.perquery_dir / f"{cell.cell_id}.npz", buf.getvalue())
+        rec = {"schema_version": SCHEMA_VERSION, "cell_id": cell.cell_id,
+               "cell": cell.record(), "rows": rows}
+        text = json.dumps(rec, default=_jsonable)
+        atomic_write_text(self.cells_dir / f"{cell.cell_id}.json", text)
+        self.records()[cell.cell_id] = json.loads(text)
         self.write_tables()
 
     def rows(self, cell_ids: list[str] | None = None) -> list[dict[str, Any]]:
-        recs = []
-        if self.cells_dir.is_dir():
-            for f in self.cells_dir.glob("*.json"):
-                recs.append(json.loads(f.read_text()))
+        recs = list(self.records().values())
         if cell_ids is not None:
             order = {c: i for i, c in enumerate(cell_ids)}
             recs = [r for r in recs if r["cell_id"] in order]
             recs.sort(key=lambda r: order[r["cell_id"]])
         else:
             recs.sort(key=lambda r: r["rows"][0].get("finished_at", "") if r["rows"] else "")
-        return [row for r in recs for row in r["rows"]]
+        return [dict(row) for r in recs for row in r["rows"]]
 
     def frame(self) -> pd.DataFrame:
         """The tidy results table (one row per cell x search setting) for reports."""

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import string
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -122,6 +123,18 @@ class Rule(_Strict):
                 v = getattr(self, axis)
                 out[axis] = list(v) if isinstance(v, list) else [v]
         return out
+
+    def matches(self, answers: Mapping[str, Collection[Any]]) -> bool:
+        """Whether every axis the rule names is answered by one of its values.
+
+        `answers` maps an axis to the values something answers to on it (a dataset or model
+        answers to its display name and its reference); an axis missing from `answers`
+        never matches. This is the one rule semantics, for exclude, include and checks.
+        """
+        return all(
+            axis in answers and any(a in vals for a in answers[axis])
+            for axis, vals in self.given().items()
+        )
 
     @model_validator(mode="after")
     def _not_empty(self) -> Rule:

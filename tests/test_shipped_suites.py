@@ -17,7 +17,7 @@ def test_shipped_suite_validates(path, monkeypatch, tmp_path):
     if path.name == "datasets.yaml":
         # it reads a BEIR folder the README tells the user to export first: do that here
         from harness.datasets.export import export
-        from harness.resolve import load_dataset
+        from harness.plugins import load_dataset
         from harness.suite import DatasetRef
 
         monkeypatch.chdir(tmp_path)

@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from harness.datasets.base import Dataset
+
 
 def _unit(x: np.ndarray) -> np.ndarray:
     n = np.linalg.norm(x, axis=1, keepdims=True)
@@ -219,3 +221,20 @@ def recommend(f: MetaFeatures) -> Recommendation:
             f"{f.relative_contrast:.3f} >= 1.5"
         )
     return Recommendation(metric, family, m_reason, i_reason)
+
+
+def probe_inputs(ds: Dataset, docs: np.ndarray) -> tuple[np.ndarray, Sequence | None]:
+    """The documents and labels the probe measures DBI on, the same for `harness probe` and
+    the run's recommendation: the dataset's labels, else qrels-derived clusters (a document
+    takes the id of the first query judging it relevant; unjudged documents are left out)."""
+    if ds.doc_labels is not None or ds.qrels is None:
+        return docs, ds.doc_labels
+    first: dict[str, str] = {}
+    for q in ds.query_ids:
+        for d, r in ds.qrels.get(q, {}).items():
+            if r > 0:
+                first.setdefault(d, q)
+    keep = np.array([d in first for d in ds.doc_ids])
+    if keep.sum() < 4:
+        return docs, None
+    return docs[keep], tuple(first[d] for d, k in zip(ds.doc_ids, keep, strict=True) if k)

@@ -14,11 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.analysis.funnel import _cells, funnel, main_metric
+from harness.analysis import outputs
+from harness.analysis.funnel import funnel
+from harness.analysis.ports import References
+from harness.analysis.probe import probe, probe_inputs, recommend
 from harness.analysis.rankings import rankings, rankings_at_speed
-from harness.cache import EmbeddingCache, default_cache_dir
-from harness.runner import RunContext
-from harness.store import RunStore, atomic_write_text
+from harness.fsutil import atomic_write_text
+from harness.store import RunStore
 
 GRAPH = {"faiss-hnsw", "hnswlib"}
 PARTITION = {"faiss-ivf", "faiss-ivfpq", "annoy"}
@@ -36,55 +38,59 @@ def _family(backend: str) -> str | None:
     return "graph" if backend in GRAPH else "partition" if backend in PARTITION else None
 
 
-def recommendation_table(store: RunStore, fun: pd.DataFrame, ctx: RunContext,
+def recommendation_table(store: RunStore, fun: pd.DataFrame, refs: References,
                          name: str) -> pd.DataFrame:
     """Per (dataset, model): the probe's advice and whether the run's measurements agree."""
-    from harness.analysis.probe import probe, recommend
-
-    cells = _cells(store)
     frame = store.frame()
     ok = frame[frame["status"] == "ok"] if "status" in frame else frame
+    ok_ids = set(ok["cell_id"]) if "cell_id" in ok else set()
     out = []
     seen: set[tuple[str, str]] = set()
-    for cell_id, cell in cells.items():
+    for cell_id, cell in store.cells().items():
         key = (cell.dataset_ref.label, cell.model_ref.label)
-        if key in seen or cell_id not in set(ok["cell_id"]):
+        if key in seen or cell_id not in ok_ids:
             continue
         seen.add(key)
-        ds = ctx.dataset(cell)
-        vec = ctx.vectors(cell, ds)
-        labels = ds.doc_labels
-        feats = probe(vec.docs, vec.queries, labels, sample=2000, seed=cell.seed)
+        docs, queries = refs.vectors(cell)
+        docs, labels = probe_inputs(refs.dataset(cell), docs)
+        feats = probe(docs, queries, labels, sample=2000, seed=cell.seed)
         rec = recommend(feats)
         row: dict = {"dataset": key[0], "model": key[1], **feats.as_dict(),
                      "recommended_metric": rec.metric, "metric_reason": rec.metric_reason,
                      "recommended_index": rec.index_family, "index_reason": rec.index_reason}
-        f = fun[(fun["dataset"] == key[0]) & (fun["model"] == key[1])] if len(fun) else fun
-        if len(f) and {"exact_ip", "exact_l2"} <= set(f.columns):
-            # the tree chooses between inner product and Euclidean: compare those two, exact
-            ref = f.iloc[0]
-            ip, l2 = float(ref["exact_ip"]), float(ref["exact_l2"])
-            row["measured_metric"] = "tie" if np.isclose(ip, l2, atol=1e-9) else (
-                "ip" if ip > l2 else "l2")
-            row["metric_matched"] = row["measured_metric"] in ("tie", rec.metric)
-        sub = ok[(ok["dataset"] == key[0]) & (ok["model"] == key[1])]
-        fams = sub.assign(family=sub["backend"].map(_family)).dropna(subset=["family"])
-        if name in fams and fams["family"].nunique() == 2:
-            best = fams.groupby("family")[name].max()
-            row["measured_index"] = str(best.idxmax())
-            row["index_matched"] = row["measured_index"] == rec.index_family
+        row.update(_measured_metric(fun, key, rec.metric))
+        row.update(_measured_index(ok, key, name, rec.index_family))
         out.append(row)
     return pd.DataFrame(out)
 
 
-def analyse(run_dir: Path, *, cache_dir: Path | None = None) -> Analysis:
-    store = RunStore(run_dir)
-    manifest = store.manifest()
-    cache = Path(cache_dir or manifest.get("cache_dir") or default_cache_dir())
-    name = main_metric(store)
-    fun = funnel(run_dir, cache_dir=cache)
-    atomic_write_text(store.dir / "funnel.csv", fun.to_csv(index=False))
+def _measured_metric(fun: pd.DataFrame, key: tuple[str, str], recommended: str) -> dict:
+    f = fun[(fun["dataset"] == key[0]) & (fun["model"] == key[1])] if len(fun) else fun
+    if not len(f) or not {"exact_ip", "exact_l2"} <= set(f.columns):
+        return {}
+    # the tree chooses between inner product and Euclidean: compare those two, exact
+    ref = f.iloc[0]
+    ip, l2 = float(ref["exact_ip"]), float(ref["exact_l2"])
+    measured = "tie" if np.isclose(ip, l2, atol=1e-9) else ("ip" if ip > l2 else "l2")
+    return {"measured_metric": measured, "metric_matched": measured in ("tie", recommended)}
 
+
+def _measured_index(ok: pd.DataFrame, key: tuple[str, str], name: str,
+                    recommended: str) -> dict:
+    sub = ok[(ok["dataset"] == key[0]) & (ok["model"] == key[1])]
+    fams = sub.assign(family=sub["backend"].map(_family)).dropna(subset=["family"])
+    if name not in fams or fams["family"].nunique() != 2:
+        return {}
+    best = fams.groupby("family")[name].max()
+    measured = str(best.idxmax())
+    return {"measured_index": measured, "index_matched": measured == recommended}
+
+
+def analyse(store: RunStore, refs: References) -> Analysis:
+    """Every analysis table of a stored run, written into its folder."""
+    name = store.main_metric()
+    fun = funnel(store, refs, name)
+    _write(store, outputs.FUNNEL, fun)
     frame = store.frame()
 
     def perquery(row: dict) -> np.ndarray | None:
@@ -101,23 +107,25 @@ def analyse(run_dir: Path, *, cache_dir: Path | None = None) -> Analysis:
         for _, inv in r.inversions.iterrows():
             inv_rows.append({**r.group, **inv.to_dict()})
     rank_df, inv_df = pd.DataFrame(rank_rows), pd.DataFrame(inv_rows)
-    atomic_write_text(store.dir / "rankings.csv", rank_df.to_csv(index=False))
-    atomic_write_text(store.dir / "inversions.csv", inv_df.to_csv(index=False))
+    _write(store, outputs.RANKINGS, rank_df)
+    _write(store, outputs.INVERSIONS, inv_df)
     speed_df = rankings_at_speed(frame, name) if "knn_recall@10" in frame else pd.DataFrame()
-    atomic_write_text(store.dir / "rankings_at_speed.csv", speed_df.to_csv(index=False))
-
-    ctx = RunContext(cache=EmbeddingCache(cache))
-    rec = recommendation_table(store, fun, ctx, name)
-    atomic_write_text(store.dir / "recommendation.csv", rec.to_csv(index=False))
+    _write(store, outputs.RANKINGS_AT_SPEED, speed_df)
+    rec = recommendation_table(store, fun, refs, name)
+    _write(store, outputs.RECOMMENDATION, rec)
     _count_across_runs(store, rec)
     return Analysis(fun, rank_df, inv_df, rec)
+
+
+def _write(store: RunStore, name: str, table: pd.DataFrame) -> None:
+    atomic_write_text(store.dir / name, table.to_csv(index=False))
 
 
 def _count_across_runs(store: RunStore, rec: pd.DataFrame) -> None:
     """RESULTS_DIR/recommendations.csv: one line per (run, dataset, model), replaced on rerun."""
     if rec.empty:
         return
-    path = store.dir.parent / "recommendations.csv"
+    path = store.dir.parent / outputs.ACROSS_RUNS
     keep = ["dataset", "model", "recommended_metric", "measured_metric", "metric_matched",
             "recommended_index", "measured_index", "index_matched"]
     new = rec[[c for c in keep if c in rec]].assign(run_id=store.dir.name)
@@ -130,7 +138,7 @@ def _count_across_runs(store: RunStore, rec: pd.DataFrame) -> None:
 
 def across_runs(results_dir: Path) -> dict[str, int]:
     """How often the recommendation matched the measured best, over every analysed run."""
-    path = Path(results_dir) / "recommendations.csv"
+    path = Path(results_dir) / outputs.ACROSS_RUNS
     if not path.is_file():
         return {}
     df = pd.read_csv(path)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -36,3 +37,13 @@ class Encoder(Protocol):
     def spec(self) -> EncoderSpec: ...
 
     def encode(self, texts: list[str], *, role: Role, batch_size: int = 64) -> np.ndarray: ...
+
+
+@runtime_checkable
+class VectorLookup(Protocol):
+    """An encoder whose vectors are looked up by document/query id (precomputed files)."""
+
+    @property
+    def spec(self) -> EncoderSpec: ...
+
+    def vectors_for(self, ids: Sequence[str], role: Role) -> np.ndarray: ...

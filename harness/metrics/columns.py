@@ -7,6 +7,7 @@ one definition (ranx keeps `higher_is_better` with its metrics for the same reas
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 # Task metrics are "<name>@<k>" columns; these @k columns are not task metrics.
 NOT_TASK = re.compile(r"^(knn_recall|qps|latency|batch_qps)")
@@ -40,3 +41,14 @@ def better(col: str) -> int:
     if col in HIGHER_IS_BETTER or is_task_metric(col) or col.startswith("knn_recall@"):
         return 1
     return 0
+
+
+def has_positive(judged: Mapping[str, int] | None) -> bool:
+    """Whether a query's judgments hold a relevant document (a grade above 0)."""
+    return any(v > 0 for v in (judged or {}).values())
+
+
+def main_metric(evaluate: Sequence[str]) -> str:
+    """The metric a run is judged by (funnel, rankings, `best`): the suite's first `evaluate`
+    entry, ndcg@10 when none is given."""
+    return str(evaluate[0]).lower() if evaluate else "ndcg@10"

@@ -46,7 +46,7 @@ class ReportResult:
     tables: list[Path]
 
 
-def build_report(run_dir: str | Path, *, texts: bool = True) -> ReportResult:
+def build_report(run_dir: str | Path, *, texts: Any = None) -> ReportResult:
     """Write RUN_DIR/report.html and the CSV tables it shows (RUN_DIR/report/*.csv).
 
     texts=False leaves dataset texts out of the drill-down (no dataset is loaded).
@@ -554,8 +554,8 @@ def _aligned(run: RunData, a: pd.Series, b: pd.Series, metric: str):
 class _Texts:
     """Dataset texts for the drill-down, loaded once per dataset reference."""
 
-    def __init__(self, run: RunData, enabled: bool) -> None:
-        self.run, self.enabled = run, enabled
+    def __init__(self, run: RunData, source: Any) -> None:
+        self.run, self.source, self.enabled = run, source, source is not None
         self.memo: dict[str, Any] = {}
         self.problem: dict[str, str] = {}
 
@@ -573,11 +573,8 @@ class _Texts:
         return self.memo[key]
 
     def _load(self, ref: dict, seed: int, row: pd.Series):
-        from harness.resolve import load_dataset
-        from harness.suite import DatasetRef
-
         try:
-            ds = load_dataset(DatasetRef.model_validate(ref), seed=seed)
+            ds = self.source.load_dataset(ref, seed)
         except Exception as exc:
             self.problem[str(row["dataset"])] = f"could not load it again ({exc})"
             return None
@@ -637,7 +634,7 @@ def _top_ids(run: RunData, row: pd.Series, qid: str) -> list[str] | None:
 
 
 def _drilldown(
-    run: RunData, mains: dict[str, str | None], *, texts: bool
+    run: RunData, mains: dict[str, str | None], *, texts: Any
 ) -> tuple[str, pd.DataFrame]:
     ok = run.ok
     if ok.empty:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.measure import thread_limit
+from harness.execution.timing import thread_limit
 
 
 @pytest.fixture(autouse=True)

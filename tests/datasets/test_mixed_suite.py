@@ -115,7 +115,7 @@ def test_export_round_trip(tmp_path, tiny_beir):
     from harness.datasets.beir import load_beir
     from harness.datasets.export import export
     from harness.datasets.mteb import load_mteb
-    from harness.resolve import load_dataset
+    from harness.plugins import load_dataset
     from harness.suite import DatasetRef
 
     ds = load_dataset(DatasetRef(ref=f"beir:{tiny_beir}"))

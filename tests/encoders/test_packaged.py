@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from harness import api
+from harness.plugins import build_encoder, plugin_for
 from harness.registry import MODELS
-from harness.resolve import build_encoder, model_dim
 from harness.suite import ModelRef
 
 SENTENCES = [
@@ -48,8 +48,9 @@ def test_paraphrase_minilm_l3_mean_pooling_equals_the_graphs_pooled_output():
 
     enc = build_encoder(ModelRef(ref="paraphrase-minilm-l3-onnx"))
     spec = enc.spec
-    assert spec.dim == 384 and spec.max_length == 128 and model_dim(ModelRef(
-        ref="paraphrase-minilm-l3-onnx")) == 384
+    plugin, arg, _ = plugin_for("paraphrase-minilm-l3-onnx", "model", "models[0]")
+    ref = ModelRef(ref="paraphrase-minilm-l3-onnx")
+    assert spec.dim == 384 and spec.max_length == 128 and plugin.dim(arg, ref) == 384
     ours = enc.encode(SENTENCES, role="document")
     # the graph's own 2-d output is the model's Pooling (mean) result: ours must equal it
     opts = paraphrase_minilm_l3_options()

@@ -13,7 +13,7 @@ from harness import api
 from harness.encoders.hashing import HashEncoder, HashOptions
 from harness.encoders.precomputed import PrecomputedEncoder, PrecomputedOptions, check_folder
 from harness.errors import UserError, UserErrors
-from harness.resolve import load_dataset
+from harness.plugins import load_dataset
 from harness.suite import DatasetRef
 
 

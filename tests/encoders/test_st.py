@@ -66,7 +66,7 @@ def test_folder_dim_from_configuration():
 @needs_torch
 @needs_minilm
 def test_minilm_st_matches_the_int8_onnx_model():
-    from harness.resolve import build_encoder
+    from harness.plugins import build_encoder
 
     enc = build_encoder(ModelRef(ref="minilm-l6-st"))
     spec = enc.spec

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from harness.backends.base import HARNESS_SEARCH_PARAMS, IndexInput
+from harness.execution.searcher import Searcher, rerank
 from harness.registry import BACKENDS
-from harness.search import Searcher, rerank
 from harness.transforms import Int8, prepare
 
 

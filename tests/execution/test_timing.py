@@ -5,7 +5,7 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from harness.measure import PeakMemory, per_query_ns, thread_limit, timed_pass
+from harness.execution.timing import PeakMemory, per_query_ns, thread_limit, timed_pass
 
 
 def test_thread_limit_nests_and_restores():

@@ -1,0 +1,101 @@
+"""Cells and plans: plain values every layer may import.
+
+A Cell is one index build, described completely by plain values (so it can be shipped to
+another process or machine); its search grid runs inside it, as in ann-benchmarks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import Any
+
+from harness.suite import DatasetRef, LoadedSuite, ModelRef
+
+
+@dataclass(frozen=True)
+class Cell:
+    dataset: dict[str, Any]  # DatasetRef as a dict
+    model: dict[str, Any]  # ModelRef as a dict
+    dim: int | str | None
+    precision: str
+    metric: str
+    backend: str
+    build: dict[str, Any]
+    search_grid: tuple[dict[str, Any], ...]
+    k: int
+    evaluate: tuple[str, ...]
+    seed: int
+    repeats: int
+    warmup: int
+    threads: int
+
+    # Derived once per instance (a frozen dataclass still has a __dict__ for these).
+    @cached_property
+    def dataset_ref(self) -> DatasetRef:
+        return DatasetRef.model_validate(self.dataset)
+
+    @cached_property
+    def model_ref(self) -> ModelRef:
+        return ModelRef.model_validate(self.model)
+
+    @cached_property
+    def cell_id(self) -> str:
+        """Stable id from everything that changes the cell's results."""
+        canon = json.dumps(asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(canon.encode()).hexdigest()[:12]
+
+    @cached_property
+    def label(self) -> str:
+        params = ",".join(f"{k}={v}" for k, v in sorted(self.build.items()))
+        dim = self.dim if self.dim is not None else "native"
+        return (
+            f"{self.dataset_ref.label} | {self.model_ref.label} | dim={dim} | {self.precision} "
+            f"| {self.metric} | {self.backend}" + (f"({params})" if params else "")
+        )
+
+    def answers(self) -> dict[str, tuple[Any, ...]]:
+        """What the cell answers to on each rule axis (datasets/models: label and reference)."""
+        return {
+            "dataset": (self.dataset_ref.label, self.dataset["ref"]),
+            "model": (self.model_ref.label, self.model["ref"]),
+            "dim": (self.dim,),
+            "precision": (self.precision,),
+            "metric": (self.metric,),
+            "backend": (self.backend,),
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Cell:
+        """A cell from its stored description (the JSON of `asdict` plus a label)."""
+        c = {k: v for k, v in record.items() if k != "label"}
+        c["search_grid"] = tuple(c["search_grid"])
+        c["evaluate"] = tuple(c["evaluate"])
+        return cls(**c)
+
+    def record(self) -> dict[str, Any]:
+        return {"label": self.label, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    cell: Cell
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    suite: LoadedSuite
+    cells: tuple[Cell, ...]
+    skipped: tuple[Skipped, ...]
+
+
+def grid(params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """{'a': [1, 2], 'b': 3} -> [{'a': 1, 'b': 3}, {'a': 2, 'b': 3}] (keys sorted)."""
+    keys = sorted(params)
+    values = [v if isinstance(v, list) else [v] for v in (params[k] for k in keys)]
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]

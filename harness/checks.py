@@ -1,0 +1,146 @@
+"""Everything a suite can get wrong, found before anything runs (plan time).
+
+Each check returns UserErrors located at the suite's file and line; `check_suite` gathers them
+all so that a user sees every problem at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from harness.backends.base import HARNESS_SEARCH_PARAMS
+from harness.errors import UserError, did_you_mean
+from harness.metrics.ir import parse_metric
+from harness.plugins import plugin_for
+from harness.registry import BACKENDS, PRECISIONS
+from harness.suite import LoadedSuite, ModelRef, dim_size
+
+Add = Callable[..., None]
+
+
+def check_suite(loaded: LoadedSuite) -> list[UserError]:
+    """Every user error the suite's references and parameters can hold."""
+    errors: list[UserError] = []
+
+    def add(exc: UserError, *path: str | int) -> None:
+        errors.append(exc.located(loaded.file, loaded.line(*path)))
+
+    for i in range(len(loaded.suite.datasets)):
+        _check_dataset(loaded, i, add)
+    for i in range(len(loaded.suite.models)):
+        _check_model(loaded, i, add)
+    _check_depths(loaded, add)
+    errors.extend(check_backend_params(loaded))
+    errors.extend(_check_precisions(loaded))
+    return errors
+
+
+def _check_dataset(loaded: LoadedSuite, i: int, add: Add) -> None:
+    d, key = loaded.suite.datasets[i], f"datasets[{i}]"
+    try:
+        plugin, arg, entry = plugin_for(d.ref, "dataset", key)
+        problem = plugin.check(arg, d)
+        if problem:
+            add(UserError(problem, key=key), "datasets", i)
+        elif not entry.available():
+            add(UserError(f"dataset '{d.ref}' is not installed", key=key,
+                          suggestion=entry.install or None), "datasets", i)
+    except UserError as exc:
+        add(exc, "datasets", i)
+
+
+def _check_model(loaded: LoadedSuite, i: int, add: Add) -> None:
+    m, key = loaded.suite.models[i], f"models[{i}]"
+    try:
+        plugin, arg, entry = plugin_for(m.ref, "model", key)
+        problem = plugin.check(arg)
+        if problem:
+            add(UserError(problem, key=key), "models", i)
+        elif not entry.available():
+            add(UserError(f"model '{m.ref}' is not installed", key=key,
+                          suggestion=entry.install or None), "models", i)
+        elif not plugin.own_vectors:  # own vectors: the dataset's dim
+            _check_dims(loaded, m, lambda: int(plugin.dim(arg, m)), add)
+    except UserError as exc:
+        add(exc, "models", i)
+
+
+def _check_dims(loaded: LoadedSuite, m: ModelRef, native_dim: Callable[[], int],
+                add: Add) -> None:
+    """A dim above the model's native one, unless a rule excludes that (model, dim)."""
+    dims = loaded.suite.dims
+    asked = [d for d in dims if d is not None and not _excluded(loaded, m, d)]
+    if not asked:
+        return  # reading the native dim may cost a model load: only when needed
+    native = native_dim()
+    for d in asked:
+        if (dim_size(d) or 0) > native:
+            j = dims.index(d)
+            add(UserError(f"dim {d} is larger than model '{m.label}''s native dim {native}",
+                          key=f"dims[{j}]",
+                          suggestion=f"use dims <= {native}, or add an exclude rule "
+                          f"{{model: {m.label}, dim: {d}}}"), "dims", j)
+            return
+
+
+def _excluded(loaded: LoadedSuite, m: ModelRef, dim: int | str) -> bool:
+    """Whether an exclude rule removes every cell of (model, dim)."""
+    answers = {"model": (m.ref, m.label), "dim": (dim,)}
+    return any(rule.matches(answers) for rule in loaded.suite.exclude)
+
+
+def _check_depths(loaded: LoadedSuite, add: Add) -> None:
+    s = loaded.suite
+    for i, name in enumerate(s.evaluate):
+        depth = parse_metric(name).k
+        if depth > s.k:
+            add(UserError(f"{name} needs {depth} results but k is {s.k}", key=f"evaluate[{i}]",
+                          suggestion=f"set k: {depth} or use {name.split('@')[0]}@{s.k}"),
+                "evaluate", i)
+
+
+def check_backend_params(loaded: LoadedSuite) -> list[UserError]:
+    """Unknown backends, and unknown or mistyped build/search parameters."""
+    errors: list[UserError] = []
+    for i, be in enumerate(loaded.suite.backends):
+        line = loaded.line("backends", i, "name")
+        if be.name not in BACKENDS:
+            errors.append(BACKENDS.get_error(be.name, f"backends[{i}].name")
+                          .located(loaded.file, line))
+            continue
+        entry = BACKENDS.get(be.name)
+        if not entry.available():
+            errors.append(UserError(
+                f"backend '{be.name}' needs packages that are not installed "
+                f"({', '.join(entry.requires)})", file=loaded.file, line=line,
+                key=f"backends[{i}].name", suggestion=entry.install or None))
+            continue
+        caps = entry.load().capabilities
+        search_schema = {**caps.search_params, **HARNESS_SEARCH_PARAMS}
+        for section, schema in (("build", caps.build_params), ("search", search_schema)):
+            for key, value in getattr(be, section).items():
+                errors.extend(_param_errors(loaded, (i, section, key), schema, value))
+    return errors
+
+
+def _param_errors(loaded: LoadedSuite, where: tuple[int, str, str], schema: dict,
+                  value: object) -> list[UserError]:
+    i, section, key = where
+    name = loaded.suite.backends[i].name
+    at = {"file": loaded.file, "line": loaded.line("backends", i, section, key),
+          "key": f"backends[{i}].{section}.{key}"}
+    if key not in schema:
+        return [UserError(f"unknown {section} parameter for backend '{name}'",
+                          suggestion=did_you_mean(key, schema)
+                          or f"{name} takes no {section} parameters", **at)]
+    problems = (schema[key].problem(v) for v in (value if isinstance(value, list) else [value]))
+    return [UserError(p, **at) for p in problems if p]
+
+
+def _check_precisions(loaded: LoadedSuite) -> list[UserError]:
+    return [
+        PRECISIONS.get_error(p, f"precisions[{i}]").located(loaded.file,
+                                                            loaded.line("precisions", i))
+        for i, p in enumerate(loaded.suite.precisions)
+        if p not in PRECISIONS
+    ]

@@ -1,0 +1,139 @@
+"""What the cells of one run share: loaded datasets, encoders, encodings, prepared vectors and
+exact ground truth, each computed once and memoised under everything that determines it.
+
+The same context serves the run, the analysis's reference points and the report's texts, so
+a `harness run` loads each dataset once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from harness.backends.base import IndexInput
+from harness.cache import EmbeddingCache, Encoded
+from harness.cell import Cell
+from harness.datasets.base import Dataset, fingerprint_texts
+from harness.encoders.base import Encoder, Role, VectorLookup
+from harness.plugins import build_encoder, load_dataset, model_modality
+from harness.registry import BACKENDS
+from harness.suite import DatasetRef
+from harness.transforms import Prepared, prepare
+
+log = logging.getLogger("harness")
+
+
+@dataclass
+class Vectors:
+    docs: np.ndarray
+    queries: np.ndarray
+    encode_s: float | None  # documents' encoding time (None: cache hit or given vectors)
+    encode_docs_per_s: float | None
+    model_fingerprint: str
+    matryoshka_dims: tuple[int, ...] = ()  # dims the model was trained to be truncated to
+
+
+@dataclass
+class RunContext:
+    """Owned by one run (one process); memos keyed by everything that determines the value."""
+
+    cache: EmbeddingCache
+    encode_calls: int = 0
+    dataset_loads: int = 0
+    _datasets: dict[str, Dataset] = field(default_factory=dict)
+    _encoders: dict[str, Encoder] = field(default_factory=dict)
+    _vectors: dict[tuple, Vectors] = field(default_factory=dict)
+    _prepared: dict[tuple, Prepared] = field(default_factory=dict)
+    _truth: dict[tuple, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def load_dataset(self, ref: Mapping[str, Any], seed: int) -> Dataset:
+        """A dataset by its reference (as stored in a cell), loaded once per (ref, seed)."""
+        key = json.dumps([dict(ref), seed], sort_keys=True, default=str)
+        if key not in self._datasets:
+            parsed = DatasetRef.model_validate(dict(ref))
+            log.info("loading dataset %s", parsed.label)
+            self.dataset_loads += 1
+            self._datasets[key] = load_dataset(parsed, seed=seed)
+        return self._datasets[key]
+
+    def dataset(self, cell: Cell) -> Dataset:
+        return self.load_dataset(cell.dataset, cell.seed)
+
+    def encoder(self, cell: Cell) -> Encoder:
+        key = json.dumps(cell.model, sort_keys=True)
+        if key not in self._encoders:
+            self._encoders[key] = build_encoder(cell.model_ref)
+        return self._encoders[key]
+
+    def vectors(self, cell: Cell, ds: Dataset) -> Vectors:
+        key = (json.dumps(cell.model, sort_keys=True), ds.fingerprint)
+        if key not in self._vectors:
+            self._vectors[key] = self._load_vectors(cell, ds)
+        return self._vectors[key]
+
+    def _load_vectors(self, cell: Cell, ds: Dataset) -> Vectors:
+        own = model_modality(cell.model_ref) == "vectors"
+        if own != (not ds.is_text):  # the plan skips these cells; never mix them silently
+            what = "holds text" if own else "holds vectors"
+            raise ValueError(
+                f"dataset {ds.name} {what}: model {cell.model_ref.label} does not apply to it"
+            )
+        if not ds.is_text:
+            return Vectors(ds.doc_vectors, ds.query_vectors, None, None,
+                           f"vectors:{ds.fingerprint}")
+        enc = self.encoder(cell)
+        spec = enc.spec
+        if isinstance(enc, VectorLookup):  # precomputed: looked up by id, nothing to encode
+            d_vec = enc.vectors_for(ds.doc_ids, "document")
+            q_vec = enc.vectors_for(ds.query_ids, "query")
+            return Vectors(d_vec, q_vec, None, None, spec.fingerprint, spec.matryoshka_dims)
+        bs = cell.model_ref.batch_size
+        d = self._encode(enc, ds, "document", bs)
+        q = self._encode(enc, ds, "query", bs)
+        return Vectors(d.vectors, q.vectors, d.seconds or None, d.per_second,
+                       spec.fingerprint, spec.matryoshka_dims)
+
+    def _encode(self, enc: Encoder, ds: Dataset, role: Role, batch_size: int) -> Encoded:
+        ids, texts = (ds.doc_ids, ds.docs) if role == "document" else (ds.query_ids, ds.queries)
+        fp = fingerprint_texts(ids, texts)
+        if not self.cache.has(enc, role, fp):
+            log.info("encoding %d %s texts of %s with %s", len(texts), role, ds.name, enc.spec.name)
+        out = self.cache.encode(enc, texts, role=role, texts_fingerprint=fp, batch_size=batch_size)
+        if out.cache_hit:
+            log.info("cache hit: %s texts of %s with %s (nothing encoded)", role, ds.name,
+                     enc.spec.name)
+        else:
+            self.encode_calls += 1
+            log.info("encoded %d %s texts in %.1f s (%.0f/s)", len(texts), role, out.seconds,
+                     out.per_second or 0)
+        return out
+
+    def prepared(self, cell: Cell, ds: Dataset, vec: Vectors) -> Prepared:
+        key = self._variant(cell, ds)
+        if key not in self._prepared:
+            self._prepared[key] = prepare(
+                vec.docs, vec.queries, dim=cell.dim, metric=cell.metric,
+                precision=cell.precision, matryoshka_dims=vec.matryoshka_dims, seed=cell.seed,
+            )
+        return self._prepared[key]
+
+    def truth(self, cell: Cell, ds: Dataset, prep: Prepared, k: int
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """Exact top-k on the same transformed vectors and distance (computed once)."""
+        key = (*self._variant(cell, ds), k)
+        if key not in self._truth:
+            exact = BACKENDS.get("exact").load()(prep.metric, {}, threads=os.cpu_count() or 1)
+            exact.build(IndexInput(prep.docs, prep.metric, prep.precision))
+            self._truth[key] = exact.search(prep.queries, k)
+        return self._truth[key]
+
+    @staticmethod
+    def _variant(cell: Cell, ds: Dataset) -> tuple:
+        return (json.dumps(cell.model, sort_keys=True), ds.fingerprint, cell.dim, cell.metric,
+                cell.precision)

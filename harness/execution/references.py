@@ -1,0 +1,94 @@
+"""Exact-search reference points for the analysis (the `References` port).
+
+Stored exact rows are reused first (ann-benchmarks keeps ground truth with the data for the
+same reason): a reference point equals an exact cell of the run when dataset, model, dim,
+precision, distance, k and seed agree and one of its settings has the same rescoring. Only
+the missing points are computed, through the same `run_cell` path (exact search is
+deterministic and single-threaded there, so a reused point is the one it would recompute).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from harness.cell import Cell
+from harness.datasets.base import Dataset
+from harness.execution.context import RunContext
+from harness.execution.runner import run_cell
+from harness.plugins import model_modality
+from harness.store import RunStore
+
+
+class ReferencePoints:
+    """Reference points of one run for one main metric, each computed at most once."""
+
+    def __init__(self, ctx: RunContext, store: RunStore, metric_name: str) -> None:
+        self.ctx, self.store, self.metric_name = ctx, store, metric_name
+        self.computed = 0  # reference points that were not in the store
+        self.reused = 0  # reference points read from stored exact cells
+        self._memo: dict[str, tuple[float, np.ndarray]] = {}
+        self._stored: dict[tuple, tuple[float, np.ndarray]] | None = None
+
+    def value(self, cell: Cell, *, dim: Any, precision: str, metric: str,
+              rescore: int = 0) -> tuple[float, np.ndarray]:
+        grid = ({"rescore": rescore},) if rescore else ({},)
+        ref = replace(cell, backend="exact", build={}, search_grid=grid, dim=dim,
+                      precision=precision, metric=metric, repeats=1, warmup=0,
+                      evaluate=tuple(dict.fromkeys((self.metric_name, *cell.evaluate))))
+        key = ref.cell_id
+        if key not in self._memo:
+            stored = self._stored_points().get(_content(ref, rescore))
+            if stored is not None:
+                self.reused += 1
+            else:
+                self.computed += 1
+                rows, perq = run_cell(ref, self.ctx, timing=False)
+                values = perq.task_values(0, self.metric_name)
+                stored = (float(rows[0][self.metric_name]), values)
+            self._memo[key] = stored
+        return self._memo[key]
+
+    def native_distance(self, cell: Cell) -> str:
+        if model_modality(cell.model_ref) == "vectors":
+            return "cosine"  # a vector dataset's own vectors: no model to ask
+        return self.ctx.encoder(cell).spec.default_metric
+
+    def dataset(self, cell: Cell) -> Dataset:
+        return self.ctx.dataset(cell)
+
+    def vectors(self, cell: Cell) -> tuple[np.ndarray, np.ndarray]:
+        vec = self.ctx.vectors(cell, self.ctx.dataset(cell))
+        return vec.docs, vec.queries
+
+    def _stored_points(self) -> dict[tuple, tuple[float, np.ndarray]]:
+        """Every ok setting of the stored exact cells that holds the main metric."""
+        if self._stored is None:
+            self._stored = {}
+            records = self.store.records()
+            for cid, cell in self.store.cells().items():
+                if cell.backend == "exact":
+                    self._add_stored(cell, records[cid]["rows"])
+        return self._stored
+
+    def _add_stored(self, cell: Cell, rows: list[dict[str, Any]]) -> None:
+        name = self.metric_name
+        for row in rows:
+            if row.get("status") != "ok" or row.get(name) is None:
+                continue
+            params = json.loads(row.get("search_params") or "{}")
+            if str(params.get("rescore_with") or "float32") != "float32":
+                continue  # reference points rescore with float32 vectors
+            rescore = int(params.get("rescore", 0) or 0)
+            values = self.store.perquery(cell.cell_id).task_values(int(row["setting"]), name)
+            if values is not None:
+                self._stored[_content(cell, rescore)] = (float(row[name]), values)
+
+
+def _content(cell: Cell, rescore: int) -> tuple:
+    """What determines an exact search's task metric values (not timing, repeats or threads)."""
+    return (json.dumps(cell.dataset, sort_keys=True), json.dumps(cell.model, sort_keys=True),
+            cell.dim, cell.precision, cell.metric, cell.k, cell.seed, rescore)

@@ -1,0 +1,233 @@
+"""The only module that sequences a cell's stages: data -> vectors -> index -> search -> metrics.
+
+A failing cell is recorded with status 'error: ...' and the run goes on. Each finished cell
+is on disk before the next starts.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from harness.backends.base import HARNESS_SEARCH_PARAMS
+from harness.cell import Cell
+from harness.datasets.base import Dataset
+from harness.execution.context import RunContext, Vectors
+from harness.execution.timed import CellIndex, Timings, index_for, measure
+from harness.metrics.columns import has_positive
+from harness.metrics.ir import parse_metric, qrels_evaluate
+from harness.metrics.knn import knn_recall, true_scores_of
+from harness.metrics.labels import evaluable, label_evaluate
+from harness.metrics.latency import latency_stats
+from harness.perquery import PerQuery, SettingValues
+from harness.suite import dim_size
+from harness.transforms import Prepared
+
+
+def _search_k(cell: Cell, ds: Dataset) -> int:
+    # One extra result when self-hits are dropped, so k results remain.
+    return min(cell.k + (1 if ds.ignore_identical_ids else 0), ds.n_docs)
+
+
+def drop_identical(ids: np.ndarray, scores: np.ndarray, ds: Dataset, k: int):
+    """BEIR's self-retrieval rule, on copies: remove a hit whose doc id equals the query id."""
+    if not ds.ignore_identical_ids:
+        return ids[:, :k], scores[:, :k]
+    out_i = np.full((len(ids), k), -1, dtype=np.int64)
+    out_s = np.full((len(ids), k), -np.inf, dtype=np.float32)
+    doc_ids = ds.doc_ids
+    for r, qid in enumerate(ds.query_ids):
+        keep = [j for j, i in enumerate(ids[r]) if i < 0 or doc_ids[i] != qid][:k]
+        out_i[r, : len(keep)] = ids[r, keep]
+        out_s[r, : len(keep)] = scores[r, keep]
+    return out_i, out_s
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """A cell's loaded inputs, shared by every setting's row."""
+
+    cell: Cell
+    ds: Dataset
+    vec: Vectors
+    prep: Prepared
+    k: int
+    truth: tuple[np.ndarray, np.ndarray] | None  # exact top-k (None: no recall asked)
+
+
+def run_cell(cell: Cell, ctx: RunContext, *, timing: bool = True
+             ) -> tuple[list[dict[str, Any]], PerQuery]:
+    """Build once, measure each search setting (interleaved repeats), compute metrics.
+
+    timing=False (reference points of the analysis) searches each setting once and skips the
+    per-query latency loop and the recall against exact search; qps then comes from that
+    single pass.
+    """
+    ds = ctx.dataset(cell)
+    vec = ctx.vectors(cell, ds)
+    prep = ctx.prepared(cell, ds, vec)
+    k_search = _search_k(cell, ds)
+    k = min(cell.k, ds.n_docs)
+    truth = None
+    if timing:  # reference points (timing=False) need no recall against exact search
+        t_ids, t_scores = ctx.truth(cell, ds, prep, k_search)
+        truth = drop_identical(t_ids, t_scores, ds, k)
+    ix = index_for(cell, prep, k_search)
+    t = measure(cell, ix, timing=timing)
+    inputs = _Inputs(cell, ds, vec, prep, k, truth)
+    rows: list[dict[str, Any]] = []
+    settings: list[SettingValues] = []
+    evaluated_qids: list[str] = []
+    for i in range(len(ix.settings)):
+        row, values, evaluated_qids = _setting_row(inputs, ix, t, i)
+        rows.append(row)
+        settings.append(values)
+    # Task-metric arrays follow `query_ids` (the evaluated queries); knn_recall, latency and
+    # top_ids arrays follow `all_query_ids` (every query, in dataset order).
+    perquery = PerQuery(np.array(evaluated_qids if rows else [], dtype=str),
+                        np.asarray(ds.query_ids, dtype=str), tuple(settings))
+    return rows, perquery
+
+
+def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
+                 ) -> tuple[dict[str, Any], SettingValues, list[str]]:
+    """One result row (a search setting of the cell) and its per-query arrays."""
+    params = {**ix.settings[i],
+              **{k: v for k, v in ix.grid[i].items() if k in HARNESS_SEARCH_PARAMS}}
+    ids, scores = drop_identical(np.asarray(t.results[i][0]), np.asarray(t.results[i][1]),
+                                 inp.ds, inp.k)
+    row = _row_base(inp, ix.build, params, t)
+    row["setting"] = i
+    evaluated_qids, per_q = _task_metrics(inp.cell, inp.ds, ids, scores)
+    values: dict[str, np.ndarray] = {}
+    for name, vals in per_q.items():
+        row[name] = float(np.mean(vals)) if len(vals) else float("nan")
+        values[name] = vals
+    row["n_queries"] = len(evaluated_qids)
+    if inp.truth is not None:
+        true_ids, true_scores = inp.truth
+        found_true = true_scores_of(ids, inp.prep.queries, inp.prep.docs, inp.prep.metric)
+        for kk in sorted({min(10, inp.k), inp.k}):
+            rec = knn_recall(ids[:, :kk], true_ids[:, :kk], true_scores[:, :kk],
+                             found_true[:, :kk], kk)
+            row[f"knn_recall@{kk}"] = float(np.mean(rec))
+            values[f"knn_recall@{kk}"] = rec
+    row.update(_speed_columns(t, i))
+    if t.lat[i]:
+        values["latency_ms"] = np.median(np.stack(t.lat[i]), axis=0) / 1e6
+    # the first results of every query, for drill-downs (which documents were missed)
+    top = ids[:, : min(10, inp.k)]
+    doc_ids = np.asarray(inp.ds.doc_ids, dtype=str)
+    top_ids = np.where(top >= 0, doc_ids[np.maximum(top, 0)], "")
+    return row, SettingValues(values, top_ids), evaluated_qids
+
+
+def _speed_columns(t: Timings, i: int) -> dict[str, Any]:
+    all_lat = np.concatenate(t.lat[i]) if t.lat[i] else np.empty(0, dtype=np.int64)
+    stats = latency_stats(all_lat)
+    runs = sorted(t.qps[i])
+    return {
+        "qps": float(np.median(runs)),
+        "qps_min": runs[0],
+        "qps_max": runs[-1],
+        "batch_qps": float(np.median(t.batch_qps[i])) if t.batch_qps[i] else None,
+        "latency_p50_ms": stats.p50_ms,
+        "latency_p95_ms": stats.p95_ms,
+        "latency_p99_ms": stats.p99_ms,
+        "latency_mean_ms": stats.mean_ms,
+        "status": "ok",
+        "finished_at": datetime.now(UTC).isoformat(),
+    }
+
+
+def _task_metrics(cell: Cell, ds: Dataset, ids: np.ndarray, scores: np.ndarray):
+    """Each name in `evaluate` that this dataset can compute; NaN for the others.
+
+    qrels metrics need judgments, label metrics need labels. The evaluated queries are those
+    every computable family can score: a positive judgment (qrels) and a label that occurs in
+    the corpus (labels); one set, so per-query arrays line up with `query_ids`.
+    """
+    names = list(cell.evaluate)
+    kinds = {n: parse_metric(n).kind for n in names}
+    wanted = {kinds[n] for n in names} & set(ds.metric_kinds)
+    keep = np.ones(ds.n_queries, dtype=bool)
+    if "qrels" in wanted:
+        keep &= [has_positive(ds.qrels.get(q)) for q in ds.query_ids]
+    if "labels" in wanted:
+        keep &= evaluable(ds.doc_labels, ds.query_labels)
+    rows = np.flatnonzero(keep)
+    qids = [ds.query_ids[i] for i in rows]
+    out = {n: np.full(len(rows), np.nan) for n in names}
+    if "qrels" in wanted:
+        q_names = [n for n in names if kinds[n] == "qrels"]
+        got, values = qrels_evaluate(ids[rows], scores[rows], ds.doc_ids, qids, ds.qrels, q_names)
+        assert got == qids
+        out.update(values)
+    if "labels" in wanted:
+        l_names = [n for n in names if kinds[n] == "labels"]
+        labels = [ds.query_labels[i] for i in rows]
+        out.update(label_evaluate(ids[rows], ds.doc_labels, labels, l_names))
+    return qids, out
+
+
+def _row_base(inp: _Inputs, build: dict[str, Any], params: dict[str, Any],
+              t: Timings) -> dict[str, Any]:
+    cell, ds, vec, prep = inp.cell, inp.ds, inp.vec, inp.prep
+    return {
+        "cell_id": cell.cell_id,
+        "dataset": cell.dataset_ref.label,
+        "model": cell.model_ref.label,
+        "dim": prep.dim,
+        "dim_method": prep.dim_method,
+        "precision": cell.precision,
+        "metric": cell.metric,
+        "backend": cell.backend,
+        "build_params": json.dumps(build, sort_keys=True),
+        "search_params": json.dumps(params, sort_keys=True),
+        "n_docs": ds.n_docs,
+        "k": inp.k,
+        "encode_docs_per_s": vec.encode_docs_per_s,
+        "build_s": t.build_s,
+        "index_bytes": t.index_bytes,
+        "bytes_per_vector": prep.bytes_per_vector,
+        "peak_rss_mb": t.peak_rss_mb,
+        "dataset_fingerprint": ds.fingerprint[:16],
+        "model_fingerprint": vec.model_fingerprint[:16],
+    }
+
+
+def error_rows(cell: Cell, exc: BaseException) -> list[dict[str, Any]]:
+    """The row recorded for a failed cell: its axes and the error, so the run can go on."""
+    message = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:500]
+    return [
+        {
+            "cell_id": cell.cell_id,
+            "dataset": cell.dataset_ref.label,
+            "model": cell.model_ref.label,
+            "dim": dim_size(cell.dim),
+            "precision": cell.precision,
+            "metric": cell.metric,
+            "backend": cell.backend,
+            "build_params": json.dumps(cell.build, sort_keys=True),
+            "search_params": None,
+            "status": f"error: {message}",
+            "finished_at": datetime.now(UTC).isoformat(),
+        }
+    ]
+
+
+def safe_run_cell(cell: Cell, ctx: RunContext, on_error: Callable[[str], None]
+                  ) -> tuple[list[dict[str, Any]], PerQuery | None]:
+    try:
+        return run_cell(cell, ctx)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:
+        on_error(traceback.format_exc())
+        return error_rows(cell, exc), None

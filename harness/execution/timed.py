@@ -1,0 +1,136 @@
+"""The timed part of a cell: the backend built with the suite's threads, then interleaved
+single-thread passes per search setting, per-query latency, and batch throughput.
+
+The runner owns timing; backends only build and search. Nothing but the search runs inside
+a timed region (queries are sliced before it).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from harness.backends.base import IndexInput
+from harness.cell import Cell
+from harness.execution.searcher import Searcher
+from harness.execution.timing import PeakMemory, per_query_ns, thread_limit, timed_pass
+from harness.registry import BACKENDS
+from harness.transforms import Prepared
+
+
+@dataclass
+class CellIndex:
+    """A built-to-be backend with its parameters and the searches of the cell's grid."""
+
+    backend: Any
+    build: dict[str, Any]
+    index_input: IndexInput
+    queries: np.ndarray
+    grid: list[dict[str, Any]]
+    settings: list[dict[str, Any]]
+    searchers: list[Searcher]
+
+
+@dataclass
+class Timings:
+    """What the timed part of a cell measured, per search setting index."""
+
+    build_s: float = 0.0
+    results: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    qps: dict[int, list[float]] = field(default_factory=dict)
+    lat: dict[int, list[np.ndarray]] = field(default_factory=dict)
+    batch_qps: dict[int, list[float]] = field(default_factory=dict)
+    index_bytes: int = 0
+    peak_rss_mb: float | None = None
+
+
+def index_for(cell: Cell, prep: Prepared, k_search: int) -> CellIndex:
+    backend_cls = BACKENDS.get(cell.backend).load()
+    caps = backend_cls.capabilities
+    build = caps.with_defaults("build", cell.build)
+    native = caps.input == "raw"
+    backend = backend_cls(prep.raw_metric if native else prep.metric, build, threads=cell.threads)
+    index_input = IndexInput(
+        prep.raw_docs if native else prep.docs,
+        prep.raw_metric if native else prep.metric,
+        prep.precision,
+        raw=prep.raw_docs,
+        raw_metric=prep.raw_metric,
+    )
+    queries = prep.raw_queries if native else prep.queries
+    grid = [dict(s) for s in cell.search_grid] or [{}]
+    searchers = [
+        Searcher(backend, prep, queries, k_search, int(s.get("rescore", 0) or 0),
+                 str(s.get("rescore_with") or "float32"))
+        for s in grid
+    ]
+    settings = [caps.with_defaults("search", s) for s in grid]
+    return CellIndex(backend, build, index_input, queries, grid, settings, searchers)
+
+
+def measure(cell: Cell, ix: CellIndex, *, timing: bool) -> Timings:
+    """Build, then interleaved timed passes per setting (and per-query latency when timing).
+
+    Peak memory covers the build and the searches: the cell's own high-water mark. The build
+    uses the suite's `threads`; qps and latency are always single-thread. (thread_limit blocks
+    are sequential, not nested: each sets its own limit on entry.)
+    """
+    n = len(ix.settings)
+    t = Timings(qps={i: [] for i in range(n)}, lat={i: [] for i in range(n)})
+    rows_of = [sr.rows() for sr in ix.searchers]  # sliced before any timing
+    rng = np.random.default_rng(cell.seed)
+    set_threads = getattr(ix.backend, "set_threads", None) or (lambda n: None)
+    with PeakMemory() as mem:
+        with thread_limit(cell.threads):
+            t0 = time.perf_counter_ns()
+            ix.backend.build(ix.index_input)
+            t.build_s = (time.perf_counter_ns() - t0) / 1e9
+        set_threads(1)
+        with thread_limit(1):
+            for rep in range(cell.repeats if timing else 1):
+                # Interleave settings (shuffled round-robin) so machine drift spreads evenly.
+                for i in rng.permutation(n):
+                    ix.backend.prepare(ix.settings[i])
+                    search = ix.searchers[i]
+                    if rep == 0 and cell.warmup:
+                        search(search.head(cell.warmup))
+                    seconds, out = timed_pass(search, search.whole())
+                    t.qps[i].append(len(ix.queries) / seconds if seconds > 0 else float("inf"))
+                    if timing:
+                        t.lat[i].append(per_query_ns(search, rows_of[i]))
+                    if rep == 0:
+                        t.results[i] = out
+        # `threads` > 1: a separate batch-throughput measurement with that many threads
+        t.batch_qps = (_batch_qps(cell, ix, rng, set_threads) if timing
+                       else {i: [] for i in range(n)})
+    t.index_bytes = ix.backend.nbytes()
+    t.peak_rss_mb = None if mem.peak_increase_bytes is None else mem.peak_increase_bytes / 2**20
+    return t
+
+
+def _batch_qps(cell: Cell, ix: CellIndex, rng: np.random.Generator,
+               set_threads: Callable[[int], None]) -> dict[int, list[float]]:
+    """Queries / wall time of full passes with `cell.threads` threads (interleaved repeats);
+    empty lists when threads == 1. Single-thread qps and latency are measured before."""
+    out: dict[int, list[float]] = {i: [] for i in range(len(ix.settings))}
+    if cell.threads <= 1:
+        return out
+    set_threads(cell.threads)
+    try:
+        with thread_limit(cell.threads):
+            for rep in range(cell.repeats):
+                for i in rng.permutation(len(ix.settings)):
+                    ix.backend.prepare(ix.settings[i])
+                    search = ix.searchers[i]
+                    if rep == 0 and cell.warmup:
+                        search(search.head(cell.warmup))  # warms the thread pool too
+                    seconds, _ = timed_pass(search, search.whole())
+                    n = len(search.queries)
+                    out[i].append(n / seconds if seconds > 0 else float("inf"))
+    finally:
+        set_threads(1)
+    return out

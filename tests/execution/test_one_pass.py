@@ -1,0 +1,84 @@
+"""`harness run` does its work once: one dataset load, stored exact rows reused as reference
+points, each cell file read once (ARCHITECTURE.md P1, P2, P7)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import api
+from harness.execution import context, references
+from harness.store import RunStore
+
+SUITE = """
+schema_version: 1
+name: one-pass
+k: 10
+datasets: [{{ref: "synthetic:n=600,dim=16,clusters=4,queries=40,norm_spread=0.5"}}]
+models: [vectors]
+dims: {dims}
+precisions: [float32, int8]
+metrics: [cosine, l2]
+backends:
+  - name: exact
+  - name: faiss-hnsw
+    build: {{M: 8}}
+    search: {{efSearch: [16, 64]}}
+evaluate: [label_recall@10]
+repeats: 1
+warmup: 0
+"""
+
+
+@pytest.fixture
+def counters(monkeypatch):
+    counts = {"loads": 0, "references": [], "reads": 0}
+    load, run_cell, read = context.load_dataset, references.run_cell, RunStore._read_record
+
+    def counting_load(*a, **kw):
+        counts["loads"] += 1
+        return load(*a, **kw)
+
+    def counting_run_cell(cell, ctx, **kw):
+        counts["references"].append(cell)
+        return run_cell(cell, ctx, **kw)
+
+    def counting_read(self, path):
+        counts["reads"] += 1
+        return read(self, path)
+
+    monkeypatch.setattr(context, "load_dataset", counting_load)
+    monkeypatch.setattr(references, "run_cell", counting_run_cell)
+    monkeypatch.setattr(RunStore, "_read_record", counting_read)
+    return counts
+
+
+def _run(write_suite, tmp_path, dims: str, name: str):
+    path = write_suite(SUITE.format(dims=dims).replace("one-pass", name))
+    return api.run(path, api.RunOptions(output=tmp_path / "r", cache_dir=tmp_path / "c",
+                                        progress=False))
+
+
+def test_sixteen_cells_load_the_dataset_once_and_reuse_stored_exact_rows(
+        write_suite, tmp_path, counters):
+    out = _run(write_suite, tmp_path, "[null, 8]", "one-pass")
+    assert out.n_failed == 0 and out.n_ran == 16
+    assert counters["loads"] == 1  # run, funnel, recommendation and report drill-down share it
+    # The funnel needs exact search at every (dim, precision) under cosine, ip and l2; the
+    # store holds cosine and l2 as exact cells, so only the 4 ip points are computed.
+    computed = counters["references"]
+    assert len(computed) == 4 and {c.metric for c in computed} == {"ip"}
+    assert {(c.dim, c.precision) for c in computed} == {
+        (None, "float32"), (None, "int8"), (8, "float32"), (8, "int8")}
+    funnel = (out.run_dir / "funnel.csv").read_text().splitlines()
+    assert len(funnel) == 1 + 8 * 3  # a funnel row per result row (exact: 1, hnsw: 2 settings)
+
+
+def test_cell_files_are_read_a_bounded_number_of_times_per_cell(write_suite, tmp_path,
+                                                                counters):
+    _run(write_suite, tmp_path, "[null]", "small")
+    small = counters["reads"]
+    counters["reads"] = 0
+    _run(write_suite, tmp_path, "[null, 8, 4, 2]", "large")
+    large = counters["reads"]
+    # 8 and 32 cells: the report re-opens the store once; nothing re-reads per written cell
+    assert small <= 8 and large <= 32
