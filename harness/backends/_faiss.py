@@ -1,4 +1,4 @@
-"""What the faiss backends share: metric mapping, scores, sizes, capability sets.
+"""What the faiss backends share: metric mapping, scores, sizes, k-means training.
 
 Scores are similarities, higher is better: inner product as is, minus the squared euclidean
 distance for l2, minus the Hamming distance (a bit count) for binary codes. These are the same
@@ -13,17 +13,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.backends.base import Capabilities
+from harness.backends.base import SEED, Capabilities
 
 log = logging.getLogger("harness")
 
-#: Every metric a suite can name; cosine arrives at a backend as 'ip' on unit vectors.
-FLOAT_METRICS = frozenset({"cosine", "ip", "l2"})
-#: float16/float8/int8 reach a float backend as float32 values after quantize-dequantize:
-#: the index stores float32 (index_bytes says so), bytes_per_vector is the precision's.
-FLOAT_PRECISIONS = frozenset({"float32", "float16", "float8", "int8"})
-#: Fixed seeds, so that training (k-means, PQ) and graph levels are reproducible.
-SEED = 1234
 #: faiss k-means wants at least this many training points per centroid.
 MIN_POINTS_PER_CENTROID = 39
 
@@ -36,10 +29,6 @@ def metric_type(metric: str, backend: str) -> int:
     if metric == "l2":
         return faiss.METRIC_L2
     raise ValueError(f"{backend} searches float vectors with 'ip' or 'l2', not {metric!r}")
-
-
-def as_float32(x: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(x, dtype=np.float32)
 
 
 def to_scores(dist: np.ndarray, metric: str) -> np.ndarray:
@@ -105,6 +94,10 @@ class FaissBackend:
 
     def b(self, name: str) -> Any:
         return self.build_params[name]
+
+    def s(self, search: Mapping[str, Any], name: str) -> Any:
+        """A search parameter, its declared default when `search` does not set it."""
+        return self.capabilities.with_defaults("search", search)[name]
 
     def prepare(self, search: Mapping[str, Any]) -> None:
         return None

@@ -13,8 +13,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.backends._faiss import FLOAT_METRICS, FLOAT_PRECISIONS, SEED, as_float32
-from harness.backends.base import Capabilities, IndexInput, Param, saved_bytes
+from harness.backends.base import (
+    FLOAT_METRICS,
+    FLOAT_PRECISIONS,
+    SEED,
+    Capabilities,
+    IndexInput,
+    Param,
+    as_float32,
+    saved_bytes,
+)
 
 #: Documents whose norms are within this of 1 are unit vectors (float32 normalisation error
 #: is ~1e-7); then 'angular' ranks exactly as the inner product.
@@ -64,7 +72,7 @@ class AnnoyBackend:
         self.threads = n
 
     def prepare(self, search: Mapping[str, Any]) -> None:
-        self.search_k = int(search.get("search_k", -1))
+        self.search_k = int(self.capabilities.with_defaults("search", search)["search_k"])
 
     def _loop(self, rows: list[list[float]], k: int, search_k: int) -> list[tuple[list, list]]:
         get = self._index.get_nns_by_vector

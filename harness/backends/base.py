@@ -115,3 +115,18 @@ def saved_bytes(save: Any, filename: str) -> int:
         path = os.path.join(tmp, filename)
         save(path)
         return os.path.getsize(path)
+
+
+# --- shared by every float backend (faiss, hnswlib, annoy) -----------------------------------
+
+#: Every metric a suite can name; cosine arrives at a backend as 'ip' on unit vectors.
+FLOAT_METRICS = frozenset({"cosine", "ip", "l2"})
+#: float16/float8/int8 reach a float backend as float32 values after quantize-dequantize:
+#: the index stores float32 (index_bytes says so), bytes_per_vector is the precision's.
+FLOAT_PRECISIONS = frozenset({"float32", "float16", "float8", "int8"})
+#: Fixed seeds, so that training (k-means, PQ) and graph levels are reproducible.
+SEED = 1234
+
+
+def as_float32(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.float32)

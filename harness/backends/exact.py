@@ -11,13 +11,14 @@ from typing import ClassVar
 
 import numpy as np
 
-from harness.backends._faiss import (
+from harness.backends._faiss import FaissBackend
+from harness.backends.base import (
     FLOAT_METRICS,
     FLOAT_PRECISIONS,
-    FaissBackend,
+    Capabilities,
+    IndexInput,
     as_float32,
 )
-from harness.backends.base import Capabilities, IndexInput
 
 
 class ExactBackend(FaissBackend):

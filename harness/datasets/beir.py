@@ -12,36 +12,36 @@ The assembly (`build_retrieval`) is shared with the Hugging Face layout of MTEB 
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
-import string
 import warnings
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO
 
-from harness.datasets.base import Dataset, Fingerprint
+from harness.datasets.base import Dataset, Fingerprint, jsonl_objects, open_text
 from harness.errors import UserError
+from harness.suite import DEFAULT_TEMPLATE, template_problem
 
 log = logging.getLogger("harness")
 
-DEFAULT_TEMPLATE = "{title} {text}"
+
+@dataclass(frozen=True)
+class RetrievalOptions:
+    """How a retrieval set is read, beyond its files: every loader takes these four.
+
+    `template` joins a record's title and text into the document text; `ignore_identical_ids`
+    drops a hit whose id equals the query's (ArguAna, Quora); `main_metric` is the set's
+    declared main score; `meta` is added to the Dataset's meta.
+    """
+
+    template: str = DEFAULT_TEMPLATE
+    ignore_identical_ids: bool = False
+    main_metric: str = "ndcg@10"
+    meta: Mapping[str, str] = field(default_factory=dict)
 
 
-def template_problem(template: str) -> str | None:
-    """Why a doc_template is invalid (fields other than {title} and {text}), or None."""
-    try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
-    except ValueError as exc:
-        return f"doc_template {template!r} is not a valid template ({exc})"
-    bad = [f for f in fields if f not in ("title", "text")]
-    if bad:
-        return f"doc_template {template!r} uses {{{bad[0]}}}: only {{title}} and {{text}} exist"
-    if "text" not in fields:
-        return f"doc_template {template!r} must contain {{text}}"
-    return None
+#: The options of a plain BEIR folder: the default template, nothing ignored, nDCG@10.
+DEFAULT_OPTIONS = RetrievalOptions()
 
 
 def join_text(template: str, title: str, text: str) -> str:
@@ -59,38 +59,23 @@ class Row:
     text: str
 
 
-def _open_text(path: Path) -> IO[str]:
-    if path.name.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
-
-
 def jsonl_rows(path: Path, id_keys: tuple[str, ...] = ("_id",)) -> Iterator[Row]:
     """Records of a .jsonl(.gz) file; a malformed line fails naming file:line."""
-    with _open_text(path) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(
-                    f"malformed JSON line ({exc.msg})", file=str(path), line=lineno
-                ) from None
-            key = next((k for k in id_keys if isinstance(obj, dict) and k in obj), None)
-            if key is None:
-                raise UserError(
-                    f"expected a JSON object with an '{id_keys[0]}' field",
-                    file=str(path),
-                    line=lineno,
-                )
-            yield Row(
-                str(path),
-                lineno,
-                str(obj[key]),
-                str(obj.get("title") or ""),
-                str(obj.get("text") or ""),
+    for lineno, obj in jsonl_objects(path):
+        key = next((k for k in id_keys if isinstance(obj, dict) and k in obj), None)
+        if key is None:
+            raise UserError(
+                f"expected a JSON object with an '{id_keys[0]}' field",
+                file=str(path),
+                line=lineno,
             )
+        yield Row(
+            str(path),
+            lineno,
+            str(obj[key]),
+            str(obj.get("title") or ""),
+            str(obj.get("text") or ""),
+        )
 
 
 QrelsLine = tuple[str, int, str, str, int]  # file, line, query id, doc id, score
@@ -99,7 +84,7 @@ QrelsLine = tuple[str, int, str, str, int]  # file, line, query id, doc id, scor
 def tsv_qrels(path: Path) -> Iterator[QrelsLine]:
     """Lines of a qrels TSV: an optional header, then query-id, corpus-id, score
     (or TREC's query-id, iteration, doc-id, score)."""
-    with _open_text(path) as fh:
+    with open_text(path) as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -117,10 +102,6 @@ def tsv_qrels(path: Path) -> Iterator[QrelsLine]:
             yield str(path), lineno, parts[0], parts[1], int(parts[2])
 
 
-def read_qrels(path: Path) -> dict[str, dict[str, int]]:
-    return collect_qrels(tsv_qrels(path))
-
-
 def collect_qrels(lines: Iterable[QrelsLine]) -> dict[str, dict[str, int]]:
     qrels: dict[str, dict[str, int]] = {}
     for _, _, q, d, r in lines:
@@ -136,31 +117,25 @@ def _is_int(s: str) -> bool:
     return True
 
 
-def build_retrieval(
-    *,
-    name: str,
-    corpus: Iterable[Row],
-    queries: Callable[[], Iterable[Row]],
-    qrels_lines: Callable[[], Iterable[QrelsLine]],
-    qrels_where: str,
-    split: str,
-    template: str = DEFAULT_TEMPLATE,
-    ignore_identical_ids: bool = False,
-    main_metric: str = "ndcg@10",
-    meta: dict[str, str] | None = None,
-) -> Dataset:
-    """A text retrieval Dataset from streams of corpus rows, query rows and qrels lines.
+@dataclass(frozen=True)
+class RetrievalSource:
+    """Where a retrieval set's three tables come from, as streams of rows.
 
     `queries` and `qrels_lines` are callables returning fresh iterables: qrels are read first
     (to keep only judged queries), and read again only to locate a missing document id.
-    The fingerprint hashes the content (ids, joined texts, kept judgments) as it streams by,
-    so the same data gives the same fingerprint whatever folder or layout it came from.
+    `qrels_where` names the qrels for errors.
     """
-    qrels = collect_qrels(qrels_lines())
-    if not any(r > 0 for rels in qrels.values() for r in rels.values()):
-        raise UserError(f"split '{split}' has no positive judgments", file=qrels_where)
 
-    fp = Fingerprint(tag=f"retrieval|{template}")
+    corpus: Iterable[Row]
+    queries: Callable[[], Iterable[Row]]
+    qrels_lines: Callable[[], Iterable[QrelsLine]]
+    qrels_where: str
+
+
+def _read_corpus(
+    corpus: Iterable[Row], template: str, fp: Fingerprint
+) -> tuple[list[str], list[str]]:
+    """(doc ids, joined texts); a repeated id or an empty corpus fails naming the file."""
     doc_ids: list[str] = []
     docs: list[str] = []
     seen: set[str] = set()
@@ -176,12 +151,17 @@ def build_retrieval(
         where = row.file
     if not doc_ids:
         raise UserError("the corpus is empty", file=where or None)
+    return doc_ids, docs
 
-    judged = {q for q, rels in qrels.items() if any(r > 0 for r in rels.values())}
+
+def _judged_queries(
+    src: RetrievalSource, judged: set[str], split: str, fp: Fingerprint
+) -> tuple[list[str], list[str]]:
+    """(ids, texts) of the queries with a positive judgment, in the queries file's order."""
     query_ids: list[str] = []
     query_texts: list[str] = []
     q_where = ""
-    for row in queries():
+    for row in src.queries():
         q_where = row.file
         if row.id in judged:
             query_ids.append(row.id)
@@ -189,26 +169,52 @@ def build_retrieval(
             fp.add("queries", row.id, row.text)
     if not query_ids:
         raise UserError(
-            f"no query has a positive judgment in split '{split}'", file=q_where or qrels_where
+            f"no query has a positive judgment in split '{split}'",
+            file=q_where or src.qrels_where,
         )
+    return query_ids, query_texts
 
-    kept = {q: dict(qrels[q]) for q in query_ids}
-    for q in sorted(kept):
-        fp.add("qrels", q, *(f"{d}\t{r}" for d, r in sorted(kept[q].items())))
-    missing = sum(1 for q in query_ids for d in kept[q] if d not in seen)
+
+def _warn_missing(
+    src: RetrievalSource, kept: Mapping[str, Mapping[str, int]], docs: set[str]
+) -> int:
+    """Count judged documents missing from the corpus; warn with the first one's qrels line."""
+    missing = sum(1 for q in kept for d in kept[q] if d not in docs)
     if missing:
-        kept_q = set(query_ids)
         first = next(
-            (x for x in qrels_lines() if x[2] in kept_q and x[3] not in seen), None
+            (x for x in src.qrels_lines() if x[2] in kept and x[3] not in docs), None
         )
-        loc = f"{first[0]}:{first[1]}: corpus-id '{first[3]}'" if first else qrels_where
+        loc = f"{first[0]}:{first[1]}: corpus-id '{first[3]}'" if first else src.qrels_where
         msg = (
             f"{loc} is not in the corpus ({missing} judged document id(s) missing in all; "
             "they stay in the judgments, as in trec_eval, and count as never retrieved)"
         )
-        warnings.warn(msg, UserWarning, stacklevel=3)
+        warnings.warn(msg, UserWarning, stacklevel=4)
         log.warning("%s", msg)
-    info = {"split": split, "missing_judged_docs": str(missing), "doc_template": template}
+    return missing
+
+
+def build_retrieval(
+    name: str, src: RetrievalSource, split: str, options: RetrievalOptions = DEFAULT_OPTIONS
+) -> Dataset:
+    """A text retrieval Dataset from streams of corpus rows, query rows and qrels lines.
+
+    The fingerprint hashes the content (ids, joined texts, kept judgments) as it streams by,
+    so the same data gives the same fingerprint whatever folder or layout it came from.
+    """
+    qrels = collect_qrels(src.qrels_lines())
+    if not any(r > 0 for rels in qrels.values() for r in rels.values()):
+        raise UserError(f"split '{split}' has no positive judgments", file=src.qrels_where)
+
+    fp = Fingerprint(tag=f"retrieval|{options.template}")
+    doc_ids, docs = _read_corpus(src.corpus, options.template, fp)
+    judged = {q for q, rels in qrels.items() if any(r > 0 for r in rels.values())}
+    query_ids, query_texts = _judged_queries(src, judged, split, fp)
+    kept = {q: dict(qrels[q]) for q in query_ids}
+    for q in sorted(kept):
+        fp.add("qrels", q, *(f"{d}\t{r}" for d, r in sorted(kept[q].items())))
+    missing = _warn_missing(src, kept, set(doc_ids))
+    info = {"split": split, "missing_judged_docs": str(missing), "doc_template": options.template}
     return Dataset(
         name=name,
         fingerprint=fp.hexdigest(),
@@ -217,20 +223,16 @@ def build_retrieval(
         docs=tuple(docs),
         queries=tuple(query_texts),
         qrels=kept,
-        ignore_identical_ids=ignore_identical_ids,
-        main_metric=main_metric,
-        meta={**(meta or {}), **info},
+        ignore_identical_ids=options.ignore_identical_ids,
+        main_metric=options.main_metric,
+        meta={**options.meta, **info},
     )
 
 
 def load_beir(
-    folder: str | Path,
-    *,
-    split: str = "test",
-    ignore_identical_ids: bool = False,
-    join_title: bool = True,
-    doc_template: str | None = None,
+    folder: str | Path, *, split: str = "test", options: RetrievalOptions = DEFAULT_OPTIONS
 ) -> Dataset:
+    """A BEIR folder; `options.template` "{text}" drops titles."""
     root = Path(folder).expanduser()
     corpus_f, queries_f = root / "corpus.jsonl", root / "queries.jsonl"
     qrels_f = root / "qrels" / f"{split}.tsv"
@@ -248,18 +250,14 @@ def load_beir(
             file=str(qrels_f),
             suggestion=f"splits present: {', '.join(have)}" if have else "add qrels/<split>.tsv",
         )
-    template = doc_template or (DEFAULT_TEMPLATE if join_title else "{text}")
-    problem = template_problem(template)
+    problem = template_problem(options.template)
     if problem:
         raise UserError(problem)
-    return build_retrieval(
-        name=f"beir:{root.name}",
+    src = RetrievalSource(
         corpus=jsonl_rows(corpus_f),
         queries=lambda: jsonl_rows(queries_f),
         qrels_lines=lambda: tsv_qrels(qrels_f),
         qrels_where=str(qrels_f),
-        split=split,
-        template=template,
-        ignore_identical_ids=ignore_identical_ids,
-        meta={"path": str(root)},
     )
+    meta = {**options.meta, "path": str(root)}
+    return build_retrieval(f"beir:{root.name}", src, split, replace(options, meta=meta))

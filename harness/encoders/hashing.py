@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from harness.encoders.base import EncoderSpec, Role
+from harness.encoders.files import spec_fingerprint
 from harness.errors import UserError
 
 #: Bump whenever the features or weights change: it is part of the fingerprint.
@@ -60,10 +61,11 @@ class HashEncoder:
     @property
     def spec(self) -> EncoderSpec:
         o = self.options
-        raw = f"{VERSION}|dim={o.dim}|seed={o.seed}|normalize={o.normalize}"
         return EncoderSpec(
             name=f"hash-{o.dim}",
-            fingerprint=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+            fingerprint=spec_fingerprint(
+                VERSION, {"dim": o.dim, "seed": o.seed, "normalize": o.normalize}
+            ),
             dim=o.dim,
             default_metric="cosine",
             extra={"version": VERSION, "seed": str(o.seed), "normalize": str(o.normalize)},

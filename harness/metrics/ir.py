@@ -211,7 +211,15 @@ def qrels_evaluate(
     if len(query_ids) != ids.shape[0]:
         raise ValueError(f"{len(query_ids)} query ids for {ids.shape[0]} rows of results")
     ordered = trec_order(ids, scores, doc_ids)
+    rows, judged = _evaluable(query_ids, qrels)
+    run = _JudgedRun.of(ordered[rows], doc_ids, judged, parsed)
+    return [query_ids[i] for i in rows], {m.name: run.value(m) for m in parsed}
 
+
+def _evaluable(
+    query_ids: Sequence[str], qrels: Mapping[str, Mapping[str, int]]
+) -> tuple[list[int], list[Mapping[str, int]]]:
+    """Rows of the queries with at least one judgment > 0, and their judgments."""
     rows: list[int] = []
     judged: list[Mapping[str, int]] = []
     for i, qid in enumerate(query_ids):
@@ -219,48 +227,72 @@ def qrels_evaluate(
         if q and any(v > 0 for v in q.values()):
             rows.append(i)
             judged.append(q)
-    evaluated = [query_ids[i] for i in rows]
-    n = len(rows)
-    width = ordered.shape[1]
-    rel = _gain_matrix(ordered[rows], doc_ids, judged)
-    relevant = rel >= 1
-    gain = np.maximum(rel, 0.0)
-    num_rel = np.array([sum(1 for v in q.values() if v >= 1) for q in judged], dtype=np.float64)
+    return rows, judged
 
-    kmax = max((m.k for m in parsed), default=0)
-    ideal = np.zeros((n, kmax), dtype=np.float64)
-    if any(m.family == "ndcg" for m in parsed):
-        for i, q in enumerate(judged):
-            g = sorted((v for v in q.values() if v > 0), reverse=True)[:kmax]
-            ideal[i, : len(g)] = g
-    discount = 1.0 / np.log2(np.arange(2, max(kmax, width) + 2, dtype=np.float64))
-    cum_rel = np.cumsum(relevant, axis=1)
-    ranks = np.arange(1, width + 1, dtype=np.float64)
-    # first relevant rank (1-based) per query, width + 1 when none
-    first = np.full(n, width + 1)
-    if width:
-        first = np.where(relevant.any(axis=1), relevant.argmax(axis=1) + 1, width + 1)
-    safe_num_rel = np.maximum(num_rel, 1.0)  # > 0 for every evaluated query with integer grades
 
-    out: dict[str, np.ndarray] = {}
-    for m in parsed:
+@dataclass(frozen=True)
+class _JudgedRun:
+    """A trec-ordered run against its judgments: what every metric family is computed from."""
+
+    relevant: np.ndarray  # (n, width) relevance >= 1
+    gain: np.ndarray  # (n, width) nDCG gains (negatives as 0)
+    num_rel: np.ndarray  # (n,) relevant documents per query, at least 1
+    ideal: np.ndarray  # (n, kmax) judged gains sorted descending (nDCG only)
+    discount: np.ndarray  # 1 / log2(rank + 1)
+    cum_rel: np.ndarray  # (n, width) relevant documents up to each rank
+    first: np.ndarray  # (n,) first relevant rank (1-based), width + 1 when none
+
+    @classmethod
+    def of(
+        cls,
+        ordered: np.ndarray,
+        doc_ids: Sequence[str],
+        judged: Sequence[Mapping[str, int]],
+        parsed: Sequence[MetricName],
+    ) -> _JudgedRun:
+        n, width = len(judged), ordered.shape[1]
+        rel = _gain_matrix(ordered, doc_ids, judged)
+        relevant = rel >= 1
+        num_rel = np.array([sum(1 for v in q.values() if v >= 1) for q in judged], dtype=np.float64)
+        kmax = max((m.k for m in parsed), default=0)
+        ideal = np.zeros((n, kmax), dtype=np.float64)
+        if any(m.family == "ndcg" for m in parsed):
+            for i, q in enumerate(judged):
+                g = sorted((v for v in q.values() if v > 0), reverse=True)[:kmax]
+                ideal[i, : len(g)] = g
+        first = np.full(n, width + 1)
+        if width:
+            first = np.where(relevant.any(axis=1), relevant.argmax(axis=1) + 1, width + 1)
+        return cls(
+            relevant=relevant,
+            gain=np.maximum(rel, 0.0),
+            num_rel=np.maximum(num_rel, 1.0),  # > 0 for every evaluated query with integer grades
+            ideal=ideal,
+            discount=1.0 / np.log2(np.arange(2, max(kmax, width) + 2, dtype=np.float64)),
+            cum_rel=np.cumsum(relevant, axis=1),
+            first=first,
+        )
+
+    def value(self, m: MetricName) -> np.ndarray:
+        """Per-query values of one metric (see qrels_evaluate for the definitions)."""
+        n, width = self.relevant.shape
         k = m.k
         c = min(k, width)
-        hits = cum_rel[:, c - 1].astype(np.float64) if c else np.zeros(n)
+        hits = self.cum_rel[:, c - 1].astype(np.float64) if c else np.zeros(n)
         if m.family == "ndcg":
-            dcg = gain[:, :c] @ discount[:c]
-            idcg = ideal[:, :k] @ discount[:k]
+            dcg = self.gain[:, :c] @ self.discount[:c]
+            idcg = self.ideal[:, :k] @ self.discount[:k]
             val = np.divide(dcg, idcg, out=np.zeros(n), where=idcg > 0)
         elif m.family == "map":
-            prec = np.where(relevant[:, :c], cum_rel[:, :c] / ranks[:c], 0.0)
-            val = prec.sum(axis=1) / safe_num_rel
+            ranks = np.arange(1, width + 1, dtype=np.float64)
+            prec = np.where(self.relevant[:, :c], self.cum_rel[:, :c] / ranks[:c], 0.0)
+            val = prec.sum(axis=1) / self.num_rel
         elif m.family == "recall":
-            val = hits / safe_num_rel
+            val = hits / self.num_rel
         elif m.family == "p":
             val = hits / k
         elif m.family == "mrr":
-            val = np.where(first <= c, 1.0 / first, 0.0)
+            val = np.where(self.first <= c, 1.0 / self.first, 0.0)
         else:  # hit
             val = (hits > 0).astype(np.float64)
-        out[m.name] = np.asarray(val, dtype=np.float64)
-    return evaluated, out
+        return np.asarray(val, dtype=np.float64)

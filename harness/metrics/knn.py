@@ -11,12 +11,55 @@ make recall depend on tie order rather than on index quality.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 KNN_METRICS = ("ip", "cosine", "l2", "hamming")
 
-# bits set in each byte value, for Hamming distances of packed uint8 codes
-_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
+#: Bits set in each byte value, for Hamming distances of packed uint8 codes.
+POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
+
+
+def gather_scores(
+    ids: np.ndarray,
+    queries: np.ndarray,
+    docs: np.ndarray,
+    metric: str,
+    *,
+    dtype: type = np.float64,
+    block: int = 4_000_000,
+    decode: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
+    """Similarity (higher is better) of docs[ids[i, j]] to queries[i]; -inf where ids is -1.
+
+    "l2" gives minus the squared euclidean distance, "hamming" (packed uint8 bits) minus the
+    number of differing bits, anything else the dot product. Float vectors are compared in
+    `dtype` (float64 for knn_recall; float32, the vectors' own type, for rescoring) and the
+    result has that type. Candidates are gathered per chunk of queries, so the (chunk, ids per
+    row, dim) block stays near `block` entries and the corpus is never copied; `decode` turns a
+    gathered block of codes into float vectors first (int8 rescoring). Inputs are not mutated.
+    """
+    ids = np.asarray(ids)
+    safe = np.where(ids < 0, 0, ids)
+    n, c = ids.shape
+    out = np.empty((n, c), dtype=dtype)
+    step = max(1, block // max(1, c * docs.shape[1]))
+    for lo in range(0, n, step):
+        cand = docs[safe[lo : lo + step]]
+        q = queries[lo : lo + step]
+        if metric == "hamming":
+            out[lo : lo + step] = -POPCOUNT[np.bitwise_xor(cand, q[:, None])].sum(axis=2)
+            continue
+        if decode is not None:
+            cand = decode(cand)
+        cand, q = cand.astype(dtype, copy=False), q.astype(dtype, copy=False)
+        if metric == "l2":
+            diff = cand - q[:, None, :]
+            out[lo : lo + step] = -np.einsum("ncd,ncd->nc", diff, diff)
+        else:
+            out[lo : lo + step] = np.einsum("ncd,nd->nc", cand, q)
+    return np.where(ids < 0, -np.inf, out).astype(dtype, copy=False)
 
 
 def true_scores_of(
@@ -33,28 +76,7 @@ def true_scores_of(
     """
     if metric not in KNN_METRICS:
         raise ValueError(f"unknown kNN metric {metric!r}: expected one of {', '.join(KNN_METRICS)}")
-    ids = np.asarray(ids)
-    q = np.asarray(queries, dtype=np.float64)
-    d = np.asarray(docs)
-    valid = ids >= 0
-    safe = np.where(valid, ids, 0)
-    n, k = ids.shape
-    scores = np.empty((n, k), dtype=np.float64)
-    # chunk over queries so the gathered (chunk, k, dim) block stays around 32 MB
-    step = max(1, 4_000_000 // max(1, k * d.shape[1]))
-    for lo in range(0, n, step):
-        if metric == "hamming":
-            xor = np.bitwise_xor(d[safe[lo : lo + step]], np.asarray(queries)[lo : lo + step, None])
-            scores[lo : lo + step] = -_POPCOUNT[xor].sum(axis=2)
-            continue
-        picked = d[safe[lo : lo + step]].astype(np.float64)
-        qq = q[lo : lo + step]
-        if metric == "l2":
-            diff = picked - qq[:, None, :]
-            scores[lo : lo + step] = -np.einsum("nkd,nkd->nk", diff, diff)
-        else:
-            scores[lo : lo + step] = np.einsum("nkd,nd->nk", picked, qq)
-    return np.where(valid, scores, -np.inf)
+    return gather_scores(ids, np.asarray(queries), np.asarray(docs), metric)
 
 
 def knn_recall(

@@ -10,6 +10,7 @@ import pytest
 from harness import api
 from harness.encoders.base import EncoderSpec
 from harness.encoders.hashing import HashEncoder, HashOptions
+from harness.encoders.plugins import ModelPlugin
 from harness.registry import MODEL_KINDS, Entry
 
 SUITE = """\
@@ -45,7 +46,7 @@ class NormSpreadEncoder:
         return v
 
 
-class spread_kind:
+class spread_kind(ModelPlugin):
     @staticmethod
     def check(arg):
         return None

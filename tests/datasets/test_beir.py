@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from harness.datasets.beir import load_beir
+from harness.datasets.beir import RetrievalOptions, load_beir
 from harness.errors import UserError
 from harness.suite import load_suite
 
@@ -34,13 +34,14 @@ def test_text_joining_is_mteb_style_and_configurable(tmp_path, beir_writer):
     root = beir_writer(tmp_path / "b", DOCS, QUERIES, QRELS)
     ds = load_beir(root)
     assert ds.docs == ("Alpha title alpha body", "beta body", "Gamma gamma body")
-    assert load_beir(root, join_title=False).docs == ("alpha body", "beta body", "gamma body")
-    dotted = load_beir(root, doc_template="{title}. {text}")
+    no_titles = load_beir(root, options=RetrievalOptions(template="{text}"))
+    assert no_titles.docs == ("alpha body", "beta body", "gamma body")
+    dotted = load_beir(root, options=RetrievalOptions(template="{title}. {text}"))
     assert dotted.docs[0] == "Alpha title. alpha body" and dotted.docs[1] == ". beta body"
     # the template is part of the content, so of the fingerprint
     assert len({ds.fingerprint, dotted.fingerprint, load_beir(root).fingerprint}) == 2
     with pytest.raises(UserError, match=r"only \{title\} and \{text\}"):
-        load_beir(root, doc_template="{title} {body}")
+        load_beir(root, options=RetrievalOptions(template="{title} {body}"))
 
 
 def test_doc_template_option_in_a_suite(write_suite, tiny_beir):
@@ -176,7 +177,7 @@ def test_ignore_identical_ids_end_to_end(tmp_path, beir_writer):
     assert dropped["recall@3"] >= kept["recall@3"]
 
     # explicit and on copies: the inputs are not changed
-    ds = load_beir(tmp_path / "self", ignore_identical_ids=True)
+    ds = load_beir(tmp_path / "self", options=RetrievalOptions(ignore_identical_ids=True))
     ids = np.array([[0, 2, 3, 4], [1, 0, 3, 5]])
     scores = np.array([[4.0, 3, 2, 1], [4.0, 3, 2, 1]], dtype=np.float32)
     before = ids.copy(), scores.copy()

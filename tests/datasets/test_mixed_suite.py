@@ -9,7 +9,8 @@ import pytest
 
 from harness import api
 from harness.cli import main
-from harness.datasets import labelled
+from harness.datasets import ucr
+from harness.errors import UserError
 from harness.plan import expand
 from harness.suite import load_suite
 
@@ -33,7 +34,7 @@ def mixed(tmp_path, tiny_beir, write_suite, monkeypatch, hf_writer):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
     hf = hf_writer(tmp_path / "scifact-hf", HF_DOCS, HF_QUERIES, HF_QRELS)
     texts = _text_set(tmp_path / "texts")
-    vec = "ucr:GunPoint" if labelled.aeon_data() is not None else "digits"
+    vec = "ucr:GunPoint" if ucr.aeon_data() is not None else "digits"
     return write_suite(
         f"""\
 schema_version: 1
@@ -112,17 +113,22 @@ def test_harness_datasets_lists_every_reference(capsys, monkeypatch, tmp_path):
 
 def test_export_round_trip(tmp_path, tiny_beir):
     from harness.datasets.beir import load_beir
-    from harness.datasets.export import main as export
+    from harness.datasets.export import export
     from harness.datasets.mteb import load_mteb
+    from harness.plugins import load_dataset
+    from harness.suite import DatasetRef
 
-    ref = f"beir:{tiny_beir}"
-    assert export([ref, str(tmp_path / "b")]) == 0
-    assert export([ref, str(tmp_path / "h"), "--layout", "hf"]) == 0
+    ds = load_dataset(DatasetRef(ref=f"beir:{tiny_beir}"))
+    assert export(ds, tmp_path / "b") == tmp_path / "b"
+    export(ds, tmp_path / "h", layout="hf")
     a, b = load_beir(tiny_beir), load_beir(tmp_path / "b")
     assert (a.docs, a.queries, a.qrels) == (b.docs, b.queries, b.qrels)
     h = load_mteb("SciFact", path=str(tmp_path / "h"))
     assert h.fingerprint == b.fingerprint
-    assert export(["digits", str(tmp_path / "x")]) == 2
+    with pytest.raises(UserError, match="not a text dataset with judgments"):
+        export(load_dataset(DatasetRef(ref="digits")), tmp_path / "x")
+    with pytest.raises(UserError, match="unknown layout"):
+        export(ds, tmp_path / "y", layout="trec")
 
 
 def test_dims_apply_to_a_vector_datasets_own_vectors(write_suite, tmp_path):

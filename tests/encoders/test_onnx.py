@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.encoders.onnx import OnnxEncoder, minilm_int8_options, onnx_folder_options
+from harness.encoders.onnx import OnnxEncoder
+from harness.encoders.onnx_folder import onnx_folder_options
+from harness.encoders.packaged import minilm_int8_options
 from harness.errors import UserError
 
 MISSING = [
@@ -212,3 +214,61 @@ def test_folder_options(tmp_path: Path) -> None:
         onnx_folder_options(tmp_path)
     with pytest.raises(UserError, match="not found"):
         onnx_folder_options(tmp_path / "nope")
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+        n >>= 7
+        if not n:
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes | int) -> bytes:
+    if isinstance(payload, int):
+        return _varint(number << 3) + _varint(payload)
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def test_graph_output_shapes_are_read_without_onnx(tmp_path: Path) -> None:
+    """A hand-made ModelProto: the weights before the outputs are skipped, symbolic sizes are
+    None, and the dim is the token output's last axis."""
+    from harness.encoders.onnx_folder import graph_dim
+    from harness.encoders.onnx_graph import output_shapes
+
+    def value_info(name: str, dims: list[int | str]) -> bytes:
+        shape = b"".join(
+            _field(1, _field(1, d) if isinstance(d, int) else _field(2, d.encode()))
+            for d in dims
+        )
+        tensor = _field(1, 1) + _field(2, shape)
+        return _field(1, name.encode()) + _field(2, _field(1, tensor))
+
+    weights = _field(5, b"\x00" * 100_000)
+    graph = (weights + _field(12, value_info("pooled", ["batch", 32]))
+             + _field(12, value_info("tokens", ["batch", "seq", 48])))
+    model = tmp_path / "model.onnx"
+    model.write_bytes(_field(1, 8) + b"\x09" + b"\x01" * 8 + _field(7, graph))
+    assert output_shapes(model) == {"pooled": [None, 32], "tokens": [None, None, 48]}
+    assert graph_dim(model) == 48
+    (tmp_path / "broken.onnx").write_bytes(b"\x3a\xff")
+    assert graph_dim(tmp_path / "broken.onnx") is None
+
+
+@needs_minilm
+def test_folder_dim_at_plan_time_needs_no_session_and_no_hashing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness.encoders import files, onnx_folder
+
+    options = minilm_int8_options()
+    (tmp_path / "model.onnx").symlink_to(options.model_path)
+    (tmp_path / "tokenizer.json").symlink_to(options.tokenizer_path)
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("plan time must not load or hash the model")
+
+    monkeypatch.setattr(OnnxEncoder, "_load", refuse)
+    monkeypatch.setattr(files, "file_sha256", refuse)
+    assert onnx_folder.read_dim(tmp_path) == 384

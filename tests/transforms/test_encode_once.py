@@ -11,6 +11,7 @@ import pytest
 
 from harness import api
 from harness.encoders.hashing import HashEncoder, HashOptions
+from harness.encoders.plugins import ModelPlugin
 from harness.registry import MODEL_KINDS, Entry
 
 CALLS: Counter[str] = Counter()
@@ -31,7 +32,7 @@ class CountingEncoder:
         return self.inner.encode(texts, role=role, batch_size=batch_size)
 
 
-class counting_plugin:
+class CountingPlugin(ModelPlugin):
     @staticmethod
     def check(arg: str) -> str | None:
         return None
@@ -56,7 +57,7 @@ class _Direct(Entry):
 @pytest.fixture
 def counting_kind(monkeypatch):
     CALLS.clear()
-    entry = _Direct("counting", "", "test encoder that counts calls", obj=counting_plugin)
+    entry = _Direct("counting", "", "test encoder that counts calls", obj=CountingPlugin)
     monkeypatch.setitem(MODEL_KINDS._entries, "counting", entry)
     return CALLS
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from harness.backends.base import IndexInput
-from harness.metrics.knn import true_scores_of
+from harness.metrics.knn import gather_scores, true_scores_of
 from harness.registry import BACKENDS
-from harness.transforms import hamming_scores, prepare
+from harness.transforms import prepare
 
 
 def reference_distances(query_bits: np.ndarray, doc_bits: np.ndarray) -> np.ndarray:
@@ -45,7 +45,9 @@ def assert_topk_matches_reference(ids, scores, dist, k):
 def test_reference_hamming_scores():
     prep = bits_with_ties(300, 40, 12)
     dist = reference_distances(prep.queries, prep.docs)
-    np.testing.assert_array_equal(hamming_scores(prep.queries, prep.docs), -dist)
+    every_doc = np.tile(np.arange(len(prep.docs)), (len(prep.queries), 1))
+    scores = gather_scores(every_doc, prep.queries, prep.docs, "hamming")
+    np.testing.assert_array_equal(scores, -dist)
     # the bits are the signs of the normalised float vectors
     unpacked = np.unpackbits(prep.docs, axis=1)[:, :12].astype(bool)
     np.testing.assert_array_equal(unpacked, prep.raw_docs > 0)
