@@ -17,6 +17,8 @@ from harness.analysis.probe import probe as measure_probe
 from harness.analysis.step import Analysis, analyse
 from harness.cache import EmbeddingCache, default_cache_dir
 from harness.cell import Cell, Plan
+from harness.datasets.base import Dataset
+from harness.datasets.export import export as write_dataset
 from harness.errors import UserError
 from harness.execution.context import RunContext
 from harness.execution.encoding import pre_encode
@@ -37,6 +39,7 @@ from harness.execution.references import ReferencePoints
 from harness.execution.worker import Job, plugins_from_env
 from harness.manifest import run_manifest
 from harness.plan import expand
+from harness.plugins import load_dataset
 from harness.registry import BACKENDS, MODEL_KINDS, MODELS
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
@@ -331,3 +334,10 @@ def compare(
     _require_run(run_a)
     _require_run(run_b)
     return _compare(run_a, run_b, metric=metric, output=output)
+
+
+def export(dataset: str, out: Path, *, layout: str = "beir", split: str = "test") -> Dataset:
+    """`harness export DATASET OUT`: a text dataset with judgments written as a BEIR folder."""
+    ds = load_dataset(DatasetRef(ref=dataset))
+    write_dataset(ds, Path(out), layout=layout, split=split)
+    return ds

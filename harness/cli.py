@@ -76,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--metric", default=None, help="main task metric (default: the suite's)")
     cp.add_argument("--output", default=None, help="folder for the HTML/CSV (default: RUN_B)")
 
+    ex = sub.add_parser("export", help="write a text dataset with judgments as a BEIR folder "
+                        "(or the Hugging Face layout MTEB reads)")
+    ex.add_argument("dataset", help="a dataset reference, e.g. bbc-news or beir:FOLDER")
+    ex.add_argument("out", help="the folder to write")
+    ex.add_argument("--layout", choices=("beir", "hf"), default="beir")
+    ex.add_argument("--split", default="test", help="the qrels split name to write")
+
     for name, text in (
         ("datasets", "list dataset references"),
         ("models", "list model references"),
@@ -166,6 +173,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 1 if out.n_failed else 0
     if args.command in ("report", "leaderboard", "compare"):
         return _reports(args)
+    if args.command == "export":
+        ds = api.export(args.dataset, Path(args.out), layout=args.layout, split=args.split)
+        print(f"{args.out}: {ds.n_docs} documents, {ds.n_queries} queries ({args.layout} layout)")
+        return 0
     if args.command in ("datasets", "models", "backends"):
         import pandas as pd
 

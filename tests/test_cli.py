@@ -75,3 +75,22 @@ def test_catalogue_listings(capsys):
     assert "bbc-news" in capsys.readouterr().out
     assert main(["backends"]) == 0
     assert "exact" in capsys.readouterr().out
+
+
+def test_export_writes_a_beir_folder_the_loader_reads_back(tiny_beir, tmp_path, capsys):
+    from harness.plugins import load_dataset
+    from harness.suite import DatasetRef
+
+    out = tmp_path / "copy"
+    assert main(["export", f"beir:{tiny_beir}", str(out)]) == 0
+    assert capsys.readouterr().out.startswith(f"{out}: ")
+    a = load_dataset(DatasetRef(ref=f"beir:{tiny_beir}"))
+    b = load_dataset(DatasetRef(ref=f"beir:{out}"))
+    assert (a.doc_ids, a.docs, a.query_ids, a.queries, a.qrels) == (
+        b.doc_ids, b.docs, b.query_ids, b.queries, b.qrels)
+
+
+def test_python_dash_m_harness_is_the_cli():
+    res = subprocess.run([sys.executable, "-m", "harness", "--help"], capture_output=True,
+                         text=True, check=False)
+    assert res.returncode == 0 and "usage: harness" in res.stdout

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.metrics.knn import gather_scores
 from harness.transforms import Int8, Prepared
 
 RESCORE_WITH = ("float32", "int8")
@@ -36,22 +37,9 @@ def rerank(
     given: the candidates are then dequantized before scoring.
     """
     ids = np.asarray(ids)
-    safe = np.where(ids < 0, 0, ids)
-    n, c = ids.shape
-    scores = np.empty((n, c), dtype=np.float32)
     # Chunks of queries keep the gathered (chunk, c, d) block near RERANK_BLOCK floats.
-    step = max(1, RERANK_BLOCK // max(1, c * raw_docs.shape[1]))
-    for lo in range(0, n, step):
-        cand = raw_docs[safe[lo : lo + step]]  # (chunk, c, d)
-        if int8 is not None:
-            cand = int8.decode(cand)
-        q = raw_queries[lo : lo + step]
-        if metric == "l2":
-            diff = cand - q[:, None, :]
-            scores[lo : lo + step] = -np.einsum("ncd,ncd->nc", diff, diff)
-        else:
-            scores[lo : lo + step] = np.einsum("ncd,nd->nc", cand, q)
-    scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
+    scores = gather_scores(ids, raw_queries, raw_docs, metric, dtype=np.float32,
+                           block=RERANK_BLOCK, decode=int8.decode if int8 is not None else None)
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
     return np.take_along_axis(ids, order, axis=1), np.take_along_axis(scores, order, axis=1)
 

@@ -7,8 +7,8 @@ import os
 import signal
 from typing import ClassVar
 
-from harness.backends.exact import ExactBackend
 from harness.backends.base import IndexInput
+from harness.backends.exact import ExactBackend
 from harness.registry import BACKENDS, Entry
 
 
