@@ -7,9 +7,10 @@ parameters are faiss's own (`qb`, `centered`, `nprobe`, `efSearch`, `k_factor`):
 builds the faiss SearchParameters object once, and every search passes it, so nothing about
 a setting is left on the index between settings.
 
-IndexHNSWRaBitQ has only the L2 metric. On unit vectors (cosine) L2 ranks exactly as the
-inner product, so cosine is searched by L2 and scores are converted back: <q, x> =
-(|q|^2 + 1 - |q - x|^2) / 2.
+IndexHNSWRaBitQ has only the L2 metric. The inner product (and cosine) is searched through
+the usual reduction to L2: documents get one more coordinate, sqrt(M^2 - |x|^2) with M the
+largest document norm, queries a 0, so |q' - x'|^2 = |q|^2 + M^2 - 2 <q, x> ranks exactly as
+the inner product and converts back to it. On unit vectors (cosine) that coordinate is ~0.
 """
 
 from __future__ import annotations
@@ -29,9 +30,6 @@ from harness.backends._faiss import (
     to_scores,
 )
 from harness.backends.base import Capabilities, IndexInput, Param
-
-#: Documents whose norms are within this of 1 are unit vectors (as in annoy_backend).
-UNIT_NORM_TOL = 1e-5
 
 _BUILD = {
     "nb_bits": Param(
@@ -75,14 +73,17 @@ class _RaBitQ(FaissBackend):
     def base_params(self, search: Mapping[str, Any]) -> Any:
         raise NotImplementedError
 
-    def metric_for(self, data: IndexInput, x: np.ndarray) -> str:
-        return data.metric
+    #: the metric the faiss index uses (HNSW: 'l2' for the inner product too)
+    search_metric: str = ""
+
+    def to_index_space(self, x: np.ndarray, queries: bool) -> np.ndarray:
+        return x
 
     def build(self, data: IndexInput) -> None:
         import faiss
 
-        x = as_float32(data.vectors)
-        self._search_metric = self.metric_for(data, x)
+        self._search_metric = self.search_metric or data.metric
+        x = self.to_index_space(as_float32(data.vectors), queries=False)
         self._base = self.make(x.shape[1], metric_type(self._search_metric, self.name), len(x))
         index = faiss.IndexRefineFlat(self._base) if self.b("refine") else self._base
         index.train(x)
@@ -112,12 +113,14 @@ class _RaBitQ(FaissBackend):
             self._searched, self._params = self._base, base
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        dist, ids = self._searched.search(queries, k, params=self._params)
         if self._search_metric == self.metric:
+            dist, ids = self._searched.search(queries, k, params=self._params)
             return ids, to_scores(dist, self.metric)
-        # cosine searched by L2 on unit documents: back to inner products
+        # the inner product searched by L2 in the augmented space: back to inner products
+        q = self.to_index_space(queries, queries=True)
+        dist, ids = self._searched.search(q, k, params=self._params)
         qq = np.einsum("ij,ij->i", queries, queries)
-        scores = (qq[:, None] + 1.0 - dist) * 0.5
+        scores = (qq[:, None] + self._m2 - dist) * 0.5
         return ids, np.where(ids >= 0, scores, -np.inf).astype(np.float32)
 
 
@@ -188,8 +191,7 @@ class FaissHNSWRaBitQ(_RaBitQ):
 
     name = "faiss-hnsw-rabitq"
     capabilities = Capabilities(
-        # faiss has only L2 here; cosine is exact through L2 on unit vectors, 'ip' is not
-        metrics=frozenset({"cosine", "l2"}),
+        metrics=FLOAT_METRICS,  # faiss has only L2 here: ip and cosine go through L2
         precisions=FLOAT_PRECISIONS,
         family="graph",
         build_params={
@@ -203,17 +205,19 @@ class FaissHNSWRaBitQ(_RaBitQ):
         },
     )
 
-    def metric_for(self, data: IndexInput, x: np.ndarray) -> str:
-        if data.metric == "ip":
-            norms = np.linalg.norm(x, axis=1)
-            if not np.all(np.abs(norms - 1.0) <= UNIT_NORM_TOL):
-                raise ValueError(
-                    f"{self.name}: IndexHNSWRaBitQ has only the L2 metric; the inner product is "
-                    "searched through L2 on unit vectors only (metric cosine), and these "
-                    "documents are not unit vectors"
-                )
-            return "l2"
-        return data.metric
+    search_metric = "l2"
+    _m2 = 0.0
+
+    def to_index_space(self, x: np.ndarray, queries: bool) -> np.ndarray:
+        if self.metric != "ip":
+            return x
+        if queries:
+            extra = np.zeros((len(x), 1), dtype=np.float32)
+        else:
+            sq = np.einsum("ij,ij->i", x, x)
+            self._m2 = float(sq.max()) if len(sq) else 0.0
+            extra = np.sqrt(np.maximum(self._m2 - sq, 0.0))[:, None]
+        return np.hstack([x, extra.astype(np.float32)])
 
     def make(self, d: int, metric: int, n: int) -> Any:
         import faiss

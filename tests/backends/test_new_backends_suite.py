@@ -57,19 +57,20 @@ def test_bad_parameters_are_user_errors_at_load(write_suite, backend, key, messa
 
 def test_unsupported_combinations_are_skipped_with_the_reason(write_suite):
     backends = "  - {name: usearch}\n  - {name: faiss-hnsw-rabitq}\n"
-    path = suite(write_suite, backends, metrics="cosine, ip", precisions="float32, float8")
+    path = suite(write_suite, backends, precisions="float32, float8, binary")
     plan = api.plan(path)
     reasons = sorted({s.reason for s in plan.skipped})
     assert reasons == [
-        "faiss-hnsw-rabitq does not support metric 'ip' (supports: cosine, l2)",
+        "faiss-hnsw-rabitq does not support precision 'binary' "
+        "(supports: float16, float32, float8, int8)",
         "usearch does not support precision 'float8' (supports: binary, float16, float32, int8)",
     ]
-    runnable = sorted((c.backend, c.metric, c.precision) for c in plan.cells)
+    runnable = sorted((c.backend, c.precision) for c in plan.cells)
     assert runnable == [
-        ("faiss-hnsw-rabitq", "cosine", "float32"),
-        ("faiss-hnsw-rabitq", "cosine", "float8"),
-        ("usearch", "cosine", "float32"),
-        ("usearch", "ip", "float32"),
+        ("faiss-hnsw-rabitq", "float32"),
+        ("faiss-hnsw-rabitq", "float8"),
+        ("usearch", "binary"),
+        ("usearch", "float32"),
     ]
 
 
@@ -85,12 +86,12 @@ BACKENDS = """\
 
 
 def test_the_runner_measures_every_new_backend(write_suite, tmp_path):
-    path = suite(write_suite, BACKENDS, metrics="cosine, l2", threads=2)
+    path = suite(write_suite, BACKENDS, metrics="ip, l2", threads=2)
     opts = api.RunOptions(output=tmp_path / "out", cache_dir=tmp_path / "cache",
                           progress=False, report=False, analysis=False)
     df = api.run(path, opts).frame
     assert set(df["status"]) == {"ok"}, df[["backend", "status"]]
-    assert df.groupby("metric")["backend"].nunique().to_dict() == {"cosine": 7, "l2": 7}
+    assert df.groupby("metric")["backend"].nunique().to_dict() == {"ip": 7, "l2": 7}
     assert (df["qps"] > 0).all() and (df["batch_qps"] > 0).all()  # threads: 2 -> batch pass
     assert (df["index_bytes"] > 0).all()
     params = df["search_params"].map(json.loads)
