@@ -66,15 +66,14 @@ class _RaBitQ(FaissBackend):
     """Build (optionally inside IndexRefineFlat), search with prepared parameters, scores."""
 
     _params: Any = None
+    #: the metric of the faiss index, when not the harness's (HNSW: 'l2' for ip too)
+    search_metric: str = ""
 
     def make(self, d: int, metric: int, n: int) -> Any:
         raise NotImplementedError
 
     def base_params(self, search: Mapping[str, Any]) -> Any:
         raise NotImplementedError
-
-    #: the metric the faiss index uses (HNSW: 'l2' for the inner product too)
-    search_metric: str = ""
 
     def to_index_space(self, x: np.ndarray, queries: bool) -> np.ndarray:
         return x
