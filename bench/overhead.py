@@ -98,6 +98,10 @@ def bare_search(name: str, index, queries: np.ndarray, k: int, search: dict, bui
         return lambda: index.search(queries, k)
     if name.endswith("rabitq"):
         searched, params, _keep = rabitq_params(name, index, search, build)
+        if searched.d == queries.shape[1] + 1:
+            # HNSW-RaBitQ is L2-only: the index holds the inner-product reduction's extra
+            # coordinate; a bare user appends the queries' 0 once, outside the timed loop
+            queries = np.hstack([queries, np.zeros((len(queries), 1), dtype=np.float32)])
         return lambda: (searched.search(queries, k, params=params), _keep)[0]
     if name == "hnswlib":
         index.set_ef(search["ef"])
