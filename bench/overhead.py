@@ -130,6 +130,21 @@ def bare_ids(name: str, out) -> np.ndarray:
     return out[0] if name in ("hnswlib", "scann") else out[1]
 
 
+def interleaved_qps(harness, batch, bare, repeats: int, rng) -> dict[str, list[float]]:
+    """qps of both sides over `repeats` rounds, in shuffled order within each round."""
+    qps: dict[str, list[float]] = {"harness": [], "bare": []}
+    for _ in range(repeats):
+        for who in rng.permutation(["harness", "bare"]):
+            if who == "harness":
+                seconds, _ = timed_pass(harness, batch)
+            else:
+                t = time.perf_counter_ns()
+                bare()
+                seconds = (time.perf_counter_ns() - t) / 1e9
+            qps[who].append(len(harness.queries) / seconds)
+    return qps
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=100_000)
@@ -175,21 +190,11 @@ def main() -> None:
         harness = Searcher(be, prep, prep.queries, args.k)
         batch = harness.whole()
         bare = bare_search(name, be.index, prep.queries, args.k, settings, be.build_params)
-        qps: dict[str, list[float]] = {"harness": [], "bare": []}
         with thread_limit(1):
             h_ids = harness(batch)[0]  # warm-up, and the same answers check
-            out = bare()
-            b_ids = bare_ids(name, out)
+            b_ids = bare_ids(name, bare())
             same = bool(np.array_equal(np.asarray(h_ids), np.asarray(b_ids, dtype=np.int64)))
-            for _ in range(args.repeats):
-                for who in rng.permutation(["harness", "bare"]):
-                    if who == "harness":
-                        seconds, _ = timed_pass(harness, batch)
-                    else:
-                        t = time.perf_counter_ns()
-                        bare()
-                        seconds = (time.perf_counter_ns() - t) / 1e9
-                    qps[who].append(len(prep.queries) / seconds)
+            qps = interleaved_qps(harness, batch, bare, args.repeats, rng)
         h, b = np.median(qps["harness"]), np.median(qps["bare"])
         paired = np.median(np.array(qps["harness"]) / np.array(qps["bare"]))
         best = max(qps["harness"]) / max(qps["bare"])
