@@ -4,8 +4,9 @@ or in an HNSW graph, optionally re-ranked with a float32 copy (IndexRefineFlat).
 Three backends, one per index family: `faiss-rabitq` (IndexRaBitQ, a flat scan of codes),
 `faiss-ivf-rabitq` (IndexIVFRaBitQ) and `faiss-hnsw-rabitq` (IndexHNSWRaBitQ). Search
 parameters are faiss's own (`qb`, `centered`, `nprobe`, `efSearch`, `k_factor`): prepare()
-builds the faiss SearchParameters object once, and every search passes it, so nothing about
-a setting is left on the index between settings.
+builds the faiss SearchParameters object once, and every search passes it. The exception is
+HNSW, whose SearchParameters carry efSearch only: its `qb` and `centered` are set on the
+codes' storage index by prepare().
 
 IndexHNSWRaBitQ has only the L2 metric. The inner product (and cosine) is searched through
 the usual reduction to L2: documents get one more coordinate, sqrt(M^2 - |x|^2) with M the
