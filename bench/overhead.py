@@ -4,8 +4,8 @@ For every ANN backend (faiss HNSW, NSG and RaBitQ, hnswlib, usearch, ScaNN, anno
 normalised clustered vectors (a seeded gaussian mixture), one index is built per backend;
 then, single-threaded and interleaved in shuffled order over several repeats, the script times
 
-* harness: the runner's own path, `Searcher` (harness/search.py) + `timed_pass`
-  (harness/measure.py) calling the backend plugin's search() on the prepared query batch,
+* harness: the runner's own path, `Searcher` (harness/execution/searcher.py) + `timed_pass`
+  (harness/execution/timing.py) calling the backend plugin's search() on the prepared query batch,
 * bare: the library called directly on the same index object, same queries, same parameters
   (faiss index.search with the same SearchParameters, hnswlib knn_query(num_threads=1),
   usearch search(threads=1), ScaNN search_batched, annoy get_nns_by_vector in a loop),

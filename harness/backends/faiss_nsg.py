@@ -9,9 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from harness.backends._faiss import FLOAT_METRICS, FLOAT_PRECISIONS, FaissBackend, as_float32
+from harness.backends._faiss import FaissBackend
 from harness.backends._faiss import metric_type as faiss_metric
-from harness.backends.base import Capabilities, IndexInput, Param
+from harness.backends.base import (
+    FLOAT_METRICS,
+    FLOAT_PRECISIONS,
+    Capabilities,
+    IndexInput,
+    Param,
+    as_float32,
+)
 
 
 class FaissNSG(FaissBackend):

@@ -21,16 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from harness.backends._faiss import (
+from harness.backends._faiss import FaissBackend, check_training_size, metric_type, to_scores
+from harness.backends.base import (
     FLOAT_METRICS,
     FLOAT_PRECISIONS,
-    FaissBackend,
+    Capabilities,
+    IndexInput,
+    Param,
     as_float32,
-    check_training_size,
-    metric_type,
-    to_scores,
 )
-from harness.backends.base import Capabilities, IndexInput, Param
 
 _BUILD = {
     "nb_bits": Param(

@@ -17,8 +17,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.backends._faiss import FLOAT_METRICS, FLOAT_PRECISIONS, as_float32
-from harness.backends.base import Capabilities, IndexInput, Param, saved_bytes
+from harness.backends.base import (
+    FLOAT_METRICS,
+    FLOAT_PRECISIONS,
+    Capabilities,
+    IndexInput,
+    Param,
+    as_float32,
+    saved_bytes,
+)
 
 
 class ScannBackend:

@@ -16,8 +16,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.backends._faiss import FLOAT_METRICS, as_float32
-from harness.backends.base import Capabilities, IndexInput, Param, saved_bytes
+from harness.backends.base import (
+    FLOAT_METRICS,
+    Capabilities,
+    IndexInput,
+    Param,
+    as_float32,
+    saved_bytes,
+)
 
 #: harness precision -> usearch dtype (float8 has no usearch equivalent with e4m3's scaling)
 DTYPES = {"float32": "f32", "float16": "f16", "int8": "i8", "binary": "b1"}
