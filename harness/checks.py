@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from harness.backends.base import HARNESS_SEARCH_PARAMS
 from harness.errors import UserError, did_you_mean
+from harness.hybrid import lexical_model
+from harness.lexical.bm25 import BM25Options
 from harness.metrics.ir import parse_metric
 from harness.plugins import plugin_for
 from harness.registry import BACKENDS, PRECISIONS
@@ -32,6 +34,34 @@ def check_suite(loaded: LoadedSuite) -> list[UserError]:
     _check_depths(loaded, add)
     errors.extend(check_backend_params(loaded))
     errors.extend(_check_precisions(loaded))
+    errors.extend(_check_hybrid(loaded))
+    return errors
+
+
+def lexical_options_problem(params: dict) -> str | None:
+    """Why a bm25 model's params are not valid BM25 options, or None."""
+    try:
+        BM25Options(**params)
+    except TypeError as exc:
+        return f"unknown bm25 option ({exc}); expected k1, b, delta, method, stemmer, " \
+            "stopwords, lower"
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _check_hybrid(loaded: LoadedSuite) -> list[UserError]:
+    """`hybrid:` values name a lexical model (or are 'none')."""
+    errors = []
+    for i, be in enumerate(loaded.suite.backends):
+        values = be.search.get("hybrid", [])
+        for v in values if isinstance(values, list) else [values]:
+            if str(v) != "none" and lexical_model(loaded.suite.models, str(v)) is None:
+                errors.append(UserError(
+                    f"hybrid: '{v}' is not a lexical model", file=loaded.file,
+                    line=loaded.line("backends", i, "search", "hybrid"),
+                    key=f"backends[{i}].search.hybrid",
+                    suggestion="use 'none' or 'bm25' (or the name of a bm25 model in models)"))
     return errors
 
 
@@ -59,6 +89,14 @@ def _check_model(loaded: LoadedSuite, i: int, add: Add) -> None:
         elif not entry.available():
             add(UserError(f"model '{m.ref}' is not installed", key=key,
                           suggestion=entry.install or None), "models", i)
+        elif plugin.lexical:
+            problem = lexical_options_problem(m.params)
+            if problem:
+                add(UserError(problem, key=f"{key}.params"), "models", i, "params")
+        elif m.params:
+            add(UserError("params apply to lexical models (bm25) only", key=f"{key}.params",
+                          suggestion="remove params, or use an encoder's own options"),
+                "models", i, "params")
         elif not plugin.own_vectors:  # own vectors: the dataset's dim
             _check_dims(loaded, m, lambda: int(plugin.dim(arg, m)), add)
     except UserError as exc:

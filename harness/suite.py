@@ -10,7 +10,15 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from harness.errors import UserError, UserErrors, did_you_mean
 from harness.yamlload import line_of, load_with_lines
@@ -92,6 +100,16 @@ class ModelRef(_Strict):
     query_prompt: str | None = None
     document_prompt: str | None = None
     max_length: int | None = Field(default=None, gt=0)
+    # retriever options that are not an encoder's (bm25: k1, b, method, stemmer, ...)
+    params: dict[str, Scalar] = Field(default_factory=dict)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_params(self, handler: Any) -> Any:
+        # Absent when empty, so cells and run ids of suites without params keep their ids.
+        data = handler(self)
+        if isinstance(data, dict) and not self.params:
+            data.pop("params", None)
+        return data
 
     @property
     def label(self) -> str:
