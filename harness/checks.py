@@ -30,6 +30,7 @@ def check_suite(loaded: LoadedSuite) -> list[UserError]:
     for i in range(len(loaded.suite.models)):
         _check_model(loaded, i, add)
     _check_depths(loaded, add)
+    _check_duplicates(loaded, add)
     errors.extend(check_backend_params(loaded))
     errors.extend(_check_precisions(loaded))
     return errors
@@ -87,6 +88,30 @@ def _excluded(loaded: LoadedSuite, m: ModelRef, dim: int | str) -> bool:
     """Whether an exclude rule removes every cell of (model, dim)."""
     answers = {"model": (m.ref, m.label), "dim": (dim,)}
     return any(rule.matches(answers) for rule in loaded.suite.exclude)
+
+
+def _check_duplicates(loaded: LoadedSuite, add: Add) -> None:
+    """A value twice on one axis would run (or label) the same thing twice: say which."""
+    s = loaded.suite
+    axes: dict[str, list[object]] = {
+        "dims": list(s.dims), "precisions": list(s.precisions), "metrics": list(s.metrics),
+        "evaluate": list(s.evaluate),
+        "backends": [b.model_dump_json() for b in s.backends],
+        "datasets": [d.label for d in s.datasets], "models": [m.label for m in s.models],
+    }
+    for axis, values in axes.items():
+        first: dict[object, int] = {}
+        for j, v in enumerate(values):
+            i = first.setdefault(v, j)
+            if i == j:
+                continue
+            named = axis in ("datasets", "models")
+            what = (f"display name '{v}'" if named else f"backend '{s.backends[j].name}' "
+                    "with the same parameters" if axis == "backends" else f"{v!r}")
+            hint = (f"give one of them another `name:`, e.g. name: {v}-2" if named
+                    else f"remove {axis}[{j}]")
+            add(UserError(f"{what} is listed twice ({axis}[{i}] and {axis}[{j}])",
+                          key=f"{axis}[{j}]", suggestion=hint), axis, j)
 
 
 def _check_depths(loaded: LoadedSuite, add: Add) -> None:

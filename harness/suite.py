@@ -10,7 +10,8 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
+from pydantic import model_validator
 
 from harness.errors import UserError, UserErrors, did_you_mean
 from harness.yamlload import line_of, load_with_lines
@@ -63,8 +64,8 @@ class DatasetRef(_Strict):
     ref: str = Field(min_length=1)
     name: str | None = None  # label in results (defaults to the reference)
     split: str = "test"
-    max_queries: int | None = Field(default=None, gt=0)
-    max_docs: int | None = Field(default=None, gt=0)
+    max_queries: StrictInt | None = Field(default=None, gt=0)
+    max_docs: StrictInt | None = Field(default=None, gt=0)
     ignore_identical_ids: bool = False
     doc_template: str | None = None  # BEIR/MTEB document text, default "{title} {text}"
     path: str | None = None  # mteb: a local copy of the task's Hugging Face dataset
@@ -88,10 +89,10 @@ class ModelRef(_Strict):
 
     ref: str = Field(min_length=1)
     name: str | None = None
-    batch_size: int = Field(default=64, gt=0)
+    batch_size: StrictInt = Field(default=64, gt=0)
     query_prompt: str | None = None
     document_prompt: str | None = None
-    max_length: int | None = Field(default=None, gt=0)
+    max_length: StrictInt | None = Field(default=None, gt=0)
 
     @property
     def label(self) -> str:
@@ -147,11 +148,11 @@ class Suite(_Strict):
     schema_version: Literal[1]
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
-    seed: int = 0
-    k: int = Field(default=100, gt=0)
+    seed: StrictInt = 0  # strict: YAML's `true` is not the number 1
+    k: StrictInt = Field(default=100, gt=0)
     datasets: list[DatasetRef] = Field(min_length=1)
     models: list[ModelRef] = Field(min_length=1)
-    dims: list[int | str | None] = Field(default_factory=lambda: [None], min_length=1)
+    dims: list[StrictInt | str | None] = Field(default_factory=lambda: [None], min_length=1)
     precisions: list[str] = Field(default_factory=lambda: ["float32"], min_length=1)
     metrics: list[Literal["cosine", "ip", "l2"]] = Field(
         default_factory=lambda: ["cosine"], min_length=1
@@ -162,9 +163,9 @@ class Suite(_Strict):
     evaluate: list[str] = Field(default_factory=lambda: ["ndcg@10"], min_length=1)
     exclude: list[Rule] = Field(default_factory=list)
     include: list[Rule] = Field(default_factory=list)
-    repeats: int = Field(default=3, gt=0)
-    warmup: int = Field(default=50, ge=0)
-    threads: int = Field(default=1, gt=0)
+    repeats: StrictInt = Field(default=3, gt=0)
+    warmup: StrictInt = Field(default=50, ge=0)
+    threads: StrictInt = Field(default=1, gt=0)
     # where cells run: each in its own worker process (default), in this process, or on Ray
     executor: Literal["process", "inline", "ray"] | None = None
 
@@ -260,6 +261,8 @@ def _to_user_error(err: dict, file: str, lines: dict[tuple, int]) -> UserError:
         suggestion = close if close and close.startswith("did you mean") else None
     elif typ == "value_error":
         msg = msg.removeprefix("Value error, ")
+    elif isinstance(err.get("input"), bool):  # YAML reads true/false/yes/no as booleans
+        msg = f"expected a number, got {str(err['input']).lower()}"
     else:
         msg = f"{msg} (got {err.get('input')!r})"
     return UserError(msg, file=file, line=line, key=key_path(loc), suggestion=suggestion)
@@ -291,7 +294,7 @@ def load_suite(path: str | Path) -> LoadedSuite:
         suite = Suite.model_validate(data)
     except ValidationError as exc:
         errors = [_to_user_error(e, file, lines) for e in exc.errors()]
-        # one line per distinct problem (union branches can repeat the same location)
-        unique = list({e.one_line(): e for e in errors}.values())
+        # one line per location: union branches repeat it (int? str?), the first one says it
+        unique = list({(e.line, e.key): e for e in reversed(errors)}.values())[::-1]
         raise UserErrors(unique) from None
     return LoadedSuite(suite=suite, file=file, text=text, lines=lines)
