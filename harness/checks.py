@@ -23,7 +23,8 @@ def check_suite(loaded: LoadedSuite) -> list[UserError]:
     errors: list[UserError] = []
 
     def add(exc: UserError, *path: str | int) -> None:
-        errors.append(exc.located(loaded.file, loaded.line(*path)))
+        # an error naming its own file (a data file) keeps it: the suite line is not the place
+        errors.append(exc if exc.file else exc.located(loaded.file, loaded.line(*path)))
 
     for i in range(len(loaded.suite.datasets)):
         _check_dataset(loaded, i, add)
@@ -46,6 +47,9 @@ def _check_dataset(loaded: LoadedSuite, i: int, add: Add) -> None:
         elif not entry.available():
             add(UserError(f"dataset '{d.ref}' is not installed", key=key,
                           suggestion=entry.install or None), "datasets", i)
+        else:  # the data itself, before anything is encoded (errors name their own file)
+            for exc in plugin.validate(arg, d):
+                add(exc, "datasets", i)
     except UserError as exc:
         add(exc, "datasets", i)
 

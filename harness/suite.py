@@ -10,10 +10,18 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
-from pydantic import model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from harness.errors import UserError, UserErrors, did_you_mean
+from harness.suite_errors import to_user_error
 from harness.yamlload import line_of, load_with_lines
 
 AXES = ("dataset", "model", "dim", "precision", "metric", "backend")
@@ -234,43 +242,6 @@ def _fields_at(loc: tuple) -> list[str]:
     return list(model.model_fields) if model else []
 
 
-def key_path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _to_user_error(err: dict, file: str, lines: dict[tuple, int]) -> UserError:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    # pydantic adds union-branch names (e.g. 'str', 'list[...]') to loc; they are not YAML keys.
-    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_NAMES)))
-    line = line_of(lines, loc)
-    typ, msg = err["type"], err["msg"]
-    suggestion = None
-    if typ == "extra_forbidden":
-        msg = "unknown key"
-        suggestion = did_you_mean(str(loc[-1]), _fields_at(loc[:-1]))
-    elif typ == "missing":
-        msg = "required key is missing"
-    elif typ == "literal_error":
-        expected = err.get("ctx", {}).get("expected", "")
-        msg = f"got {err.get('input')!r}, expected {expected}"
-        options = [s.strip().strip("'") for s in str(expected).replace(" or ", ",").split(",")]
-        close = did_you_mean(str(err.get("input")), [o for o in options if o])
-        suggestion = close if close and close.startswith("did you mean") else None
-    elif typ == "value_error":
-        msg = msg.removeprefix("Value error, ")
-    elif isinstance(err.get("input"), bool):  # YAML reads true/false/yes/no as booleans
-        msg = f"expected a number, got {str(err['input']).lower()}"
-    else:
-        msg = f"{msg} (got {err.get('input')!r})"
-    return UserError(msg, file=file, line=line, key=key_path(loc), suggestion=suggestion)
-
-
-_TYPE_NAMES = {"str", "int", "float", "bool", "none", "list", "dict", "literal"}
-
-
 def load_suite(path: str | Path) -> LoadedSuite:
     """Read and validate a suite; every problem becomes a one-line UserError (all at once)."""
     p = Path(path)
@@ -282,7 +253,11 @@ def load_suite(path: str | Path) -> LoadedSuite:
             file=file,
             suggestion=did_you_mean(p.name, suites) if suites else "check the path",
         )
-    text = p.read_text(encoding="utf-8")
+    try:
+        text = p.read_text(encoding="utf-8-sig")  # a byte-order mark is fine; CRLF too
+    except (UnicodeDecodeError, OSError) as exc:
+        raise UserError(f"cannot read the suite as UTF-8 text ({exc})", file=file,
+                        suggestion="save it as UTF-8") from None
     data, lines = load_with_lines(text, file)
     if not isinstance(data, dict):
         raise UserError(
@@ -293,7 +268,7 @@ def load_suite(path: str | Path) -> LoadedSuite:
     try:
         suite = Suite.model_validate(data)
     except ValidationError as exc:
-        errors = [_to_user_error(e, file, lines) for e in exc.errors()]
+        errors = [to_user_error(e, file, lines, _fields_at) for e in exc.errors()]
         # one line per location: union branches repeat it (int? str?), the first one says it
         unique = list({(e.line, e.key): e for e in reversed(errors)}.values())[::-1]
         raise UserErrors(unique) from None
