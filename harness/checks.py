@@ -6,6 +6,7 @@ all so that a user sees every problem at once.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from harness.backends.base import HARNESS_SEARCH_PARAMS
@@ -16,6 +17,20 @@ from harness.registry import BACKENDS, PRECISIONS
 from harness.suite import LoadedSuite, ModelRef, dim_size
 
 Add = Callable[..., None]
+
+#: Cells a suite may expand to without `--yes`: beyond this a grid is most likely a mistake
+#: (each cell builds an index; planning alone costs seconds per 10,000 cells).
+MAX_CELLS = 10_000
+
+
+def grid_size(loaded: LoadedSuite) -> int:
+    """Cells the axes and include rules can expand to (before excludes), counted, not built."""
+    s = loaded.suite
+    builds = sum(math.prod(len(v) if isinstance(v, list) else 1 for v in b.build.values())
+                 for b in s.backends)
+    axes = (len(s.datasets), len(s.models), len(s.dims), len(s.precisions), len(s.metrics))
+    included = sum(math.prod(len(v) for v in r.given().values()) for r in s.include)
+    return math.prod(axes) * builds + included * builds
 
 
 def check_suite(loaded: LoadedSuite) -> list[UserError]:

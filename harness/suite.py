@@ -71,7 +71,7 @@ class DatasetRef(_Strict):
 
     ref: str = Field(min_length=1)
     name: str | None = None  # label in results (defaults to the reference)
-    split: str = "test"
+    split: str = Field(default="test", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # a file name
     max_queries: StrictInt | None = Field(default=None, gt=0)
     max_docs: StrictInt | None = Field(default=None, gt=0)
     ignore_identical_ids: bool = False
