@@ -79,6 +79,9 @@ def _check_model(loaded: LoadedSuite, i: int, add: Add) -> None:
         elif not entry.available():
             add(UserError(f"model '{m.ref}' is not installed", key=key,
                           suggestion=entry.install or None), "models", i)
+        elif problems := plugin.validate(arg):  # the model's own files (precomputed:)
+            for exc in problems:
+                add(exc, "models", i)
         elif not plugin.own_vectors:  # own vectors: the dataset's dim
             _check_dims(loaded, m, lambda: int(plugin.dim(arg, m)), add)
     except UserError as exc:

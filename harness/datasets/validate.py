@@ -127,10 +127,12 @@ def array_problems(path: Path) -> tuple[tuple[int, ...] | None, list[UserError]]
         bad = ~np.isfinite(block) | (np.abs(block) > FLOAT32_MAX)
         if bad.any():
             r, c = (int(i) for i in np.argwhere(bad)[0])
+            v = float(block[r, c])
+            what = "non-finite value" if not np.isfinite(v) else "value too large for float32"
             return x.shape, [UserError(
-                f"row {start + r}, column {c} is {block[r, c]!r}: vectors must be finite "
-                "and fit float32 (|x| <= 3.4e38)", file=f,
-                suggestion="fix or drop those rows (NaN would score as a perfect match)")]
+                f"{what} {v:g} at row {start + r}, column {c} (vectors must be finite, "
+                "|x| <= 3.4e38)", file=f,
+                suggestion="fix or drop those rows: NaN would score as a perfect match")]
     return x.shape, []
 
 
