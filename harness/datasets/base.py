@@ -133,16 +133,18 @@ def open_text(path: Path) -> IO[str]:
 
 
 def text_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, line without its end) of a text file; bytes that are not UTF-8 fail
-    naming the line (whatever tool wrote the file, the harness reads UTF-8)."""
+    """(line number, line without its end) of a UTF-8 text file (.gz unpacked), with or
+    without a byte-order mark, CRLF or LF. Each line is decoded on its own, so bytes that are
+    not UTF-8 fail naming their line."""
     lineno = 0
     try:
-        with open_text(path) as fh:
-            for lineno, line in enumerate(fh, start=1):
+        with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
                 yield lineno, line.rstrip("\r\n")
     except UnicodeDecodeError as exc:
         raise UserError(f"not UTF-8 text ({exc.reason} at byte {exc.start} of the line)",
-                        file=str(path), line=lineno + 1,
+                        file=str(path), line=lineno,
                         suggestion="save the file as UTF-8") from None
     except (OSError, EOFError) as exc:  # e.g. a truncated .gz
         raise UserError(f"cannot read the file ({exc})", file=str(path),

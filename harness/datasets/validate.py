@@ -49,6 +49,10 @@ class Problems:
         except UserError as exc:
             self.add(exc)
 
+    def about(self, file: Path) -> bool:
+        """Whether a problem of this file was found already."""
+        return str(file) in self._more or any(e.file == str(file) for e in self._listed)
+
     def errors(self) -> list[UserError]:
         more = [UserError(f"... and {n} more problem(s) in this file", file=f)
                 for f, n in self._more.items()]
@@ -100,7 +104,7 @@ def _unique_ids(path: Path, what: str, out: Problems) -> set[str]:
             out.add(UserError(f"duplicate {what} id '{row.id}' (first at line {seen})",
                               file=str(path), line=row.line,
                               suggestion="ids must be unique: rename or remove one"))
-    if not first:
+    if not first and not out.about(path):
         out.add(UserError(f"no {what} records (the file is empty)", file=str(path),
                           suggestion='one JSON object a line, e.g. {"_id": "1", "text": ...}'))
     return set(first)
