@@ -39,7 +39,7 @@ class QuietPipe:
     def _drop(self) -> None:
         self.closed_pipe = True
         # the interpreter flushes stdout at exit: point the descriptor at /dev/null
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), self.inner.fileno())
 
     def __getattr__(self, name: str) -> Any:
