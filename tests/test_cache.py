@@ -77,7 +77,7 @@ class NanEncoder(HashEncoder):
 
 def test_encoder_nan_is_an_error_and_never_cached(tmp_path):
     cache = EmbeddingCache(tmp_path)
-    with pytest.raises(RuntimeError, match="NaN or infinite values .first for text 1 of the "
-                       "document texts"):
+    with pytest.raises(RuntimeError, match=r"NaN or infinite values \(first for text 1 of the "
+                       r"document texts\)"):
         _encode(cache, NanEncoder(HashOptions(dim=8)))
     assert not list(tmp_path.glob("**/*.npy"))
