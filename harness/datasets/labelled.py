@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from harness.datasets.base import Dataset, Fingerprint, jsonl_values, text_lines
-from harness.datasets.validate import Problems, array_problems, label_problems
+from harness.datasets.validate import SCAN_ROWS, Problems, array_problems, label_problems
 from harness.errors import UserError
 
 
@@ -63,7 +63,7 @@ def build_labelled(parts: LabelledParts) -> Dataset:
         doc_vectors = np.ascontiguousarray(doc_vectors, dtype=np.float32)
         query_vectors = np.ascontiguousarray(query_vectors, dtype=np.float32)
         for side, x in (("document", doc_vectors), ("query", query_vectors)):
-            if not np.isfinite(x).all():  # NaN would score as a match: never an "ok" row
+            if not _all_finite(x):  # NaN would score as a match: never an "ok" row
                 raise UserError(f"{side} vectors hold NaN or infinite values (as float32)",
                                 key=f"dataset {p.name}", suggestion="fix the source data")
         fp.add_array("doc_vectors", doc_vectors)
@@ -82,6 +82,11 @@ def build_labelled(parts: LabelledParts) -> Dataset:
         main_metric=p.main_metric,
         meta=dict(p.meta),
     )
+
+
+def _all_finite(x: np.ndarray) -> bool:
+    """Finite everywhere, checked in blocks (a memory-mapped array stays unread in RAM)."""
+    return all(np.isfinite(x[i:i + SCAN_ROWS]).all() for i in range(0, len(x), SCAN_ROWS))
 
 
 # --- labelled:FOLDER ------------------------------------------------------------------------
@@ -173,10 +178,10 @@ def labelled_modality(arg: str) -> str:
 def _vector_split(root: Path, stem: str) -> tuple[np.ndarray, list[str]]:
     """corpus.npy + corpus.labels (or queries.*): a non-empty 2-D array and one label a row."""
     f = root / f"{stem}.npy"
-    _, problems = array_problems(f)
+    _, problems = array_problems(f)  # readable, real, 2-D, finite, fits float32
     if problems:
         raise problems[0]
-    x = np.load(f, allow_pickle=False)
+    x = np.load(f, mmap_mode="r", allow_pickle=False)  # read as needed, not held
     return x, _label_file(root / f"{stem}.labels", len(x), f.name)
 
 
