@@ -62,7 +62,7 @@ class RunStore:
             return {}
         data = _read_json(path)
         if not isinstance(data, dict):
-            log.warning("%s is damaged (%s); it is rebuilt from the suite at the next run",
+            log.warning("%s is damaged (%s); `harness run` rebuilds it from the suite",
                         path, data if isinstance(data, str) else "not a JSON object")
             return {}
         return data
