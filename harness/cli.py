@@ -26,40 +26,9 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check a suite file and its data without running it")
     pl = sub.add_parser("plan", help="print the cells a suite expands to, and the skipped ones")
-    r = sub.add_parser("run", help="run a suite; results go to OUTPUT/<run-id>/")
-    for cmd in (v, pl, r):
-        cmd.add_argument("suite")
-        cmd.add_argument("--yes", action="store_true", help=f"accept a grid of more than "
-                         f"{MAX_CELLS:,} cells without asking")
-    r.add_argument("--output", default="results", help="results folder (default: results)")
-    r.add_argument(
-        "--resume",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="reuse finished cells of the same suite (default) or start a new run",
-    )
-    r.add_argument(
-        "--only",
-        default=None,
-        metavar="PATTERN",
-        help="run only cells whose label matches (glob or substring) or id prefix",
-    )
-    r.add_argument(
-        "--cache-dir",
-        default=None,
-        help="embedding cache (default: $HARNESS_CACHE or ~/.cache/embedding-harness)",
-    )
-    r.add_argument("--no-progress", action="store_true", help="no progress bar or log echo")
-    r.add_argument(
-        "--no-report", action="store_true", help="do not write RUN_DIR/report.html at the end"
-    )
-    r.add_argument("--no-analysis", action="store_true",
-                   help="skip the funnel/rankings/recommendation step at the end")
-    r.add_argument("--executor", choices=("process", "inline", "ray"), default=None,
-                   help="where cells run: each in its own worker process (default), in this "
-                   "process, or as Ray tasks (the suite's `executor:` key sets a default)")
-    r.add_argument("--ray-address", default=None,
-                   help="an existing Ray cluster (default: $RAY_ADDRESS, else a local one)")
+    for cmd in (v, pl):
+        _suite_args(cmd)
+    _add_run(sub)
 
     rp = sub.add_parser("report", help="write RUN_DIR/report.html (plots, tables, drill-down)")
     rp.add_argument("run_dir")
@@ -114,6 +83,46 @@ def _analysis_parsers(sub: argparse._SubParsersAction) -> None:
     pr.add_argument("--dim", type=int, default=None)
     pr.add_argument("--sample", type=int, default=2000)
     pr.add_argument("--cache-dir", default=None)
+
+
+def _suite_args(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("suite")
+    cmd.add_argument("--yes", action="store_true",
+                     help=f"accept a grid of more than {MAX_CELLS:,} cells without asking")
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("run", help="run a suite; results go to OUTPUT/<run-id>/")
+    _suite_args(r)
+    r.add_argument("--output", default="results", help="results folder (default: results)")
+    r.add_argument(
+        "--resume",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="reuse finished cells of the same suite (default) or start a new run",
+    )
+    r.add_argument(
+        "--only",
+        default=None,
+        metavar="PATTERN",
+        help="run only cells whose label matches (glob or substring) or id prefix",
+    )
+    r.add_argument(
+        "--cache-dir",
+        default=None,
+        help="embedding cache (default: $HARNESS_CACHE or ~/.cache/embedding-harness)",
+    )
+    r.add_argument("--no-progress", action="store_true", help="no progress bar or log echo")
+    r.add_argument(
+        "--no-report", action="store_true", help="do not write RUN_DIR/report.html at the end"
+    )
+    r.add_argument("--no-analysis", action="store_true",
+                   help="skip the funnel/rankings/recommendation step at the end")
+    r.add_argument("--executor", choices=("process", "inline", "ray"), default=None,
+                   help="where cells run: each in its own worker process (default), in this "
+                   "process, or as Ray tasks (the suite's `executor:` key sets a default)")
+    r.add_argument("--ray-address", default=None,
+                   help="an existing Ray cluster (default: $RAY_ADDRESS, else a local one)")
 
 
 def main(argv: list[str] | None = None) -> int:
