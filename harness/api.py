@@ -85,6 +85,7 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
     cache_dir = options.cache_dir or default_cache_dir()
     handlers = setup_logging(store, options.progress)
     try:
+        store.remove_leftovers()  # temp files of a killed run's writes
         manifest = run_manifest(p, run_id=rid, suite_file=str(path), cache_dir=cache_dir,
                                 started_at=now())
         previous = store.manifest()

@@ -1,7 +1,7 @@
 """`harness` command line: each subcommand parses options and calls one function of api.py.
 
-Exit codes: 0 success, 1 some cells failed, 2 a user error (bad suite, unknown name), 130
-interrupted. User errors print one line each and no traceback (unless --debug).
+Exit codes: 0 success, 1 some cells failed (or a bug), 2 a user error (bad suite or data,
+unknown name), 130 interrupted. Errors print one line each and no traceback (unless --debug).
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness.checks import MAX_CELLS
 from harness.errors import UserError, UserErrors
+from harness.terminal import QuietPipe, confirm_grid
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,12 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = p.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="check a suite file without running it")
-    v.add_argument("suite")
-
+    v = sub.add_parser("validate", help="check a suite file and its data without running it")
     pl = sub.add_parser("plan", help="print the cells a suite expands to, and the skipped ones")
-    pl.add_argument("suite")
-
+    for cmd in (v, pl):
+        _suite_args(cmd)
     _add_run(sub)
 
     rp = sub.add_parser("report", help="write RUN_DIR/report.html (plots, tables, drill-down)")
@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--layout", choices=("beir", "hf"), default="beir")
     ex.add_argument("--split", default="test", help="the qrels split name to write")
 
+    _analysis_parsers(sub)
+    return p
+
+
+def _analysis_parsers(sub: argparse._SubParsersAction) -> None:
     for name, text in (
         ("datasets", "list dataset references"),
         ("models", "list model references"),
@@ -78,12 +83,17 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--dim", type=int, default=None)
     pr.add_argument("--sample", type=int, default=2000)
     pr.add_argument("--cache-dir", default=None)
-    return p
+
+
+def _suite_args(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("suite")
+    cmd.add_argument("--yes", action="store_true",
+                     help=f"accept a grid of more than {MAX_CELLS:,} cells without asking")
 
 
 def _add_run(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("run", help="run a suite; results go to OUTPUT/<run-id>/")
-    r.add_argument("suite")
+    _suite_args(r)
     r.add_argument("--output", default="results", help="results folder (default: results)")
     r.add_argument(
         "--resume",
@@ -117,18 +127,14 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    sys.stdout = QuietPipe(sys.stdout)  # a reader that goes away (`| head`) ends no run
     try:
         return _dispatch(args)
-    except UserErrors as exc:
+    except (UserErrors, UserError) as exc:
         if args.debug:
             raise
-        for e in exc.errors:
+        for e in exc.errors if isinstance(exc, UserErrors) else [exc]:
             print(f"error: {e.one_line()}", file=sys.stderr)
-        return 2
-    except UserError as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc.one_line()}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(
@@ -136,11 +142,21 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
+    except Exception as exc:  # a bug, not the user's input: one line unless --debug
+        if args.debug:
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (a bug in the harness or a "
+              "plugin; --debug shows the traceback)", file=sys.stderr)
+        return 1
+    finally:
+        sys.stdout = sys.stdout.inner if isinstance(sys.stdout, QuietPipe) else sys.stdout
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     from harness import api
 
+    if args.command in ("validate", "plan", "run"):
+        confirm_grid(args.suite, args.yes)
     if args.command == "validate":
         p = api.validate(args.suite)
         print(f"{args.suite}: ok ({len(p.cells)} cells, {len(p.skipped)} skipped)")

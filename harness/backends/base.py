@@ -22,6 +22,7 @@ class Param:
     help: str
     minimum: float | None = None
     choices: tuple[Any, ...] = ()
+    maximum: float | None = None  # the library's own cap (it would clamp silently)
 
     def problem(self, value: Any) -> str | None:
         if self.type is float and isinstance(value, int) and not isinstance(value, bool):
@@ -30,6 +31,8 @@ class Param:
             return f"expected {self.type.__name__}, got {value!r}"
         if self.minimum is not None and value < self.minimum:
             return f"expected a value >= {self.minimum}, got {value!r}"
+        if self.maximum is not None and value > self.maximum:
+            return f"expected a value <= {self.maximum} (the library's limit), got {value!r}"
         if self.choices and value not in self.choices:
             return f"expected one of {', '.join(map(str, self.choices))}, got {value!r}"
         return None

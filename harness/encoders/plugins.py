@@ -44,6 +44,11 @@ class ModelPlugin:
         return None
 
     @staticmethod
+    def validate(arg: str) -> list[UserError]:
+        """Every problem of the model's own files (plan time, after `check` passes)."""
+        return []
+
+    @staticmethod
     def dim(arg: str, ref: ModelRef) -> int | None:
         raise NotImplementedError
 
@@ -238,6 +243,10 @@ class PrecomputedPlugin(ModelPlugin):
     @staticmethod
     def check(arg: str) -> str | None:
         return precomputed.check_folder(arg)
+
+    @staticmethod
+    def validate(arg: str) -> list[UserError]:
+        return precomputed.folder_problems(arg)
 
     @staticmethod
     def dim(arg: str, ref: ModelRef) -> int:

@@ -132,6 +132,8 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
                                    if k in HARNESS_SEARCH_PARAMS or k == LEXICAL_KEY}}
     ids, scores = drop_identical(np.asarray(t.results[i][0]), np.asarray(t.results[i][1]),
                                  inp.ds, inp.k)
+    if not np.isfinite(scores[ids >= 0]).all():  # NaN ranks arbitrarily: never an "ok" row
+        raise ValueError(f"{inp.cell.backend} returned NaN or infinite scores (bad vectors?)")
     row = _row_base(inp, ix.build, params, t)
     row["setting"] = i
     row["family"] = ix.family
