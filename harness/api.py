@@ -42,13 +42,13 @@ from harness.execution.worker import Job, plugins_from_env
 from harness.manifest import run_manifest
 from harness.plan import expand
 from harness.plugins import load_dataset
+from harness.prepared import prepare
 from harness.registry import BACKENDS, MODEL_KINDS, MODELS
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
 from harness.report.page import build_report
 from harness.store import RunStore
 from harness.suite import DatasetRef, ModelRef, load_suite
-from harness.transforms import prepare
 
 log = logging.getLogger("harness")
 __all__ = ["RunOutcome", "run_id", "select"]

@@ -22,7 +22,7 @@ from harness.datasets.base import Dataset
 from harness.execution.searcher import Searcher
 from harness.lexical.bm25 import BM25Index, BM25Options
 from harness.lexical.fusion import FusionOptions, fuse
-from harness.transforms import Prepared
+from harness.prepared import Prepared
 
 
 def options_of(params: Mapping[str, Any]) -> BM25Options:

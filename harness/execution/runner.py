@@ -41,8 +41,8 @@ from harness.metrics.labels import evaluable, label_evaluate
 from harness.metrics.latency import latency_stats
 from harness.perquery import PerQuery, SettingValues
 from harness.plugins import is_lexical
+from harness.prepared import Prepared
 from harness.suite import dim_size
-from harness.transforms import Prepared
 
 
 def _search_k(cell: Cell, ds: Dataset) -> int:

@@ -25,8 +25,8 @@ from harness.execution.lexical import (
 )
 from harness.execution.searcher import Searcher
 from harness.execution.timing import PeakMemory, per_query_ns, thread_limit, timed_pass
+from harness.prepared import Prepared
 from harness.registry import BACKENDS
-from harness.transforms import Prepared
 
 
 @dataclass
