@@ -37,6 +37,9 @@ from harness.execution.executor import (
 from harness.execution.processes import ProcessExecutor
 from harness.execution.references import ReferencePoints
 from harness.execution.worker import Job, plugins_from_env
+from harness.exports.mteb import export_mteb
+from harness.exports.rows import Exported
+from harness.exports.trec import export_trec
 from harness.manifest import run_manifest
 from harness.plan import expand
 from harness.plugins import load_dataset
@@ -334,6 +337,19 @@ def compare(
     _require_run(run_a)
     _require_run(run_b)
     return _compare(run_a, run_b, metric=metric, output=output)
+
+
+def is_run_dir(path: str | Path) -> bool:
+    """Whether a path is a run folder (it has the manifest a run writes first)."""
+    return (Path(path) / "manifest.json").is_file()
+
+
+def export_run(run_dir: str | Path, out: Path, *, fmt: str = "trec") -> Exported:
+    """`harness export RUN_DIR OUT --format trec|mteb`: the run in another tool's format."""
+    writers = {"trec": export_trec, "mteb": export_mteb}
+    if fmt not in writers:
+        raise UserError(f"unknown export format '{fmt}'", suggestion="expected trec or mteb")
+    return writers[fmt](_require_run(run_dir), Path(out))
 
 
 def export(dataset: str, out: Path, *, layout: str = "beir", split: str = "test") -> Dataset:

@@ -76,12 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--metric", default=None, help="main task metric (default: the suite's)")
     cp.add_argument("--output", default=None, help="folder for the HTML/CSV (default: RUN_B)")
 
-    ex = sub.add_parser("export", help="write a text dataset with judgments as a BEIR folder "
-                        "(or the Hugging Face layout MTEB reads)")
-    ex.add_argument("dataset", help="a dataset reference, e.g. bbc-news or beir:FOLDER")
-    ex.add_argument("out", help="the folder to write")
-    ex.add_argument("--layout", choices=("beir", "hf"), default="beir")
-    ex.add_argument("--split", default="test", help="the qrels split name to write")
+    _export_parser(sub)
 
     for name, text in (
         ("datasets", "list dataset references"),
@@ -109,6 +104,22 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--sample", type=int, default=2000)
     pr.add_argument("--cache-dir", default=None)
     return p
+
+
+def _export_parser(sub: argparse._SubParsersAction) -> None:
+    ex = sub.add_parser("export", help="a run's results as TREC runs + qrels or MTEB result "
+                        "JSON; or a text dataset with judgments as a BEIR folder (or the "
+                        "Hugging Face layout MTEB reads)")
+    ex.add_argument("dataset", metavar="SOURCE",
+                    help="a run folder (RESULTS/<run-id>), or a dataset reference, e.g. "
+                    "bbc-news or beir:FOLDER")
+    ex.add_argument("out", help="the folder to write")
+    ex.add_argument("--format", choices=("trec", "mteb"), default=None,
+                    help="for a run folder: trec (default; a run file per result row, and "
+                    "qrels) or mteb (a result JSON per model and variant)")
+    ex.add_argument("--layout", choices=("beir", "hf"), default=None,
+                    help="for a dataset: beir (default) or hf")
+    ex.add_argument("--split", default="test", help="for a dataset: the qrels split to write")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,9 +185,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("report", "leaderboard", "compare"):
         return _reports(args)
     if args.command == "export":
-        ds = api.export(args.dataset, Path(args.out), layout=args.layout, split=args.split)
-        print(f"{args.out}: {ds.n_docs} documents, {ds.n_queries} queries ({args.layout} layout)")
-        return 0
+        return _export(args)
     if args.command in ("datasets", "models", "backends"):
         import pandas as pd
 
@@ -186,6 +195,24 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("funnel", "best", "probe"):
         return _analysis(args)
     raise AssertionError(args.command)  # pragma: no cover
+
+
+def _export(args: argparse.Namespace) -> int:
+    from harness import api
+
+    if api.is_run_dir(args.dataset):
+        if args.layout:
+            raise UserError("--layout is for datasets; a run folder takes --format trec|mteb")
+        got = api.export_run(args.dataset, Path(args.out), fmt=args.format or "trec")
+        print(got.summary())
+        return 0
+    if args.format:
+        raise UserError(f"--format is for run folders: {args.dataset} has no manifest.json",
+                        suggestion="pass results/<run-id>, or --layout beir|hf for a dataset")
+    layout = args.layout or "beir"
+    ds = api.export(args.dataset, Path(args.out), layout=layout, split=args.split)
+    print(f"{args.out}: {ds.n_docs} documents, {ds.n_queries} queries ({layout} layout)")
+    return 0
 
 
 def _analysis(args: argparse.Namespace) -> int:

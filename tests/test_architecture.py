@@ -79,6 +79,8 @@ FORBIDDEN = {
     "harness.store": ("harness.execution", "harness.analysis", "harness.report", *UPPER),
     "harness.analysis": ("harness.execution", "harness.plugins", "harness.report", *UPPER),
     "harness.report": ("harness.execution", "harness.plugins", *UPPER),
+    # beside report: reads the store (and loads datasets for qrels), writes other formats
+    "harness.exports": ("harness.execution", "harness.analysis", "harness.report", *UPPER),
     # plugins sit below and know nothing of the layers above
     "harness.datasets": ("harness.plan", "harness.checks", "harness.plugins",
                          "harness.execution", "harness.store", "harness.analysis",
