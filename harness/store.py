@@ -24,6 +24,7 @@ from harness.errors import UserError
 from harness.fsutil import atomic_write_bytes, atomic_write_text
 from harness.metrics.columns import main_metric
 from harness.perquery import PerQuery
+from harness.tables import long_parquet, wide_parquet
 
 SCHEMA_VERSION = 1
 
@@ -139,9 +140,9 @@ class RunStore:
     def write_tables(self) -> None:
         df = self.frame()
         atomic_write_text(self.dir / "results.csv", df.to_csv(index=False))
-        buf = BytesIO()
-        df.to_parquet(buf, index=False)
-        atomic_write_bytes(self.dir / "results.parquet", buf.getvalue())
+        atomic_write_bytes(self.dir / "results.parquet", wide_parquet(df))
+        atomic_write_bytes(self.dir / "results_long.parquet",
+                           long_parquet(df, self.manifest().get("run_id") or self.dir.name))
 
     def perquery(self, cell_id: str) -> PerQuery:
         path = self.perquery_dir / f"{cell_id}.npz"

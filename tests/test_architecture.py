@@ -79,6 +79,9 @@ FORBIDDEN = {
     "harness.store": ("harness.execution", "harness.analysis", "harness.report", *UPPER),
     "harness.analysis": ("harness.execution", "harness.plugins", "harness.report", *UPPER),
     "harness.report": ("harness.execution", "harness.plugins", *UPPER),
+    # the store's table writer: below everything that reads the store
+    "harness.tables": ("harness.execution", "harness.analysis", "harness.report",
+                       "harness.exports", *UPPER),
     # beside report: reads the store (and loads datasets for qrels), writes other formats
     "harness.exports": ("harness.execution", "harness.analysis", "harness.report", *UPPER),
     # plugins sit below and know nothing of the layers above
