@@ -19,6 +19,7 @@ from harness.cache import EmbeddingCache, default_cache_dir
 from harness.cell import Cell, Plan
 from harness.datasets.base import Dataset
 from harness.datasets.export import export as write_dataset
+from harness.encoders.inprocess import KIND as INPROCESS
 from harness.errors import UserError
 from harness.execution.context import RunContext
 from harness.execution.encoding import pre_encode
@@ -43,21 +44,23 @@ from harness.exports.trec import export_trec
 from harness.manifest import run_manifest
 from harness.plan import expand
 from harness.plugins import load_dataset
-from harness.registry import BACKENDS, MODEL_KINDS, MODELS
+from harness.registry import BACKENDS, MODEL_KINDS, MODELS, split_ref
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
 from harness.report.page import build_report
 from harness.store import RunStore
-from harness.suite import DatasetRef, ModelRef, load_suite
+from harness.suite import DatasetRef, ModelRef
+from harness.suite_source import SuiteSource, describe, load_source
 from harness.transforms import prepare
 
 log = logging.getLogger("harness")
 __all__ = ["RunOutcome", "run_id", "select"]
 
 
-def validate(path: str | Path) -> Plan:
-    """Load the suite and check every reference; raises UserError(s) on any problem."""
-    return expand(load_suite(path))
+def validate(suite: SuiteSource) -> Plan:
+    """Load the suite (a path, YAML text or a dict) and check every reference; raises
+    UserError(s) on any problem."""
+    return expand(load_source(suite))
 
 
 plan = validate
@@ -76,9 +79,12 @@ class RunOptions:
     ray_address: str | None = None  # an existing Ray cluster (default: $RAY_ADDRESS or local)
 
 
-def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
-    """Plan the suite, run its cells, then analyse and report: one context, one data load."""
-    p = expand(load_suite(path))
+def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
+    """Plan the suite, run its cells, then analyse and report: one context, one data load.
+
+    `suite` is a path, YAML text or a dict whose models may be Encoder objects (see
+    harness.suite_source); a suite with such objects runs inline, in this process."""
+    p = expand(load_source(suite))
     rid = run_id(p.suite)
     if not options.resume:
         rid += datetime.now(UTC).strftime("-%Y%m%dT%H%M%S")
@@ -86,15 +92,15 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
     cache_dir = options.cache_dir or default_cache_dir()
     handlers = setup_logging(store, options.progress)
     try:
-        manifest = run_manifest(p, run_id=rid, suite_file=str(path), cache_dir=cache_dir,
-                                started_at=now())
+        manifest = run_manifest(p, run_id=rid, suite_file=describe(suite),
+                                cache_dir=cache_dir, started_at=now())
         previous = store.manifest()
         if previous.get("started_at"):
             manifest["first_started_at"] = previous.get("first_started_at",
                                                         previous["started_at"])
         store.write_manifest(manifest)
         ctx = RunContext(cache=EmbeddingCache(cache_dir))
-        kind = options.executor or p.suite.suite.executor or "process"
+        kind = _executor_kind(p, options)
         manifest["executor"] = kind
         store.write_manifest(manifest)
         loop = LoopOptions(resume=options.resume, only=options.only, progress=options.progress)
@@ -113,6 +119,19 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
         close_logging(handlers)
     return RunOutcome(store.dir, store.frame(), done.ran, done.failed, done.resumed,
                       done.encode_calls, p.suite)
+
+
+def _executor_kind(p: Plan, options: RunOptions) -> str:
+    """The suite's or the options' executor; inline when a model is an in-process object."""
+    objects = sorted({c.model_ref.label for c in p.cells if split_ref(c.model["ref"])[0]
+                      == INPROCESS})
+    if not objects:
+        return options.executor or p.suite.suite.executor or "process"
+    if options.executor not in (None, "inline"):
+        raise UserError(f"models {', '.join(objects)} are objects in this process: they run "
+                        f"only inline, not with executor '{options.executor}'",
+                        suggestion="leave executor unset, or register the model as a plugin")
+    return "inline"
 
 
 def _encode_on_ray(p: Plan, store: RunStore, ctx: RunContext, executor: Any,
@@ -222,6 +241,11 @@ def funnel(run_dir: str | Path, cache_dir: Path | None = None) -> pd.DataFrame:
     result = _analyse(store, ctx)
     _report_quietly(store.dir, ctx)
     return result.funnel
+
+
+def open_run(run_dir: str | Path) -> RunStore:
+    """The store of a run folder; a one-line UserError when it is not one."""
+    return _require_run(run_dir)
 
 
 def _require_run(run_dir: str | Path) -> RunStore:

@@ -279,14 +279,15 @@ def load_suite(path: str | Path) -> LoadedSuite:
             file=file,
             suggestion=did_you_mean(p.name, suites) if suites else "check the path",
         )
-    text = p.read_text(encoding="utf-8")
+    return load_suite_text(p.read_text(encoding="utf-8"), file)
+
+
+def load_suite_text(text: str, file: str = "<suite>") -> LoadedSuite:
+    """A suite from YAML text; errors name `file` (e.g. '<string>') and the text's lines."""
     data, lines = load_with_lines(text, file)
     if not isinstance(data, dict):
-        raise UserError(
-            "expected a mapping of suite keys (schema_version, name, datasets, ...)",
-            file=file,
-            line=1,
-        )
+        raise UserError("expected a mapping of suite keys (schema_version, name, datasets, ...)",
+                        file=file, line=1)
     try:
         suite = Suite.model_validate(data)
     except ValidationError as exc:
