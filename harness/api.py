@@ -17,8 +17,6 @@ from harness.analysis.probe import probe as measure_probe
 from harness.analysis.step import Analysis, analyse
 from harness.cache import EmbeddingCache, default_cache_dir
 from harness.cell import Cell, Plan
-from harness.datasets.base import Dataset
-from harness.datasets.export import export as write_dataset
 from harness.encoders.inprocess import KIND as INPROCESS
 from harness.errors import UserError
 from harness.execution.context import RunContext
@@ -38,13 +36,13 @@ from harness.execution.executor import (
 from harness.execution.processes import ProcessExecutor
 from harness.execution.references import ReferencePoints
 from harness.execution.worker import Job, plugins_from_env
-from harness.exports.mteb import export_mteb
+from harness.exports.commands import export, is_run_dir
+from harness.exports.commands import export_run as _export_run
 from harness.exports.rows import Exported
-from harness.exports.trec import export_trec
+from harness.listing import catalogue, summary
 from harness.manifest import run_manifest
 from harness.plan import expand
-from harness.plugins import load_dataset
-from harness.registry import BACKENDS, MODEL_KINDS, MODELS, split_ref
+from harness.registry import split_ref
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
 from harness.report.page import build_report
@@ -54,7 +52,7 @@ from harness.suite_source import SuiteSource, describe, load_source
 from harness.transforms import prepare
 
 log = logging.getLogger("harness")
-__all__ = ["RunOutcome", "run_id", "select"]
+__all__ = ["RunOutcome", "catalogue", "export", "is_run_dir", "run_id", "select", "summary"]
 
 
 def validate(suite: SuiteSource) -> Plan:
@@ -157,77 +155,6 @@ def _executor(kind: str, ctx: RunContext, store: RunStore, options: RunOptions) 
     return ProcessExecutor(make_job)
 
 
-SUMMARY_COLUMNS = (
-    "dataset", "model", "dim", "dim_method", "precision", "metric", "backend", "build_params",
-    "search_params",
-)
-
-
-def summary(frame: pd.DataFrame, metrics: list[str]) -> str:
-    """A short table for the terminal: axes, task metrics, speed and size."""
-    if frame.empty:
-        return "(no results)"
-    cols = [c for c in SUMMARY_COLUMNS if c in frame and frame[c].nunique(dropna=False) > 1]
-    cols = cols or ["model"]
-    wanted = [*metrics, "knn_recall@10", "qps", "latency_p99_ms", "bytes_per_vector", "status"]
-    shown = frame[[*cols, *[m for m in wanted if m in frame]]].copy()
-    if "search_params" in shown:
-        shown["search_params"] = shown["search_params"].fillna("")
-    with pd.option_context(
-        "display.width",
-        200,
-        "display.max_columns",
-        30,
-        "display.float_format",
-        lambda v: f"{v:.4g}",
-    ):
-        return shown.to_string(index=False)
-
-
-def catalogue(kind: str) -> pd.DataFrame:
-    """`harness datasets` / `harness models` / `harness backends`: what exists and is installed."""
-    rows = []
-    if kind == "backends":
-        for e in BACKENDS:
-            caps = e.load().capabilities
-            rows.append(
-                {
-                    "name": e.name,
-                    "metrics": ",".join(sorted(caps.metrics)),
-                    "precisions": ",".join(sorted(caps.precisions)),
-                    "build": ",".join(caps.build_params),
-                    "search": ",".join(caps.search_params),
-                    "installed": e.available(),
-                    "summary": e.summary,
-                }
-            )
-        return pd.DataFrame(rows)
-    if kind == "datasets":
-        from harness.datasets.plugins import listing
-
-        return pd.DataFrame(listing())
-    for e in MODELS:
-        rows.append(
-            {
-                "reference": e.name,
-                "installed": e.available(),
-                "summary": e.summary,
-                **{k: v for k, v in e.info.items() if k in ("dim", "docs", "queries")},
-                "install": "" if e.available() else e.install,
-            }
-        )
-    for e in MODEL_KINDS:
-        rows.append(
-            {
-                "reference": e.info.get("example", f"{e.name}:..."),
-                "installed": e.available(),
-                "summary": e.summary,
-                "install": "" if e.available() else e.install,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def _context(store: RunStore, cache_dir: Path | None) -> RunContext:
     cache = Path(cache_dir or store.manifest().get("cache_dir") or default_cache_dir())
     return RunContext(cache=EmbeddingCache(cache))
@@ -267,6 +194,10 @@ def best(run_dir: str | Path, budget: Budget, metric: str | None = None
     store = _require_run(run_dir)
     frame = store.frame()
     name = metric or store.main_metric()
+    if name not in frame:
+        have = [c for c in frame.columns if "@" in str(c)]
+        raise UserError(f"metric '{name}' is not in this run", file=str(run_dir),
+                        suggestion=f"the run has: {', '.join(have) or 'no metrics'}")
     ok = frame[frame["status"] == "ok"]
     fits = best_under(frame, name, budget)
     fronts = {}
@@ -363,21 +294,7 @@ def compare(
     return _compare(run_a, run_b, metric=metric, output=output)
 
 
-def is_run_dir(path: str | Path) -> bool:
-    """Whether a path is a run folder (it has the manifest a run writes first)."""
-    return (Path(path) / "manifest.json").is_file()
-
-
 def export_run(run_dir: str | Path, out: Path, *, fmt: str = "trec") -> Exported:
-    """`harness export RUN_DIR OUT --format trec|mteb`: the run in another tool's format."""
-    writers = {"trec": export_trec, "mteb": export_mteb}
-    if fmt not in writers:
-        raise UserError(f"unknown export format '{fmt}'", suggestion="expected trec or mteb")
-    return writers[fmt](_require_run(run_dir), Path(out))
-
-
-def export(dataset: str, out: Path, *, layout: str = "beir", split: str = "test") -> Dataset:
-    """`harness export DATASET OUT`: a text dataset with judgments written as a BEIR folder."""
-    ds = load_dataset(DatasetRef(ref=dataset))
-    write_dataset(ds, Path(out), layout=layout, split=split)
-    return ds
+    """`harness export RUN_DIR OUT --format trec|mteb` (see harness.exports)."""
+    _require_run(run_dir)
+    return _export_run(run_dir, out, fmt=fmt)

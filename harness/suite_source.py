@@ -1,4 +1,5 @@
-"""Where a suite comes from: a file path, YAML text, or a dict (which may hold encoder objects).
+"""Where a suite comes from: a file path, a bundled suite's name, YAML text, or a dict (which
+may hold encoder objects).
 
     harness.run("suites/quickstart.yaml")            # a path
     harness.run("schema_version: 1\\nname: t\\n...")  # YAML text (it has a line break)
@@ -13,6 +14,7 @@ harness.encoders.inprocess) and the suite names it so.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +28,35 @@ from harness.suite import LoadedSuite, load_suite, load_suite_text
 SuiteSource = str | Path | Mapping[str, Any]
 
 
+def bundled_suites() -> dict[str, Path]:
+    """name -> file of the suites that ship inside the package (harness/suites/*.yaml)."""
+    folder = Path(str(resources.files("harness") / "suites"))
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
+
+
+def suite_listing() -> list[dict[str, str]]:
+    """`harness suites`: each bundled suite's name, description and file."""
+    rows = []
+    for name, path in bundled_suites().items():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError:
+            data = {}
+        desc = data.get("description", "") if isinstance(data, dict) else ""
+        rows.append({"name": name, "description": str(desc), "file": str(path)})
+    return rows
+
+
 def load_source(source: SuiteSource) -> LoadedSuite:
-    """The validated suite of a path, YAML text or dict (one-line UserErrors, as for files)."""
+    """The validated suite of a path, YAML text, dict, or the name of a bundled suite
+    ('quickstart'; a file of that name in the working directory comes first)."""
     if isinstance(source, Mapping):
         return load_suite_text(_yaml_of(source), "<dict>")
     if isinstance(source, str) and "\n" in source:
         return load_suite_text(source, "<string>")
+    bundled = bundled_suites().get(str(source))
+    if bundled is not None and not Path(source).exists():
+        return load_suite(bundled)
     return load_suite(source)
 
 
