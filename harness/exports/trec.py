@@ -57,6 +57,14 @@ def run_lines(query_ids: np.ndarray, ids: np.ndarray, scores: np.ndarray, tag: s
     return lines
 
 
+def _blank_id(query_ids: np.ndarray, ids: np.ndarray) -> str | None:
+    """The first query or document id with whitespace in it (TREC fields are blank-separated)."""
+    for x in (*np.asarray(query_ids, dtype=str), *np.unique(np.asarray(ids, dtype=str))):
+        if x and len(x.split()) != 1:
+            return str(x)
+    return None
+
+
 def qrels_lines(ds: Dataset) -> list[str]:
     """`query 0 doc grade` lines of the queries with a relevant document."""
     return [f"{q} 0 {d} {g}" for q in ds.query_ids if has_positive(ds.qrels.get(q))
@@ -77,6 +85,11 @@ def export_trec(store: RunStore, out: Path) -> Exported:
                                   "rankings were kept; re-run it)")
             continue
         pq, ids, scores = got
+        blank = _blank_id(pq.all_query_ids, ids)
+        if blank:
+            result.skipped.append(f"{r.tag}: id {blank!r} holds whitespace, which the TREC "
+                                  "format cannot hold")
+            continue
         path = result.out / "runs" / f"{r.tag}.trec"
         path.write_text("\n".join(run_lines(pq.all_query_ids, ids, scores, r.tag)) + "\n")
         result.files.append(path)

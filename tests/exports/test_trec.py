@@ -114,3 +114,11 @@ def test_cli_exports_a_run_folder_and_keeps_dataset_export(write_suite, tiny_bei
     err = capsys.readouterr().err
     assert "--layout is for datasets" in err and "--format is for run folders" in err
     assert main(["export", f"beir:{tiny_beir}", str(tmp_path / "z"), "--layout", "hf"]) == 0
+
+
+def test_ids_with_whitespace_are_named_not_written():
+    from harness.exports.trec import _blank_id
+
+    assert _blank_id(np.array(["q1", "q 2"]), np.array([["d1"]])) == "q 2"
+    assert _blank_id(np.array(["q1"]), np.array([["d1", "d\t2", ""]])) == "d\t2"
+    assert _blank_id(np.array(["q1"]), np.array([["d1", ""]])) is None
