@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from harness.execution.executor import (
 )
 from harness.execution.processes import ProcessExecutor
 from harness.execution.references import ReferencePoints
+from harness.execution.timing import process_peak_mb
 from harness.execution.worker import Job, plugins_from_env
 from harness.exports.commands import export, is_run_dir
 from harness.exports.commands import export_run as _export_run
@@ -113,6 +115,9 @@ def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
             _analyse_quietly(store, ctx)
         if options.report:
             _report_quietly(store.dir, ctx)
+        # the driver's own high-water mark (workers report theirs in worker_peak_rss_mb)
+        manifest["driver_peak_rss_mb"] = process_peak_mb(os.getpid())
+        store.write_manifest(manifest)
     finally:
         close_logging(handlers)
     return RunOutcome(store.dir, store.frame(), done.ran, done.failed, done.resumed,
@@ -163,7 +168,7 @@ def _context(store: RunStore, cache_dir: Path | None) -> RunContext:
 def funnel(run_dir: str | Path, cache_dir: Path | None = None) -> pd.DataFrame:
     """The information-loss funnel of every result row of a run (the whole analysis is
     written into the run folder, and the report is rebuilt to show it)."""
-    store = _require_run(run_dir)
+    store = open_run(run_dir)
     ctx = _context(store, cache_dir)
     result = _analyse(store, ctx)
     _report_quietly(store.dir, ctx)
@@ -172,10 +177,6 @@ def funnel(run_dir: str | Path, cache_dir: Path | None = None) -> pd.DataFrame:
 
 def open_run(run_dir: str | Path) -> RunStore:
     """The store of a run folder; a one-line UserError when it is not one."""
-    return _require_run(run_dir)
-
-
-def _require_run(run_dir: str | Path) -> RunStore:
     store = RunStore(Path(run_dir))
     if not (store.dir / "manifest.json").is_file():
         runs = sorted(p.parent.name for p in Path(run_dir).glob("*/manifest.json"))
@@ -191,7 +192,7 @@ def _require_run(run_dir: str | Path) -> RunStore:
 def best(run_dir: str | Path, budget: Budget, metric: str | None = None
          ) -> tuple[str, pd.DataFrame, dict[str, pd.DataFrame]]:
     """Rows within the budgets (best task metric first) and the Pareto frontiers."""
-    store = _require_run(run_dir)
+    store = open_run(run_dir)
     frame = store.frame()
     name = metric or store.main_metric()
     if name not in frame:
@@ -234,7 +235,7 @@ def probe(dataset: str, model: str, *, dim: int | str | None = None, sample: int
 
 def report(run_dir: str | Path, *, texts: bool = True, cache_dir: Path | None = None):
     """`harness report RUN_DIR`: RUN_DIR/report.html and the CSV tables it shows."""
-    store = _require_run(run_dir)
+    store = open_run(run_dir)
     return build_report(store.dir, texts=_context(store, cache_dir) if texts else None)
 
 
@@ -289,12 +290,11 @@ def compare(
     output: str | Path | None = None,
 ):
     """`harness compare RUN_A RUN_B`: matched configurations, B - A with paired tests."""
-    _require_run(run_a)
-    _require_run(run_b)
+    open_run(run_a)
+    open_run(run_b)
     return _compare(run_a, run_b, metric=metric, output=output)
 
 
 def export_run(run_dir: str | Path, out: Path, *, fmt: str = "trec") -> Exported:
     """`harness export RUN_DIR OUT --format trec|mteb` (see harness.exports)."""
-    _require_run(run_dir)
-    return _export_run(run_dir, out, fmt=fmt)
+    return _export_run(open_run(run_dir).dir, out, fmt=fmt)

@@ -35,6 +35,7 @@ def catalogue(kind: str) -> pd.DataFrame:
             rows.append(
                 {
                     "name": e.name,
+                    "family": caps.family,
                     "metrics": ",".join(sorted(caps.metrics)),
                     "precisions": ",".join(sorted(caps.precisions)),
                     "build": ",".join(caps.build_params),

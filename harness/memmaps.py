@@ -14,25 +14,44 @@ from collections.abc import Iterator
 
 import numpy as np
 
-BLOCK = 65536  # rows per block
+# Bytes of input per block: temporaries made from a block stay a few times this, whatever
+# the corpus size.
+BLOCK_BYTES = 16 * 2**20
+
+
+def _mapping(x: np.ndarray) -> mmap.mmap | None:
+    """The file mapping x's memory lives in (through views and asarray), if any."""
+    b: object = x
+    while b is not None:
+        if isinstance(b, mmap.mmap):
+            return b
+        mm = getattr(b, "_mmap", None)
+        if isinstance(mm, mmap.mmap):
+            return mm
+        b = getattr(b, "base", None)
+    return None
 
 
 def release(x: np.ndarray, a: int, b: int) -> None:
-    """Drop rows a..b of a read-only, C-contiguous np.memmap from resident memory."""
-    mm = getattr(x, "_mmap", None)
-    if not isinstance(x, np.memmap) or mm is None or x.flags.writeable or not x.flags.c_contiguous:
+    """Drop rows a..b of an array backed by a read-only file mapping from resident memory;
+    anything else is left alone."""
+    mm = _mapping(x)
+    if mm is None or x.flags.writeable or not x.flags.c_contiguous or b <= a:
         return
+    start_of_map = np.frombuffer(mm, dtype=np.uint8).ctypes.data
     row = x.strides[0] if x.ndim else x.itemsize
-    base = x.offset - x.offset % mmap.ALLOCATIONGRANULARITY  # where numpy's mapping starts
-    lo = x.offset - base + a * row
+    lo = x.ctypes.data - start_of_map + a * row
     start = lo + (-lo) % mmap.PAGESIZE  # whole pages inside the rows only
-    stop = (x.offset - base + b * row) // mmap.PAGESIZE * mmap.PAGESIZE
+    stop = (x.ctypes.data - start_of_map + b * row) // mmap.PAGESIZE * mmap.PAGESIZE
     if stop > start:
         mm.madvise(mmap.MADV_DONTNEED, start, stop - start)
 
 
-def blocks(x: np.ndarray, size: int = BLOCK) -> Iterator[tuple[int, np.ndarray]]:
-    """(start row, block) over x's rows; each block of a memmap is released after use."""
+def blocks(x: np.ndarray, size: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """(start row, block) over x's rows (about BLOCK_BYTES each unless `size` rows are
+    given); each block of a memmap is released after use."""
+    row_bytes = max(1, x.itemsize * int(np.prod(x.shape[1:], dtype=np.int64)))
+    size = size or max(1, BLOCK_BYTES // row_bytes)
     for a in range(0, len(x), size):
         b = min(a + size, len(x))
         yield a, x[a:b]

@@ -104,6 +104,7 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
                                  inp.ds, inp.k)
     row = _row_base(inp, ix.build, params, t)
     row["setting"] = i
+    row["family"] = ix.family
     evaluated_qids, per_q = _task_metrics(inp.cell, inp.ds, ids, scores)
     values: dict[str, np.ndarray] = {}
     for name, vals in per_q.items():
