@@ -81,9 +81,7 @@ class RunOptions:
 
 def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
     """Plan the suite, run its cells, then analyse and report: one context, one data load.
-
-    `suite` is a path, YAML text or a dict whose models may be Encoder objects (see
-    harness.suite_source); a suite with such objects runs inline, in this process."""
+    `suite`: a path, YAML text or a dict (Encoder objects as models run inline; suite_source)."""
     p = expand(load_source(suite))
     rid = run_id(p.suite)
     if not options.resume:
@@ -92,6 +90,7 @@ def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
     cache_dir = options.cache_dir or default_cache_dir()
     handlers = setup_logging(store, options.progress)
     try:
+        store.remove_leftovers()  # temp files of a killed run's writes
         manifest = run_manifest(p, run_id=rid, suite_file=describe(suite),
                                 cache_dir=cache_dir, started_at=now())
         previous = store.manifest()

@@ -1,7 +1,7 @@
 """`harness` command line: each subcommand parses options and calls one function of api.py.
 
-Exit codes: 0 success, 1 some cells failed, 2 a user error (bad suite, unknown name), 130
-interrupted. User errors print one line each and no traceback (unless --debug).
+Exit codes: 0 success, 1 some cells failed (or a bug), 2 a user error (bad suite or data,
+unknown name), 130 interrupted. Errors print one line each and no traceback (unless --debug).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 
 from harness import __version__
+from harness.checks import MAX_CELLS
 from harness.errors import UserError, UserErrors
+from harness.terminal import QuietPipe, confirm_grid
 
 JSON_HELP = "print the rows as JSON records (all columns, full values) instead of a table"
 
@@ -26,12 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"harness {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="check a suite file without running it")
-    v.add_argument("suite")
-
+    v = sub.add_parser("validate", help="check a suite file and its data without running it")
     pl = sub.add_parser("plan", help="print the cells a suite expands to, and the skipped ones")
-    pl.add_argument("suite")
-
+    for cmd in (v, pl):
+        _suite_args(cmd)
     _add_run(sub)
 
     rp = sub.add_parser("report", help="write RUN_DIR/report.html (plots, tables, drill-down)")
@@ -51,7 +51,27 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--output", default=None, help="folder for the HTML/CSV (default: RUN_B)")
 
     _export_parser(sub)
+    _analysis_parsers(sub)
+    return p
 
+
+def _export_parser(sub: argparse._SubParsersAction) -> None:
+    ex = sub.add_parser("export", help="a run's results as TREC runs + qrels or MTEB result "
+                        "JSON; or a text dataset with judgments as a BEIR folder (or the "
+                        "Hugging Face layout MTEB reads)")
+    ex.add_argument("dataset", metavar="SOURCE",
+                    help="a run folder (RESULTS/<run-id>), or a dataset reference, e.g. "
+                    "bbc-news or beir:FOLDER")
+    ex.add_argument("out", help="the folder to write")
+    ex.add_argument("--format", choices=("trec", "mteb"), default=None,
+                    help="for a run folder: trec (default; a run file per result row, and "
+                    "qrels) or mteb (a result JSON per model and variant)")
+    ex.add_argument("--layout", choices=("beir", "hf"), default=None,
+                    help="for a dataset: beir (default) or hf")
+    ex.add_argument("--split", default="test", help="for a dataset: the qrels split to write")
+
+
+def _analysis_parsers(sub: argparse._SubParsersAction) -> None:
     for name, text in (
         ("datasets", "list dataset references"),
         ("models", "list model references"),
@@ -60,11 +80,6 @@ def _parser() -> argparse.ArgumentParser:
     ):
         sub.add_parser(name, help=text).add_argument("--json", action="store_true",
                                                      help=JSON_HELP)
-    _analysis_parsers(sub)
-    return p
-
-
-def _analysis_parsers(sub: argparse._SubParsersAction) -> None:
     f = sub.add_parser("funnel", help="where task quality is lost: embedding, dim, precision, "
                        "distance, index")
     f.add_argument("run_dir")
@@ -88,25 +103,15 @@ def _analysis_parsers(sub: argparse._SubParsersAction) -> None:
     pr.add_argument("--cache-dir", default=None)
 
 
-def _export_parser(sub: argparse._SubParsersAction) -> None:
-    ex = sub.add_parser("export", help="a run's results as TREC runs + qrels or MTEB result "
-                        "JSON; or a text dataset with judgments as a BEIR folder (or the "
-                        "Hugging Face layout MTEB reads)")
-    ex.add_argument("dataset", metavar="SOURCE",
-                    help="a run folder (RESULTS/<run-id>), or a dataset reference, e.g. "
-                    "bbc-news or beir:FOLDER")
-    ex.add_argument("out", help="the folder to write")
-    ex.add_argument("--format", choices=("trec", "mteb"), default=None,
-                    help="for a run folder: trec (default; a run file per result row, and "
-                    "qrels) or mteb (a result JSON per model and variant)")
-    ex.add_argument("--layout", choices=("beir", "hf"), default=None,
-                    help="for a dataset: beir (default) or hf")
-    ex.add_argument("--split", default="test", help="for a dataset: the qrels split to write")
+def _suite_args(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("suite")
+    cmd.add_argument("--yes", action="store_true",
+                     help=f"accept a grid of more than {MAX_CELLS:,} cells without asking")
 
 
 def _add_run(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("run", help="run a suite; results go to OUTPUT/<run-id>/")
-    r.add_argument("suite")
+    _suite_args(r)
     r.add_argument("--output", default="results", help="results folder (default: results)")
     r.add_argument(
         "--resume",
@@ -140,18 +145,14 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    sys.stdout = QuietPipe(sys.stdout)  # a reader that goes away (`| head`) ends no run
     try:
         return _dispatch(args)
-    except UserErrors as exc:
+    except (UserErrors, UserError) as exc:
         if args.debug:
             raise
-        for e in exc.errors:
+        for e in exc.errors if isinstance(exc, UserErrors) else [exc]:
             print(f"error: {e.one_line()}", file=sys.stderr)
-        return 2
-    except UserError as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc.one_line()}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(
@@ -159,11 +160,23 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
+    except Exception as exc:  # a bug, not the user's input: one line unless --debug
+        if args.debug:
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (a bug in the harness or a "
+              "plugin; --debug shows the traceback)", file=sys.stderr)
+        return 1
+    finally:
+        sys.stdout = sys.stdout.inner if isinstance(sys.stdout, QuietPipe) else sys.stdout
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     from harness import api
+    from harness.suite_source import bundled_or_path
 
+    if args.command in ("validate", "plan", "run"):
+        args.suite = bundled_or_path(args.suite)  # 'quickstart': the suite in the package
+        confirm_grid(args.suite, args.yes)
     if args.command == "validate":
         p = api.validate(args.suite)
         print(f"{args.suite}: ok ({len(p.cells)} cells, {len(p.skipped)} skipped)")

@@ -218,6 +218,17 @@ MODELS.register(
 )
 MODELS.register(
     Entry(
+        "bm25",
+        "harness.encoders.plugins:Bm25Plugin",
+        "BM25 lexical retriever (bm25s; params: k1, b, delta, method, stemmer, stopwords, "
+        "lower); also the lexical leg of `hybrid: bm25`",
+        requires=("bm25s", "Stemmer"),
+        install="pip install 'embedding-retrieval-harness[lexical]'",
+        info={"metric": "bm25"},
+    )
+)
+MODELS.register(
+    Entry(
         "minilm-l6-int8",
         "harness.encoders.plugins:MiniLmL6Int8Plugin",
         "all-MiniLM-L6-v2, int8 ONNX (onnxruntime, no torch), mean pooling, normalised",

@@ -54,10 +54,14 @@ def load_source(source: SuiteSource) -> LoadedSuite:
         return load_suite_text(_yaml_of(source), "<dict>")
     if isinstance(source, str) and "\n" in source:
         return load_suite_text(source, "<string>")
-    bundled = bundled_suites().get(str(source))
-    if bundled is not None and not Path(source).exists():
-        return load_suite(bundled)
-    return load_suite(source)
+    return load_suite(bundled_or_path(str(source)))
+
+
+def bundled_or_path(source: str) -> str:
+    """The file of a bundled suite named `source` ('quickstart'), unless a file of that name
+    exists here; otherwise `source` unchanged."""
+    bundled = bundled_suites().get(source)
+    return str(bundled) if bundled is not None and not Path(source).exists() else source
 
 
 def describe(source: SuiteSource) -> str:

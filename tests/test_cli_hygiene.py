@@ -27,7 +27,8 @@ def test_bundled_suites_are_listed_and_found_by_name(capsys, tmp_path, monkeypat
     quick = next(r for r in rows if r["name"] == "quickstart")
     assert quick["description"].startswith("MiniLM vs GloVe")
     assert main(["validate", "quickstart"]) == 0
-    assert "quickstart: ok (2 cells" in capsys.readouterr().out
+    out = capsys.readouterr().out  # names the bundled file it found
+    assert out.startswith(quick["file"]) and "suites/quickstart.yaml: ok (2 cells" in out
 
 
 @pytest.mark.parametrize("command", ["datasets", "models", "backends", "suites"])
