@@ -18,8 +18,7 @@ from harness.analysis.probe import probe as measure_probe
 from harness.analysis.step import Analysis, analyse
 from harness.cache import EmbeddingCache, default_cache_dir
 from harness.cell import Cell, Plan
-from harness.datasets.base import Dataset
-from harness.datasets.export import export as write_dataset
+from harness.encoders.inprocess import KIND as INPROCESS
 from harness.errors import UserError
 from harness.execution.context import RunContext
 from harness.execution.encoding import pre_encode
@@ -39,24 +38,29 @@ from harness.execution.processes import ProcessExecutor
 from harness.execution.references import ReferencePoints
 from harness.execution.timing import process_peak_mb
 from harness.execution.worker import Job, plugins_from_env
+from harness.exports.commands import export, is_run_dir
+from harness.exports.commands import export_run as _export_run
+from harness.exports.rows import Exported
+from harness.listing import catalogue, summary
 from harness.manifest import run_manifest
 from harness.plan import expand
-from harness.plugins import load_dataset
 from harness.prepared import prepare
-from harness.registry import BACKENDS, MODEL_KINDS, MODELS
+from harness.registry import split_ref
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
 from harness.report.page import build_report
 from harness.store import RunStore
-from harness.suite import DatasetRef, ModelRef, load_suite
+from harness.suite import DatasetRef, ModelRef
+from harness.suite_source import SuiteSource, describe, load_source
 
 log = logging.getLogger("harness")
-__all__ = ["RunOutcome", "run_id", "select"]
+__all__ = ["RunOutcome", "catalogue", "export", "is_run_dir", "run_id", "select", "summary"]
 
 
-def validate(path: str | Path) -> Plan:
-    """Load the suite and check every reference; raises UserError(s) on any problem."""
-    return expand(load_suite(path))
+def validate(suite: SuiteSource) -> Plan:
+    """Load the suite (a path, YAML text or a dict) and check every reference; raises
+    UserError(s) on any problem."""
+    return expand(load_source(suite))
 
 
 plan = validate
@@ -75,9 +79,10 @@ class RunOptions:
     ray_address: str | None = None  # an existing Ray cluster (default: $RAY_ADDRESS or local)
 
 
-def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
-    """Plan the suite, run its cells, then analyse and report: one context, one data load."""
-    p = expand(load_suite(path))
+def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
+    """Plan the suite, run its cells, then analyse and report: one context, one data load.
+    `suite`: a path, YAML text or a dict (Encoder objects as models run inline; suite_source)."""
+    p = expand(load_source(suite))
     rid = run_id(p.suite)
     if not options.resume:
         rid += datetime.now(UTC).strftime("-%Y%m%dT%H%M%S")
@@ -86,15 +91,15 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
     handlers = setup_logging(store, options.progress)
     try:
         store.remove_leftovers()  # temp files of a killed run's writes
-        manifest = run_manifest(p, run_id=rid, suite_file=str(path), cache_dir=cache_dir,
-                                started_at=now())
+        manifest = run_manifest(p, run_id=rid, suite_file=describe(suite),
+                                cache_dir=cache_dir, started_at=now())
         previous = store.manifest()
         if previous.get("started_at"):
             manifest["first_started_at"] = previous.get("first_started_at",
                                                         previous["started_at"])
         store.write_manifest(manifest)
         ctx = RunContext(cache=EmbeddingCache(cache_dir))
-        kind = options.executor or p.suite.suite.executor or "process"
+        kind = _executor_kind(p, options)
         manifest["executor"] = kind
         store.write_manifest(manifest)
         loop = LoopOptions(resume=options.resume, only=options.only, progress=options.progress)
@@ -116,6 +121,19 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
         close_logging(handlers)
     return RunOutcome(store.dir, store.frame(), done.ran, done.failed, done.resumed,
                       done.encode_calls, p.suite)
+
+
+def _executor_kind(p: Plan, options: RunOptions) -> str:
+    """The suite's or the options' executor; inline when a model is an in-process object."""
+    objects = sorted({c.model_ref.label for c in p.cells if split_ref(c.model["ref"])[0]
+                      == INPROCESS})
+    if not objects:
+        return options.executor or p.suite.suite.executor or "process"
+    if options.executor not in (None, "inline"):
+        raise UserError(f"models {', '.join(objects)} are objects in this process: they run "
+                        f"only inline, not with executor '{options.executor}'",
+                        suggestion="leave executor unset, or register the model as a plugin")
+    return "inline"
 
 
 def _encode_on_ray(p: Plan, store: RunStore, ctx: RunContext, executor: Any,
@@ -141,78 +159,6 @@ def _executor(kind: str, ctx: RunContext, store: RunStore, options: RunOptions) 
     return ProcessExecutor(make_job)
 
 
-SUMMARY_COLUMNS = (
-    "dataset", "model", "dim", "dim_method", "precision", "metric", "backend", "build_params",
-    "search_params",
-)
-
-
-def summary(frame: pd.DataFrame, metrics: list[str]) -> str:
-    """A short table for the terminal: axes, task metrics, speed and size."""
-    if frame.empty:
-        return "(no results)"
-    cols = [c for c in SUMMARY_COLUMNS if c in frame and frame[c].nunique(dropna=False) > 1]
-    cols = cols or ["model"]
-    wanted = [*metrics, "knn_recall@10", "qps", "latency_p99_ms", "bytes_per_vector", "status"]
-    shown = frame[[*cols, *[m for m in wanted if m in frame]]].copy()
-    if "search_params" in shown:
-        shown["search_params"] = shown["search_params"].fillna("")
-    with pd.option_context(
-        "display.width",
-        200,
-        "display.max_columns",
-        30,
-        "display.float_format",
-        lambda v: f"{v:.4g}",
-    ):
-        return shown.to_string(index=False)
-
-
-def catalogue(kind: str) -> pd.DataFrame:
-    """`harness datasets` / `harness models` / `harness backends`: what exists and is installed."""
-    rows = []
-    if kind == "backends":
-        for e in BACKENDS:
-            caps = e.load().capabilities
-            rows.append(
-                {
-                    "name": e.name,
-                    "family": caps.family,
-                    "metrics": ",".join(sorted(caps.metrics)),
-                    "precisions": ",".join(sorted(caps.precisions)),
-                    "build": ",".join(caps.build_params),
-                    "search": ",".join(caps.search_params),
-                    "installed": e.available(),
-                    "summary": e.summary,
-                }
-            )
-        return pd.DataFrame(rows)
-    if kind == "datasets":
-        from harness.datasets.plugins import listing
-
-        return pd.DataFrame(listing())
-    for e in MODELS:
-        rows.append(
-            {
-                "reference": e.name,
-                "installed": e.available(),
-                "summary": e.summary,
-                **{k: v for k, v in e.info.items() if k in ("dim", "docs", "queries")},
-                "install": "" if e.available() else e.install,
-            }
-        )
-    for e in MODEL_KINDS:
-        rows.append(
-            {
-                "reference": e.info.get("example", f"{e.name}:..."),
-                "installed": e.available(),
-                "summary": e.summary,
-                "install": "" if e.available() else e.install,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def _context(store: RunStore, cache_dir: Path | None) -> RunContext:
     cache = Path(cache_dir or store.manifest().get("cache_dir") or default_cache_dir())
     return RunContext(cache=EmbeddingCache(cache))
@@ -221,14 +167,15 @@ def _context(store: RunStore, cache_dir: Path | None) -> RunContext:
 def funnel(run_dir: str | Path, cache_dir: Path | None = None) -> pd.DataFrame:
     """The information-loss funnel of every result row of a run (the whole analysis is
     written into the run folder, and the report is rebuilt to show it)."""
-    store = _require_run(run_dir)
+    store = open_run(run_dir)
     ctx = _context(store, cache_dir)
     result = _analyse(store, ctx)
     _report_quietly(store.dir, ctx)
     return result.funnel
 
 
-def _require_run(run_dir: str | Path) -> RunStore:
+def open_run(run_dir: str | Path) -> RunStore:
+    """The store of a run folder; a one-line UserError when it is not one."""
     store = RunStore(Path(run_dir))
     if not (store.dir / "manifest.json").is_file():
         runs = sorted(p.parent.name for p in Path(run_dir).glob("*/manifest.json"))
@@ -244,9 +191,13 @@ def _require_run(run_dir: str | Path) -> RunStore:
 def best(run_dir: str | Path, budget: Budget, metric: str | None = None
          ) -> tuple[str, pd.DataFrame, dict[str, pd.DataFrame]]:
     """Rows within the budgets (best task metric first) and the Pareto frontiers."""
-    store = _require_run(run_dir)
+    store = open_run(run_dir)
     frame = store.frame()
     name = metric or store.main_metric()
+    if name not in frame:
+        have = [c for c in frame.columns if "@" in str(c)]
+        raise UserError(f"metric '{name}' is not in this run", file=str(run_dir),
+                        suggestion=f"the run has: {', '.join(have) or 'no metrics'}")
     ok = frame[frame["status"] == "ok"]
     fits = best_under(frame, name, budget)
     fronts = {}
@@ -283,7 +234,7 @@ def probe(dataset: str, model: str, *, dim: int | str | None = None, sample: int
 
 def report(run_dir: str | Path, *, texts: bool = True, cache_dir: Path | None = None):
     """`harness report RUN_DIR`: RUN_DIR/report.html and the CSV tables it shows."""
-    store = _require_run(run_dir)
+    store = open_run(run_dir)
     return build_report(store.dir, texts=_context(store, cache_dir) if texts else None)
 
 
@@ -338,13 +289,11 @@ def compare(
     output: str | Path | None = None,
 ):
     """`harness compare RUN_A RUN_B`: matched configurations, B - A with paired tests."""
-    _require_run(run_a)
-    _require_run(run_b)
+    open_run(run_a)
+    open_run(run_b)
     return _compare(run_a, run_b, metric=metric, output=output)
 
 
-def export(dataset: str, out: Path, *, layout: str = "beir", split: str = "test") -> Dataset:
-    """`harness export DATASET OUT`: a text dataset with judgments written as a BEIR folder."""
-    ds = load_dataset(DatasetRef(ref=dataset))
-    write_dataset(ds, Path(out), layout=layout, split=split)
-    return ds
+def export_run(run_dir: str | Path, out: Path, *, fmt: str = "trec") -> Exported:
+    """`harness export RUN_DIR OUT --format trec|mteb` (see harness.exports)."""
+    return _export_run(open_run(run_dir).dir, out, fmt=fmt)

@@ -250,6 +250,14 @@ MODELS.register(
 )
 MODEL_KINDS.register(
     Entry(
+        "obj",
+        "harness.encoders.inprocess:InProcessPlugin",
+        "an Encoder object passed to harness.run() in Python (runs inline, in that process)",
+        info={"example": "obj:NAME"},
+    )
+)
+MODEL_KINDS.register(
+    Entry(
         "st",
         "harness.encoders.plugins:StModelPlugin",
         "sentence-transformers model by local folder or hub name (torch; hub names need a "

@@ -26,6 +26,7 @@ from harness.errors import UserError
 from harness.fsutil import atomic_write_bytes, atomic_write_text
 from harness.metrics.columns import main_metric
 from harness.perquery import PerQuery
+from harness.tables import long_parquet, wide_parquet
 
 SCHEMA_VERSION = 1
 log = logging.getLogger("harness")
@@ -181,9 +182,9 @@ class RunStore:
     def write_tables(self) -> None:
         df = self.frame()
         atomic_write_text(self.dir / "results.csv", df.to_csv(index=False))
-        buf = BytesIO()
-        df.to_parquet(buf, index=False)
-        atomic_write_bytes(self.dir / "results.parquet", buf.getvalue())
+        atomic_write_bytes(self.dir / "results.parquet", wide_parquet(df))
+        atomic_write_bytes(self.dir / "results_long.parquet",
+                           long_parquet(df, self.manifest().get("run_id") or self.dir.name))
 
     def perquery(self, cell_id: str) -> PerQuery:
         """A cell's per-query arrays; a damaged file is a UserError naming it (every array

@@ -269,13 +269,15 @@ def load_suite(path: str | Path) -> LoadedSuite:
     except (UnicodeDecodeError, OSError) as exc:
         raise UserError(f"cannot read the suite as UTF-8 text ({exc})", file=file,
                         suggestion="save it as UTF-8") from None
+    return load_suite_text(text, file)
+
+
+def load_suite_text(text: str, file: str = "<suite>") -> LoadedSuite:
+    """A suite from YAML text; errors name `file` (e.g. '<string>') and the text's lines."""
     data, lines = load_with_lines(text, file)
     if not isinstance(data, dict):
-        raise UserError(
-            "expected a mapping of suite keys (schema_version, name, datasets, ...)",
-            file=file,
-            line=1,
-        )
+        raise UserError("expected a mapping of suite keys (schema_version, name, datasets, ...)",
+                        file=file, line=1)
     try:
         suite = Suite.model_validate(data)
     except ValidationError as exc:

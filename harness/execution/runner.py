@@ -155,11 +155,11 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
     row.update(_speed_columns(t, i))
     if t.lat[i]:
         values["latency_ms"] = np.median(np.stack(t.lat[i]), axis=0) / 1e6
-    # the first results of every query, for drill-downs (which documents were missed)
-    top = ids[:, : min(10, inp.k)]
+    # every query's ranked results, for drill-downs and exported runs (TREC, MTEB)
     doc_ids = np.asarray(inp.ds.doc_ids, dtype=str)
-    top_ids = np.where(top >= 0, doc_ids[np.maximum(top, 0)], "")
-    return row, SettingValues(values, top_ids), evaluated_qids
+    top_ids = np.where(ids >= 0, doc_ids[np.maximum(ids, 0)], "")
+    top_scores = np.where(ids >= 0, scores, np.nan).astype(np.float32)
+    return row, SettingValues(values, top_ids, top_scores), evaluated_qids
 
 
 def _lexical_columns(inp: _Inputs, ix: CellIndex, i: int, row: dict[str, Any]
