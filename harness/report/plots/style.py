@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.frontier import pareto_mask
+from harness.report.plots.hover import Tips
 
 MAX_PANELS = 12  # subplot rows per figure; more groups are cut (and the caption says so)
 ANNOTATE_MAX = 10  # label points with their dim/distance when a panel has at most this many
@@ -60,8 +61,9 @@ _SVG_OPEN = re.compile(r"<svg\b[^>]*>", re.S)
 _GROUP_ID = re.compile(r'id="([A-Za-z][A-Za-z0-9.]*_\d+)"')
 
 
-def to_svg(fig, salt: str) -> str:
-    """The figure as an inline <svg> element (text kept as text, ids unique per figure)."""
+def to_svg(fig, salt: str, tips: Tips | None = None) -> str:
+    """The figure as an inline <svg> element (text kept as text, ids unique per figure, the
+    hover titles of `tips` in place)."""
     import matplotlib
 
     buf = io.StringIO()
@@ -86,7 +88,8 @@ def to_svg(fig, salt: str) -> str:
     # matplotlib numbers its element ids per figure (figure_1, axes_1, ...): make them unique
     # in a page holding several figures. Referenced ids (markers, clips) are hashed with salt.
     prefix = re.sub(r"[^A-Za-z0-9]+", "-", salt)
-    return _GROUP_ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', text)
+    text = _GROUP_ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', text)
+    return tips.apply(text, prefix) if tips else text
 
 
 def palette(values: Iterable) -> dict:
@@ -108,7 +111,8 @@ def spans_decades(values: np.ndarray, factor: float = 8.0) -> bool:
     return v.size > 1 and v.max() / v.min() >= factor
 
 
-def frontier(ax, x: np.ndarray, y: np.ndarray, *, x_max: bool, y_max: bool, label: bool):
+def frontier(ax, x: np.ndarray, y: np.ndarray, *, x_max: bool, y_max: bool, label: bool,
+             tips: Tips | None = None):
     """Draw the Pareto frontier of the points (maximise or minimise each axis)."""
     df = pd.DataFrame({"x": x, "y": y})
     goals = (("x", x_max), ("y", y_max))
@@ -125,7 +129,7 @@ def frontier(ax, x: np.ndarray, y: np.ndarray, *, x_max: bool, y_max: bool, labe
         zorder=1,
         label="Pareto frontier" if label else None,
     )
-    ax.scatter(
+    rings = ax.scatter(
         pts["x"],
         pts["y"],
         s=150,
@@ -134,6 +138,8 @@ def frontier(ax, x: np.ndarray, y: np.ndarray, *, x_max: bool, y_max: bool, labe
         linewidths=1.1,
         zorder=4,
     )
+    if tips is not None:
+        tips.mark(rings, "Pareto frontier: no other point is better on both axes")
 
 
 def _plain(x: float, _pos=None) -> str:
@@ -166,6 +172,50 @@ def log2_axis(ax, values: np.ndarray) -> None:
         ax.set_xticks(v)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}" if x >= 1 else f"{x:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+# The recall axis spreads the range that matters (0.9-0.999) like ann-benchmarks' logit-like
+# scale: x = -log10(1 + EPS - recall), so 0.9, 0.99 and 0.999 are one decade apart and recall
+# 1.0 (which a logit scale cannot draw) sits half a decade beyond 0.999.
+RECALL_EPS = 10**-3.5
+RECALL_TICKS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999, 1.0)
+RECALL_SCALE_NOTE = "scale -log10(1.0003 - recall): 0.9, 0.99, 0.999 equally spaced"
+
+
+def _recall_fwd(r):
+    r = np.clip(np.asarray(r, dtype=float), -1.0, 1 + RECALL_EPS * 0.999)
+    return -np.log10(1 + RECALL_EPS - r)
+
+
+def _recall_inv(t):
+    return 1 + RECALL_EPS - 10 ** (-np.asarray(t, dtype=float))
+
+
+def recall_axis(ax, values: np.ndarray) -> None:
+    """The x axis of a recall (knn_recall@k) in the spread-near-1 scale above."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    ax.set_xscale("function", functions=(_recall_fwd, _recall_inv))
+    v = values[np.isfinite(values)]
+    low = float(v.min()) if v.size else 0.0
+    ticks = [t for t in RECALL_TICKS if t >= low - 0.1] or list(RECALL_TICKS)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+
+
+def shades(base: str, n: int) -> list[str]:
+    """n distinguishable shades of one hue (darker to lighter): the builds of one backend."""
+    from matplotlib.colors import to_hex, to_rgb
+
+    rgb = np.array(to_rgb(base))
+    if n == 1:
+        return [base]
+    out = []
+    for t in np.linspace(-0.45, 0.5, n):  # < 0: towards black, > 0: towards white
+        mix = rgb * (1 + t) if t < 0 else rgb + (1 - rgb) * t
+        out.append(to_hex(np.clip(mix, 0, 1)))
+    return out
 
 
 def dim_text(v) -> str:

@@ -1,0 +1,126 @@
+"""The plots tell the truth about what was run: truncation and PCA at the same dim are two
+lines (never one best-of), every point carries its configuration on hover, and the speed view
+draws one curve per index build."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import pytest
+from report_fixtures import write_beir
+
+from harness import api
+from harness.report import leaderboard
+from harness.report.data import RunData
+from harness.report.plots.speed import build_labels, speed_views
+from harness.report.plots.tradeoffs import dim_curves, matryoshka_view, with_family
+
+SUITE = """schema_version: 1
+name: dims-{name}
+k: 10
+repeats: 1
+warmup: 2
+datasets: [{{ref: "beir:{data}", name: synth}}]
+models: [hash:64]
+dims: [null, 16, "pca:16"]
+metrics: {metrics}
+backends:
+  - name: exact
+  - name: faiss-hnsw
+    build: {{M: [4, 8], efConstruction: 16}}
+    search: {{efSearch: [1, 4, 16]}}
+evaluate: [ndcg@10, mrr@10]
+"""
+
+
+@pytest.fixture(scope="module")
+def dims_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("dims")
+    data = write_beir(root / "synth")
+    suite = root / "dims.yaml"
+    suite.write_text(SUITE.format(name="a", data=data, metrics="[cosine, l2]"))
+    opts = api.RunOptions(output=root / "results", cache_dir=root / "cache", progress=False,
+                          executor="inline", analysis=False)
+    return api.run(suite, opts)
+
+
+def _ok(out) -> pd.DataFrame:
+    return RunData.load(out.run_dir).ok
+
+
+def test_truncation_and_pca_at_one_dim_are_two_lines(dims_run):
+    ok = with_family(_ok(dims_run))
+    exact = ok[(ok["backend"] == "exact") & (ok["metric"] == "cosine")]
+    curves = dim_curves(exact, "ndcg@10")
+    assert set(curves) == {("float32", "truncation"), ("float32", "pca")}
+    for family, method in (("truncation", "truncate"), ("pca", "pca")):
+        line = curves[("float32", family)]
+        assert list(line["_d"]) == [16.0, 64.0]  # each ends at the native dim
+        want = exact[(exact["dim"] == 16) & exact["dim_method"].str.startswith(method)]
+        assert line["_m"].iloc[0] == pytest.approx(want["ndcg@10"].max())
+        native = exact[exact["dim_method"] == "native"]["ndcg@10"].max()
+        assert line["_m"].iloc[1] == pytest.approx(native)
+    # the two methods really differ here, so a best-of would have hidden one of them
+    assert curves[("float32", "truncation")]["_m"].iloc[0] != pytest.approx(
+        curves[("float32", "pca")]["_m"].iloc[0])
+
+
+def test_dims_plot_names_both_methods(dims_run):
+    ok = _ok(dims_run)
+    plot = matryoshka_view(ok, {"synth": "ndcg@10"}, "t")
+    assert plot is not None
+    titles = re.findall(r"<title>([^<]*)</title>", plot.svg)
+    assert any("| d=16 pca |" in t for t in titles)
+    assert any("| d=16 |" in t for t in titles)
+    assert "float32 · PCA" in plot.svg and "float32 · truncation" in plot.svg
+
+
+def test_leaderboard_keeps_truncation_and_pca(dims_run):
+    board = leaderboard.build(dims_run.run_dir.parent, write=False)
+    exact16 = board.table[(board.table["backend"] == "exact") & (board.table["dim"] == 16)]
+    assert sorted(exact16["dim_method"]) == ["pca", "truncate(non-matryoshka)"]
+
+
+def _points_without_title(svg: str) -> tuple[int, int]:
+    """(marks, marks with no <title> on an enclosing group); legends and axis ticks (also
+    <use> elements) left out."""
+    root = ET.fromstring(svg)
+    marks = untitled = 0
+
+    def walk(node, titled: bool, legend: bool) -> None:
+        nonlocal marks, untitled
+        gid = node.get("id") or ""
+        legend = legend or "legend" in gid or "tick" in gid
+        titled = titled or any(c.tag.endswith("title") for c in node)
+        if node.tag.endswith("use") and not legend:
+            marks += 1
+            untitled += not titled
+        for child in node:
+            walk(child, titled, legend)
+
+    walk(root, False, False)
+    return marks, untitled
+
+
+def test_every_point_has_a_title(dims_run):
+    html = (dims_run.run_dir / "report.html").read_text()
+    svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+    assert len(svgs) >= 3
+    for svg in svgs:
+        marks, untitled = _points_without_title(svg)
+        assert untitled == 0, svg[:300]
+    speed = next(s for s in svgs if "ANN view" in s)
+    n_ok = len(_ok(dims_run))
+    assert speed.count("<title>") >= 2 * n_ok  # each row once per view
+
+
+def test_speed_view_one_line_per_build_and_distance_marked(dims_run):
+    ok = _ok(dims_run)
+    labels = build_labels(ok)
+    assert "faiss-hnsw M=4,efConstruction=16 · d=16 pca" in set(labels)
+    assert labels.nunique() == 2 * 3 + 3  # (2 hnsw builds + exact) x 3 dims
+    plot = speed_views(ok, {"synth": "ndcg@10"}, "t")
+    assert "distance: cosine" in plot.svg and "distance: l2" in plot.svg
+    assert "0.999" in plot.svg  # the spread recall axis' ticks
