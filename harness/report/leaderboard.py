@@ -4,8 +4,9 @@ Rows are grouped by (dataset, dataset_fingerprint): the same dataset name with d
 content (another subsample, another version) gets its own ranking, with a warning. Within a
 group, the best configuration per model x dim x way of reaching the dim (truncation, PCA) x
 precision x backend (over distances, build and search parameters, and runs) is ranked by the
-group's main task metric: truncation and PCA to the same dim are two entries, never one. Runs made by different
-harness versions, or on different machines, are flagged, never silently mixed.
+group's main task metric: truncation and PCA to the same dim are two entries, never one.
+Runs made by different harness versions, or on different machines, are flagged, never
+silently mixed.
 """
 
 from __future__ import annotations
@@ -261,8 +262,8 @@ def _html(board: Leaderboard, root: Path) -> str:
         f"<h1>Leaderboard: {H.esc(root)}</h1>",
         f"<p class='lead'>{len(board.runs)} run(s) merged; per dataset, the best configuration "
         "of each model x dim x dim method x precision x backend (over distances, index "
-        "parameters and runs), ranked by the dataset's main task metric. ± = half-width of the 95% bootstrap "
-        "CI over queries.</p>",
+        "parameters and runs), ranked by the dataset's main task metric. ± = half-width of the "
+        "95% bootstrap CI over queries.</p>",
     ]
     for w in board.warnings:
         parts.append(H.notice("warn", H.esc(w)))

@@ -124,3 +124,23 @@ def test_speed_view_one_line_per_build_and_distance_marked(dims_run):
     plot = speed_views(ok, {"synth": "ndcg@10"}, "t")
     assert "distance: cosine" in plot.svg and "distance: l2" in plot.svg
     assert "0.999" in plot.svg  # the spread recall axis' ticks
+
+
+def test_headline_best_qps_at_each_bar(dims_run):
+    from harness.report.sections.headline import headline
+
+    ok = _ok(dims_run)
+    table = headline(ok, "ndcg@10").set_index("backend")
+    hnsw = ok[ok["backend"] == "faiss-hnsw"]
+    for bar in (0.9, 0.95, 0.99):
+        reach = hnsw[hnsw["knn_recall@10"] >= bar]
+        want = reach["qps"].max() if len(reach) else float("nan")
+        assert table.loc["faiss-hnsw", f"recall{bar:g}_qps"] == pytest.approx(want, nan_ok=True)
+    ref = ok[(ok["backend"] == "exact") & (ok["precision"] == "float32")]["ndcg@10"].max()
+    assert table.loc["exact", "reference"] == pytest.approx(ref)
+    fine = hnsw[hnsw["ndcg@10"] >= 0.99 * ref]
+    best = fine.loc[fine["qps"].idxmax()]
+    assert table.loc["faiss-hnsw", "task_qps"] == pytest.approx(best["qps"])
+    assert table.loc["faiss-hnsw", "task_bytes"] == best["bytes_per_vector"]
+    html = (dims_run.run_dir / "report.html").read_text()
+    assert 'id="glance"' in html and "within 1% of exact float32" in html

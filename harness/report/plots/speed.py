@@ -18,18 +18,20 @@ from harness.report.plots.hover import Tips, row_title
 from harness.report.plots.style import MAX_PANELS, Plot
 
 RECALL = "knn_recall@10"
+WIDTH = 12.0  # inches: two panels wide enough for the recall ticks near 1
 
 
 def build_labels(ok: pd.DataFrame) -> pd.Series:
-    """Per row, its index build in words, with the precision and dim only when they vary in
-    the run: 'faiss-hnsw M=8,efConstruction=40 · int8 · d=64 pca'."""
+    """Per row, its index build in words, with the precision and dim only when they vary within
+    a dataset x model: 'faiss-hnsw M=8,efConstruction=40 · int8 · d=64 pca'."""
     params = ok.get("build_params", pd.Series("", ok.index)).map(params_text)
     out = ok["backend"].astype(str) + np.where(params != "", " " + params, "")
     extras = [ok["precision"].astype(str)] if "precision" in ok else []
     if "dim" in ok:
         extras.append(ok.apply(dim_label, axis=1))
+    panel = [ok[c].astype(str) for c in ("dataset", "model") if c in ok]
     for values in extras:
-        if values.nunique() > 1:
+        if values.groupby(panel).nunique().max() > 1 if panel else values.nunique() > 1:
             out = out + " · " + values
     return out
 
@@ -51,10 +53,13 @@ def speed_views(ok: pd.DataFrame, main_metric: dict[str, str], salt: str) -> Plo
     ok = ok.assign(_build=build_labels(ok))
     recall = RECALL if RECALL in ok else None
     panels, cut = S.groups(ok, ["dataset", "model"])
-    fig, axes = S.figure(len(panels), 2 if recall else 1, row_h=3.8)
     colors, hue = build_colors(ok, ok["_build"])
     distances = sorted(set(ok["metric"].astype(str))) if "metric" in ok else []
     marker = S.markers(distances) if len(distances) > 1 else {}
+    labels = [*colors, *marker, "a backend's own Pareto frontier"]
+    legend_rows = -(-len(labels) // S.legend_columns(WIDTH, labels))
+    fig, axes = S.figure(len(panels), 2 if recall else 1, width=WIDTH, row_h=4.4,
+                         legend=legend_rows)
     tips, legend = Tips(), {}
     for r, (dataset, model) in enumerate(panels):
         sub = ok[(ok["dataset"] == dataset) & (ok["model"] == model)]
@@ -68,7 +73,7 @@ def speed_views(ok: pd.DataFrame, main_metric: dict[str, str], salt: str) -> Plo
             _panel(ax, sub, (xcol, [RECALL, task]), (colors, hue, marker), tips)
             ax.set_title(f"{dataset} · {model} — {view}", fontsize=10)
             if xcol == recall:
-                ax.set_xlabel(f"{xcol} (fraction of exact top-10 found; {S.RECALL_SCALE_NOTE})")
+                ax.set_xlabel(f"{xcol} (exact top-10 found)\n{S.RECALL_SCALE_NOTE}")
             else:
                 ax.set_xlabel(f"{xcol} (task metric, higher is better)")
             log = ax.get_yscale() == "log"
@@ -80,9 +85,9 @@ def speed_views(ok: pd.DataFrame, main_metric: dict[str, str], salt: str) -> Plo
     S.fig_legend(fig, legend)
     caption = (
         "Each point is one index build at one search setting (hover for its parameters and "
-        "values); a thin line joins one build's settings in order of the x axis. The thick "
-        "pale line in a backend's colour is its own Pareto frontier (no other point of that "
-        "backend is both faster and better). Up and to the right is better."
+        "values); a thin line joins one build's search settings in order of knn_recall@10. "
+        "The thick pale line in a backend's colour is its own Pareto frontier (no other point "
+        "of that backend is both faster and better). Up and to the right is better."
     )
     if cut:
         caption += f" Only the first {MAX_PANELS} dataset x model pairs are shown."
@@ -95,9 +100,13 @@ def _panel(ax, sub: pd.DataFrame, cols: tuple[str, list], look: tuple, tips: Tip
     xcol, shown = cols
     colors, hue, marker = look
     sub = sub.assign(_x=S.num(sub[xcol]), _y=S.num(sub["qps"])).dropna(subset=["_x", "_y"])
+    # A build's line follows its search grid from fast to thorough: by recall where measured
+    # (also in the task view, whose x need not rise with it), then by falling qps.
+    sub = sub.assign(_r=S.num(sub[RECALL]) if RECALL in sub else sub["_x"], _q=-sub["_y"])
+    order = ["_r", "_q"]
     for build, g in sub.groupby("_build", sort=True):
         for _, line in g.groupby("metric" if "metric" in g else "_build", sort=True):
-            line = line.sort_values(["_x", "_y"])
+            line = line.sort_values(order)
             ax.plot(line["_x"], line["_y"], color=colors[build], linewidth=1.1, zorder=3)
     values = [xcol, *[c for c in shown if c], "qps", "bytes_per_vector"]
     for _, p in sub.iterrows():

@@ -69,7 +69,8 @@ def _build_panel(ax, sub: pd.DataFrame, col: str, look: tuple, tips: Tips) -> No
     for b, v in medians.items():
         ax.hlines(v, pos[b] - 0.3, pos[b] + 0.3, color="black", linewidth=1.5, zorder=4)
     ax.set_xticks(range(len(backends)))
-    ax.set_xticklabels(backends)
+    ax.set_xticklabels(backends, rotation=30 if len(backends) > 4 else 0,
+                       ha="right" if len(backends) > 4 else "center")
     ax.set_xlim(-0.6, len(backends) - 0.4)
     log = S.spans_decades(vals, 10)
     S.plain_y(ax, log)

@@ -49,10 +49,13 @@ def available() -> bool:
     return True
 
 
-def figure(rows: int, cols: int, *, width: float = 11.0, row_h: float = 3.4):
+def figure(rows: int, cols: int, *, width: float = 11.0, row_h: float = 3.4, legend: int = 0):
+    """A figure of rows x cols panels; `legend` rows of a figure legend get their own height
+    (a long legend must not squash the panels)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, max(2.6, row_h * rows)), layout="constrained")
+    height = max(2.6, row_h * rows) + 0.24 * legend
+    fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False)
     return fig, axes
 
@@ -157,7 +160,9 @@ def plain_y(ax, log: bool) -> None:
 
     if log:
         ax.set_yscale("log")
-        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        lo, hi = ax.get_ylim()
+        wide = hi / max(lo, 1e-300) > 2000  # 1-2-5 ticks over many decades would collide
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0,) if wide else (1.0, 2.0, 5.0)))
         ax.yaxis.set_minor_formatter(NullFormatter())
     ax.yaxis.set_major_formatter(FuncFormatter(_plain))
 
@@ -178,7 +183,7 @@ def log2_axis(ax, values: np.ndarray) -> None:
 # scale: x = -log10(1 + EPS - recall), so 0.9, 0.99 and 0.999 are one decade apart and recall
 # 1.0 (which a logit scale cannot draw) sits half a decade beyond 0.999.
 RECALL_EPS = 10**-3.5
-RECALL_TICKS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999, 1.0)
+RECALL_TICKS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0)
 RECALL_SCALE_NOTE = "scale -log10(1.0003 - recall): 0.9, 0.99, 0.999 equally spaced"
 
 
@@ -239,10 +244,9 @@ def legend(ax, handles_labels: dict, title: str | None = None):
     )
 
 
-def legend_columns(fig, labels: list[str], max_cols: int = 6) -> int:
-    """As many columns as fit the figure's width (9-pt labels, ~0.075 in a character), so a
-    narrow one-panel figure wraps its legend onto more rows instead of cutting it off."""
-    width = fig.get_figwidth()
+def legend_columns(width: float, labels: list[str], max_cols: int = 6) -> int:
+    """As many columns as fit the figure's width in inches (9-pt labels, ~0.075 in a
+    character), so a narrow figure wraps its legend onto more rows instead of cutting it off."""
     entry = 0.6 + 0.075 * max((len(x) for x in labels), default=1)
     return max(1, min(len(labels), max_cols, int(width // entry)))
 
@@ -255,7 +259,7 @@ def fig_legend(fig, handles_labels: dict) -> None:
         list(handles_labels.values()),
         list(handles_labels.keys()),
         loc="outside upper center",
-        ncols=legend_columns(fig, list(handles_labels)),
+        ncols=legend_columns(fig.get_figwidth(), list(handles_labels)),
         fontsize=9,
         frameon=False,
     )

@@ -86,6 +86,8 @@ def _compression_panel(ax, sub: pd.DataFrame, what: tuple, look: tuple, tips: Ti
     if best.empty:
         return None
     best = best.assign(_b=S.num(best["bytes_per_vector"]))
+    if best["_b"].nunique() < 2:  # one memory size: nothing to trade off
+        return None
     for (model, precision, family), g in best.groupby(["model", "precision", "_dm"], sort=True):
         style = _look(str(family), colors[str(model)], markers[str(precision)])
         g = g.sort_values("_b")
@@ -98,10 +100,11 @@ def _compression_panel(ax, sub: pd.DataFrame, what: tuple, look: tuple, tips: Ti
                         fontsize=7, color="0.25")
     S.frontier(ax, best["_b"].to_numpy(), best["_m"].to_numpy(), x_max=False, y_max=True,
                label=True, tips=tips)
-    if S.spans_decades(best["_b"].to_numpy(), 2):
+    log = S.spans_decades(best["_b"].to_numpy(), 2)
+    if log:
         S.log2_axis(ax, best["_b"].to_numpy())
     ax.grid(True, alpha=0.3)
-    ax.set_xlabel("bytes per vector (log scale; smaller is cheaper)")
+    ax.set_xlabel("bytes per vector" + (" (log scale" if log else " (") + "; smaller is cheaper)")
     ax.set_ylabel(f"{metric} (higher is better)")
     ax.set_title(f"{dataset} — compression: quality vs memory per vector", fontsize=10)
     handles = S.key_handles(best, "model", colors, "precision", markers)

@@ -16,7 +16,7 @@ log = logging.getLogger("harness")
 WHY_MISSING = {
     "matryoshka": "Matryoshka curves (need two or more dims of one model)",
     "funnel": "funnel waterfall (no funnel results in this run folder)",
-    "compression": "compression view (needs bytes_per_vector and a task metric)",
+    "compression": "compression view (needs two or more sizes per vector: dims or precisions)",
 }
 
 
