@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from harness.analysis import outputs
 from harness.analysis.frontier import Budget, best_under, pareto_mask
 from harness.analysis.probe import MetaFeatures, Recommendation, probe_inputs, recommend
 from harness.analysis.probe import probe as measure_probe
@@ -23,6 +24,7 @@ from harness.errors import UserError
 from harness.execution.context import RunContext
 from harness.execution.encoding import pre_encode
 from harness.execution.executor import (
+    FILE_ONLY,
     Executor,
     InlineExecutor,
     LoopOptions,
@@ -35,6 +37,7 @@ from harness.execution.executor import (
     setup_logging,
 )
 from harness.execution.processes import ProcessExecutor
+from harness.execution.progress import EncodeBars
 from harness.execution.references import ReferencePoints
 from harness.execution.worker import Job, plugins_from_env
 from harness.manifest import run_manifest
@@ -90,7 +93,8 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
             manifest["first_started_at"] = previous.get("first_started_at",
                                                         previous["started_at"])
         store.write_manifest(manifest)
-        ctx = RunContext(cache=EmbeddingCache(cache_dir))
+        bars = EncodeBars() if options.progress else None  # encodings in this process
+        ctx = RunContext(cache=EmbeddingCache(cache_dir, on_progress=bars))
         kind = options.executor or p.suite.suite.executor or "process"
         manifest["executor"] = kind
         store.write_manifest(manifest)
@@ -126,7 +130,8 @@ def _executor(kind: str, ctx: RunContext, store: RunStore, options: RunOptions) 
         return InlineExecutor(ctx)
 
     def make_job(cell: Cell) -> Job:
-        return Job(cell, str(ctx.cache.root), str(store.log_path), plugins_from_env())
+        return Job(cell, str(ctx.cache.root), str(store.log_path), plugins_from_env(),
+                   options.progress)
 
     if kind == "ray":
         from harness.execution.ray_executor import RayExecutor  # ray is an optional extra
@@ -293,21 +298,26 @@ def _analyse_quietly(store: RunStore, ctx: RunContext) -> None:
     try:
         log.info("analysis: funnel, rankings and recommendation")
         _analyse(store, ctx)
+        outputs.note_problem(store.dir, "analysis", None)
     except Exception as exc:
         log.warning("analysis not written (%s: %s); run `harness funnel %s` to retry",
                     type(exc).__name__, exc, store.dir)
-        log.debug("%s", traceback.format_exc())
+        log.error("%s", traceback.format_exc(), extra=FILE_ONLY)
+        # the report shows this line in its problems section (the log has the traceback)
+        outputs.note_problem(store.dir, "analysis", f"{type(exc).__name__}: {exc}")
 
 
 def _report_quietly(run_dir: Path, ctx: RunContext) -> None:
     """The report at the end of a run: a failure is logged, never fails the run."""
     try:
+        outputs.note_problem(run_dir, "report", None)
         out = build_report(run_dir, texts=ctx)
         log.info("report: %s", out.html)
     except Exception as exc:
         log.warning("report not written (%s: %s); run `harness report %s` to retry",
                     type(exc).__name__, exc, run_dir)
-        log.debug("%s", traceback.format_exc())
+        log.error("%s", traceback.format_exc(), extra=FILE_ONLY)
+        outputs.note_problem(run_dir, "report", f"{type(exc).__name__}: {exc}")
 
 
 def leaderboard(

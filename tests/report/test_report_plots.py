@@ -110,7 +110,7 @@ def test_every_point_has_a_title(dims_run):
     assert len(svgs) >= 3
     for svg in svgs:
         marks, untitled = _points_without_title(svg)
-        assert untitled == 0, svg[:300]
+        assert untitled == 0, (marks, svg[:300])
     speed = next(s for s in svgs if "ANN view" in s)
     n_ok = len(_ok(dims_run))
     assert speed.count("<title>") >= 2 * n_ok  # each row once per view

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from harness.analysis import outputs
 from harness.report import html as H
@@ -20,6 +21,36 @@ WHY_MISSING = {
 }
 
 
+@dataclass(frozen=True)
+class Figures:
+    html: list[str]  # one <figure> per view made
+    missing: list[str]  # views the data cannot make, and why
+    failed: dict[str, str]  # view -> its one-line error (the problems section shows these)
+
+
+def figures(ctx: ReportContext) -> Figures:
+    """Every view, made once per report (the plots and the problems sections share them)."""
+
+    def make_all() -> Figures:
+        out = Figures([], [], {})
+        for key, make in _builders(ctx).items():
+            try:
+                p = make(f"{ctx.run.run_id}-{key}")
+            except Exception as exc:  # a plot must never sink the report
+                log.warning("report: plot %s failed: %s", key, exc)
+                out.failed[key] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                continue
+            if p is None:
+                out.missing.append(WHY_MISSING.get(key, f"{key} view (missing columns)"))
+                continue
+            out.html.append(H.figure(p.svg, p.title, p.caption, f"plot-{p.key}"))
+        return out
+
+    if not plots.available() or ctx.run.ok.empty:
+        return Figures([], [], {})
+    return ctx.once("figures", make_all)
+
+
 class FiguresSection:
     anchor = "plots"
     title = "Plots"
@@ -30,22 +61,12 @@ class FiguresSection:
             return H.notice("warn", "Plots need matplotlib: pip install matplotlib")
         if ctx.run.ok.empty:
             return H.notice("warn", "No successful rows to plot.")
-        figs, missing = [], []
-        for key, make in _builders(ctx).items():
-            try:
-                p = make(f"{ctx.run.run_id}-{key}")
-            except Exception as exc:  # a plot must never sink the report
-                log.warning("report: plot %s failed: %s", key, exc)
-                missing.append(f"{key} (failed: {type(exc).__name__}: {exc})")
-                continue
-            if p is None:
-                missing.append(WHY_MISSING.get(key, f"{key} view (missing columns)"))
-                continue
-            figs.append(H.figure(p.svg, p.title, p.caption, f"plot-{p.key}"))
+        made = figures(ctx)
+        missing = made.missing + [f"{k} (failed; see Skipped and errors)" for k in made.failed]
         note = ""
         if missing:
             note = "<p class='small'>Not shown: " + "; ".join(H.esc(m) for m in missing) + ".</p>"
-        return "".join(figs) + note
+        return "".join(made.html) + note
 
 
 def _builders(ctx: ReportContext) -> dict[str, Callable[[str], plots.Plot | None]]:
