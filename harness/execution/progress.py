@@ -138,5 +138,5 @@ def cell_bar(total: int, enabled: bool, stream: IO[str] | None = None) -> Any:
     if not enabled or not is_tty(stream):
         return None
     return tqdm(total=total, desc="cells", unit="cell", file=stream or sys.stderr, leave=True,
-                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                bar_format="{desc}: {percentage:3.0f}%|{bar:24}| {n_fmt}/{total_fmt} "
                            "[{elapsed}{postfix}]")
