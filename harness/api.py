@@ -300,11 +300,12 @@ def _analyse_quietly(store: RunStore, ctx: RunContext) -> None:
         _analyse(store, ctx)
         outputs.note_problem(store.dir, "analysis", None)
     except Exception as exc:
-        log.warning("analysis not written (%s: %s); run `harness funnel %s` to retry",
-                    type(exc).__name__, exc, store.dir)
+        cause = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        log.warning("analysis not written (%s); run `harness funnel %s` to retry", cause,
+                    store.dir)
         log.error("%s", traceback.format_exc(), extra=FILE_ONLY)
         # the report shows this line in its problems section (the log has the traceback)
-        outputs.note_problem(store.dir, "analysis", f"{type(exc).__name__}: {exc}")
+        outputs.note_problem(store.dir, "analysis", cause)
 
 
 def _report_quietly(run_dir: Path, ctx: RunContext) -> None:
@@ -314,10 +315,10 @@ def _report_quietly(run_dir: Path, ctx: RunContext) -> None:
         out = build_report(run_dir, texts=ctx)
         log.info("report: %s", out.html)
     except Exception as exc:
-        log.warning("report not written (%s: %s); run `harness report %s` to retry",
-                    type(exc).__name__, exc, run_dir)
+        cause = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        log.warning("report not written (%s); run `harness report %s` to retry", cause, run_dir)
         log.error("%s", traceback.format_exc(), extra=FILE_ONLY)
-        outputs.note_problem(run_dir, "report", f"{type(exc).__name__}: {exc}")
+        outputs.note_problem(run_dir, "report", cause)
 
 
 def leaderboard(

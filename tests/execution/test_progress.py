@@ -13,7 +13,7 @@ import pytest
 from harness.cache import EmbeddingCache
 from harness.encoders.hashing import HashEncoder, HashOptions
 from harness.execution.executor import FILE_ONLY, close_logging, setup_logging
-from harness.execution.progress import Eta, EncodeBars
+from harness.execution.progress import EncodeBars, Eta
 from harness.store import RunStore
 
 TEXTS = [f"document number {i} about topic {i % 7}" for i in range(2000)]

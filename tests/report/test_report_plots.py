@@ -12,6 +12,7 @@ import pytest
 from report_fixtures import write_beir
 
 from harness import api
+from harness.execution.executor import close_logging, setup_logging
 from harness.report import leaderboard
 from harness.report.data import RunData
 from harness.report.plots.speed import build_labels, speed_views
@@ -143,4 +144,35 @@ def test_headline_best_qps_at_each_bar(dims_run):
     assert table.loc["faiss-hnsw", "task_qps"] == pytest.approx(best["qps"])
     assert table.loc["faiss-hnsw", "task_bytes"] == best["bytes_per_vector"]
     html = (dims_run.run_dir / "report.html").read_text()
-    assert 'id="glance"' in html and "within 1% of exact float32" in html
+    assert 'id="glance"' in html and "ndcg@10 ≥ 99% of exact" in html
+
+
+def test_problems_show_analysis_and_plot_failures(dims_run, monkeypatch):
+    """A failed analysis and a failed plot are named in the report with their one-line cause
+    (not a misleading 'no analysis' sentence)."""
+    from harness.report import plots
+    from harness.report.page import build_report
+
+    def broken(*_a, **_k):
+        raise RuntimeError("disk full\nsecond line")
+
+    monkeypatch.setattr(api, "_analyse", broken)
+    monkeypatch.setattr(plots, "build_view", broken)
+    store = api.RunStore(dims_run.run_dir)
+    handlers = setup_logging(store, echo=False)  # as during a run: the log file
+    try:
+        api._analyse_quietly(store, None)
+    finally:
+        close_logging(handlers)
+    html = build_report(dims_run.run_dir).html.read_text()
+    problems = html.split('id="problems"')[1].split("</section>")[0]
+    assert "The analysis (funnel, rankings, recommendation) failed" in problems
+    assert "RuntimeError: disk full" in problems and "second line" not in problems
+    assert "Plot <b>build</b> failed: <code>RuntimeError: disk full</code>" in problems
+    analysis = html.split('id="analysis"')[1].split("</section>")[0]
+    assert "The analysis failed" in analysis
+    log = (dims_run.run_dir / "log").read_text()
+    assert "Traceback" in log and "second line" in log  # the traceback went to the log
+    monkeypatch.undo()
+    api._analyse_quietly(api.RunStore(dims_run.run_dir), None)  # clears the record
+    assert "RuntimeError" not in build_report(dims_run.run_dir).html.read_text()

@@ -37,8 +37,8 @@ def figures(ctx: ReportContext) -> Figures:
             try:
                 p = make(f"{ctx.run.run_id}-{key}")
             except Exception as exc:  # a plot must never sink the report
-                log.warning("report: plot %s failed: %s", key, exc)
                 out.failed[key] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                log.warning("report: plot %s failed: %s", key, out.failed[key])
                 continue
             if p is None:
                 out.missing.append(WHY_MISSING.get(key, f"{key} view (missing columns)"))
