@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness.measure import thread_limit
 from overhead import OUT
 
 from harness.datasets.beir import load_beir
+from harness.execution.timing import thread_limit
 from harness.lexical.bm25 import BM25Index, BM25Options
 
 

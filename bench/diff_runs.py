@@ -33,8 +33,12 @@ def _read(path: Path) -> pd.DataFrame:
 
 def diff_table(a: Path, b: Path) -> list[str]:
     x, y = _read(a), _read(b)
-    if list(x.columns) != list(y.columns):
-        return [f"{a.name}: columns differ: {sorted(set(x.columns) ^ set(y.columns))}"]
+    if set(x.columns) - set(y.columns):
+        return [f"{a.name}: columns missing in B: {sorted(set(x.columns) - set(y.columns))}"]
+    added = [c for c in y.columns if c not in x.columns]
+    if added:  # new columns are reported, not counted: every old figure must still match
+        print(f"{a.name}: columns only in B: {added}")
+        y = y[list(x.columns)].sort_values(list(x.columns), ignore_index=True)
     if len(x) != len(y):
         return [f"{a.name}: {len(x)} rows vs {len(y)}"]
     problems = []

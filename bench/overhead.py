@@ -1,13 +1,14 @@
 """Harness overhead: single-thread qps as the harness measures it vs a bare library loop.
 
-For faiss-hnsw, hnswlib and annoy on N x D normalised clustered vectors (a seeded gaussian
-mixture), one index is built per backend; then, single-threaded and interleaved in shuffled
-order over several repeats, the script times
+For every ANN backend (faiss HNSW, NSG and RaBitQ, hnswlib, usearch, ScaNN, annoy) on N x D
+normalised clustered vectors (a seeded gaussian mixture), one index is built per backend;
+then, single-threaded and interleaved in shuffled order over several repeats, the script times
 
-* harness: the runner's own path, `Searcher` (harness/search.py) + `timed_pass`
-  (harness/measure.py) calling the backend plugin's search() on the prepared query batch,
+* harness: the runner's own path, `Searcher` (harness/execution/searcher.py) + `timed_pass`
+  (harness/execution/timing.py) calling the backend plugin's search() on the prepared query batch,
 * bare: the library called directly on the same index object, same queries, same parameters
-  (faiss index.search, hnswlib knn_query(num_threads=1), annoy get_nns_by_vector in a loop),
+  (faiss index.search with the same SearchParameters, hnswlib knn_query(num_threads=1),
+  usearch search(threads=1), ScaNN search_batched, annoy get_nns_by_vector in a loop),
 
 and prints qps_harness / qps_bare per backend (target: >= 0.95): `ratio` of the medians over
 repeats, `paired` the median of the per-repeat ratios, `best` the ratio of the fastest passes
@@ -15,6 +16,7 @@ repeats, `paired` the median of the per-repeat ratios, `best` the ratio of the f
 return the same neighbours. Results go to bench/out/overhead.txt.
 
     python bench/overhead.py [--n 100000] [--dim 384] [--queries 1000] [--repeats 15]
+        [--backends faiss-hnsw,usearch,...]
 """
 
 from __future__ import annotations
@@ -39,6 +41,15 @@ CONFIGS = {
     "faiss-hnsw": ({"M": 16, "efConstruction": 40}, {"efSearch": 64}),
     "hnswlib": ({"M": 16, "ef_construction": 100}, {"ef": 64}),
     "annoy": ({"n_trees": 50}, {"search_k": -1}),
+    "faiss-nsg": ({"R": 32}, {"search_L": 64}),
+    "faiss-rabitq": ({"nb_bits": 1}, {"qb": 4}),
+    "faiss-ivf-rabitq": ({"nlist": 256, "refine": True}, {"nprobe": 16, "k_factor": 4}),
+    "faiss-hnsw-rabitq": ({"M": 16, "nb_bits": 4}, {"efSearch": 64}),
+    "usearch": ({"connectivity": 16, "expansion_add": 128}, {"expansion_search": 64}),
+    "scann": (
+        {"num_leaves": 200, "reordering_num_neighbors": 100},
+        {"leaves_to_search": 20, "pre_reorder_num_neighbors": 100},
+    ),
 }
 
 
@@ -55,14 +66,54 @@ def clustered(n: int, nq: int, d: int, centers: int = 100, seed: int = 0):
     return x[:n], x[n:]
 
 
-def bare_search(name: str, index, queries: np.ndarray, k: int, search: dict):
+def rabitq_params(name: str, index, search: dict, build: dict):
+    """faiss SearchParameters built here, independently of the plugin, from the same values:
+    (index to search, its parameters, the inner parameters that must stay alive)."""
+    import faiss
+
+    inner = faiss.downcast_index(index.base_index) if build["refine"] else index
+    qb, centered = search["qb"], search["centered"]
+    if name == "faiss-rabitq":
+        base = faiss.RaBitQSearchParameters(qb=qb, centered=centered)
+    elif name == "faiss-ivf-rabitq":
+        base = faiss.IVFRaBitQSearchParameters(nprobe=search["nprobe"], qb=qb, centered=centered)
+    else:  # HNSW: the code parameters live on the storage
+        storage = faiss.downcast_index(inner.storage)
+        storage.qb, storage.centered = qb, centered
+        base = faiss.SearchParametersHNSW(efSearch=search["efSearch"])
+    if search["k_factor"]:
+        return index, faiss.IndexRefineSearchParameters(
+            k_factor=search["k_factor"], base_index_params=base
+        ), base
+    return inner, base, base
+
+
+def bare_search(name: str, index, queries: np.ndarray, k: int, search: dict, build: dict):
     """The library alone, as a user would call it, on the same index and parameters."""
     if name == "faiss-hnsw":
         index.hnsw.efSearch = search["efSearch"]
         return lambda: index.search(queries, k)
+    if name == "faiss-nsg":
+        index.nsg.search_L = search["search_L"]
+        return lambda: index.search(queries, k)
+    if name.endswith("rabitq"):
+        searched, params, _keep = rabitq_params(name, index, search, build)
+        if searched.d == queries.shape[1] + 1:
+            # HNSW-RaBitQ is L2-only: the index holds the inner-product reduction's extra
+            # coordinate; a bare user appends the queries' 0 once, outside the timed loop
+            queries = np.hstack([queries, np.zeros((len(queries), 1), dtype=np.float32)])
+        return lambda: (searched.search(queries, k, params=params), _keep)[0]
     if name == "hnswlib":
         index.set_ef(search["ef"])
         return lambda: index.knn_query(queries, k=k, num_threads=1)
+    if name == "usearch":
+        index.expansion_search = search["expansion_search"]
+        return lambda: index.search(queries, k, threads=1)
+    if name == "scann":
+        pre, leaves = max(k, search["pre_reorder_num_neighbors"]), search["leaves_to_search"]
+        return lambda: index.search_batched(
+            queries, final_num_neighbors=k, pre_reorder_num_neighbors=pre, leaves_to_search=leaves
+        )
     if name == "annoy":
         # rows as Python lists: annoy reads them faster than numpy rows (the fastest bare loop)
         get, search_k = index.get_nns_by_vector, search["search_k"]
@@ -73,7 +124,25 @@ def bare_search(name: str, index, queries: np.ndarray, k: int, search: dict):
 def bare_ids(name: str, out) -> np.ndarray:
     if name == "annoy":
         return np.array([ids for ids, _ in out])
-    return out[0] if name == "hnswlib" else out[1]  # hnswlib: (labels, dist); faiss: (D, I)
+    if name == "usearch":
+        return out.keys
+    # hnswlib: (labels, dist); ScaNN: (ids, dist); faiss: (D, I)
+    return out[0] if name in ("hnswlib", "scann") else out[1]
+
+
+def interleaved_qps(harness, batch, bare, repeats: int, rng) -> dict[str, list[float]]:
+    """qps of both sides over `repeats` rounds, in shuffled order within each round."""
+    qps: dict[str, list[float]] = {"harness": [], "bare": []}
+    for _ in range(repeats):
+        for who in rng.permutation(["harness", "bare"]):
+            if who == "harness":
+                seconds, _ = timed_pass(harness, batch)
+            else:
+                t = time.perf_counter_ns()
+                bare()
+                seconds = (time.perf_counter_ns() - t) / 1e9
+            qps[who].append(len(harness.queries) / seconds)
+    return qps
 
 
 def main() -> None:
@@ -94,8 +163,8 @@ def main() -> None:
         f"harness overhead: {args.n} x {args.dim} normalised clustered vectors, "
         f"{args.queries} queries, k={args.k}, single thread, {args.repeats} interleaved "
         f"repeats ({platform.processor() or platform.machine()})",
-        f"{'backend':<11} {'params':<38} {'qps_harness':>11} {'qps_bare':>9} "
-        f"{'ratio':>6} {'paired':>6} {'best':>6}  same_ids",
+        f"{'backend':<17} {'qps_harness':>11} {'qps_bare':>9} "
+        f"{'ratio':>6} {'paired':>6} {'best':>6}  same_ids  params",
     ]
     print(lines[0])
     rng = np.random.default_rng(0)
@@ -120,28 +189,18 @@ def main() -> None:
         be.prepare(settings)
         harness = Searcher(be, prep, prep.queries, args.k)
         batch = harness.whole()
-        bare = bare_search(name, be.index, prep.queries, args.k, settings)
-        qps: dict[str, list[float]] = {"harness": [], "bare": []}
+        bare = bare_search(name, be.index, prep.queries, args.k, settings, be.build_params)
         with thread_limit(1):
             h_ids = harness(batch)[0]  # warm-up, and the same answers check
-            out = bare()
-            b_ids = bare_ids(name, out)
+            b_ids = bare_ids(name, bare())
             same = bool(np.array_equal(np.asarray(h_ids), np.asarray(b_ids, dtype=np.int64)))
-            for _ in range(args.repeats):
-                for who in rng.permutation(["harness", "bare"]):
-                    if who == "harness":
-                        seconds, _ = timed_pass(harness, batch)
-                    else:
-                        t = time.perf_counter_ns()
-                        bare()
-                        seconds = (time.perf_counter_ns() - t) / 1e9
-                    qps[who].append(len(prep.queries) / seconds)
+            qps = interleaved_qps(harness, batch, bare, args.repeats, rng)
         h, b = np.median(qps["harness"]), np.median(qps["bare"])
         paired = np.median(np.array(qps["harness"]) / np.array(qps["bare"]))
         best = max(qps["harness"]) / max(qps["bare"])
         params = ",".join(f"{k}={v}" for k, v in {**build, **search}.items())
         ratios = f"{h / b:>6.3f} {paired:>6.3f} {best:>6.3f}"
-        line = f"{name:<11} {params:<38} {h:>11.0f} {b:>9.0f} {ratios}  {same}"
+        line = f"{name:<17} {h:>11.0f} {b:>9.0f} {ratios}  {same!s:<8}  {params}"
         lines.append(line)
         print(line, flush=True)
         del be, harness, bare

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,7 @@ from harness.execution.executor import (
 from harness.execution.processes import ProcessExecutor
 from harness.execution.progress import EncodeBars
 from harness.execution.references import ReferencePoints
+from harness.execution.timing import process_peak_mb
 from harness.execution.worker import Job, plugins_from_env
 from harness.manifest import run_manifest
 from harness.plan import expand
@@ -110,6 +112,9 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
             _analyse_quietly(store, ctx)
         if options.report:
             _report_quietly(store.dir, ctx)
+        # the driver's own high-water mark (workers report theirs in worker_peak_rss_mb)
+        manifest["driver_peak_rss_mb"] = process_peak_mb(os.getpid())
+        store.write_manifest(manifest)
     finally:
         close_logging(handlers)
     return RunOutcome(store.dir, store.frame(), done.ran, done.failed, done.resumed,
@@ -176,6 +181,7 @@ def catalogue(kind: str) -> pd.DataFrame:
             rows.append(
                 {
                     "name": e.name,
+                    "family": caps.family,
                     "metrics": ",".join(sorted(caps.metrics)),
                     "precisions": ",".join(sorted(caps.precisions)),
                     "build": ",".join(caps.build_params),

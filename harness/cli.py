@@ -28,37 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plan", help="print the cells a suite expands to, and the skipped ones")
     pl.add_argument("suite")
 
-    r = sub.add_parser("run", help="run a suite; results go to OUTPUT/<run-id>/")
-    r.add_argument("suite")
-    r.add_argument("--output", default="results", help="results folder (default: results)")
-    r.add_argument(
-        "--resume",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="reuse finished cells of the same suite (default) or start a new run",
-    )
-    r.add_argument(
-        "--only",
-        default=None,
-        metavar="PATTERN",
-        help="run only cells whose label matches (glob or substring) or id prefix",
-    )
-    r.add_argument(
-        "--cache-dir",
-        default=None,
-        help="embedding cache (default: $HARNESS_CACHE or ~/.cache/embedding-harness)",
-    )
-    r.add_argument("--no-progress", action="store_true", help="no progress bar or log echo")
-    r.add_argument(
-        "--no-report", action="store_true", help="do not write RUN_DIR/report.html at the end"
-    )
-    r.add_argument("--no-analysis", action="store_true",
-                   help="skip the funnel/rankings/recommendation step at the end")
-    r.add_argument("--executor", choices=("process", "inline", "ray"), default=None,
-                   help="where cells run: each in its own worker process (default), in this "
-                   "process, or as Ray tasks (the suite's `executor:` key sets a default)")
-    r.add_argument("--ray-address", default=None,
-                   help="an existing Ray cluster (default: $RAY_ADDRESS, else a local one)")
+    _add_run(sub)
 
     rp = sub.add_parser("report", help="write RUN_DIR/report.html (plots, tables, drill-down)")
     rp.add_argument("run_dir")
@@ -109,6 +79,40 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--sample", type=int, default=2000)
     pr.add_argument("--cache-dir", default=None)
     return p
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("run", help="run a suite; results go to OUTPUT/<run-id>/")
+    r.add_argument("suite")
+    r.add_argument("--output", default="results", help="results folder (default: results)")
+    r.add_argument(
+        "--resume",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="reuse finished cells of the same suite (default) or start a new run",
+    )
+    r.add_argument(
+        "--only",
+        default=None,
+        metavar="PATTERN",
+        help="run only cells whose label matches (glob or substring) or id prefix",
+    )
+    r.add_argument(
+        "--cache-dir",
+        default=None,
+        help="embedding cache (default: $HARNESS_CACHE or ~/.cache/embedding-harness)",
+    )
+    r.add_argument("--no-progress", action="store_true", help="no progress bar or log echo")
+    r.add_argument(
+        "--no-report", action="store_true", help="do not write RUN_DIR/report.html at the end"
+    )
+    r.add_argument("--no-analysis", action="store_true",
+                   help="skip the funnel/rankings/recommendation step at the end")
+    r.add_argument("--executor", choices=("process", "inline", "ray"), default=None,
+                   help="where cells run: each in its own worker process (default), in this "
+                   "process, or as Ray tasks (the suite's `executor:` key sets a default)")
+    r.add_argument("--ray-address", default=None,
+                   help="an existing Ray cluster (default: $RAY_ADDRESS, else a local one)")
 
 
 def main(argv: list[str] | None = None) -> int:

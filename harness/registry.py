@@ -307,49 +307,45 @@ MODELS.register(
 
 # --- backends ---------------------------------------------------------------------------------
 BACKENDS = Registry("backend")
-BACKENDS.register(
-    Entry(
-        "exact",
-        "harness.backends.exact:ExactBackend",
-        "brute-force search (faiss flat), the reference for every other backend",
-        requires=("faiss",),
-        install="pip install faiss-cpu",
-    )
-)
-for _name, _target, _summary in (
-    ("faiss-hnsw", "FaissHNSW", "faiss IndexHNSWFlat: HNSW graph over float32 vectors"),
-    ("faiss-ivf", "FaissIVF", "faiss IndexIVFFlat: k-means inverted lists, float32 vectors"),
-    ("faiss-ivfpq", "FaissIVFPQ", "faiss IndexIVFPQ: inverted lists of PQ codes (opt. refine)"),
-    ("faiss-sq", "FaissSQ", "faiss scalar quantizer (SQ8 / fp16), flat or HNSW-SQ"),
-    ("faiss-binary", "FaissBinary", "faiss IndexBinaryFlat / IndexBinaryHNSW, Hamming"),
+_FAISS = (("faiss",), "pip install faiss-cpu")
+# name, "module:Class" under harness.backends, summary, (requires, install)
+for _name, _target, _summary, (_requires, _install) in (
+    ("exact", "exact:ExactBackend",
+     "brute-force search (faiss flat), the reference for every other backend", _FAISS),
+    ("faiss-hnsw", "faiss_ann:FaissHNSW",
+     "faiss IndexHNSWFlat: HNSW graph over float32 vectors", _FAISS),
+    ("faiss-ivf", "faiss_ann:FaissIVF",
+     "faiss IndexIVFFlat: k-means inverted lists, float32 vectors", _FAISS),
+    ("faiss-ivfpq", "faiss_ann:FaissIVFPQ",
+     "faiss IndexIVFPQ: inverted lists of PQ codes (opt. refine)", _FAISS),
+    ("faiss-sq", "faiss_ann:FaissSQ",
+     "faiss scalar quantizer (SQ8 / fp16), flat or HNSW-SQ", _FAISS),
+    ("faiss-binary", "faiss_ann:FaissBinary",
+     "faiss IndexBinaryFlat / IndexBinaryHNSW, Hamming", _FAISS),
+    ("faiss-nsg", "faiss_nsg:FaissNSG",
+     "faiss IndexNSGFlat: NSG graph over float32 vectors", _FAISS),
+    ("faiss-rabitq", "faiss_rabitq:FaissRaBitQ",
+     "faiss IndexRaBitQ: flat scan of RaBitQ codes (opt. refine)", _FAISS),
+    ("faiss-ivf-rabitq", "faiss_rabitq:FaissIVFRaBitQ",
+     "faiss IndexIVFRaBitQ: inverted lists of RaBitQ codes (opt. refine)", _FAISS),
+    ("faiss-hnsw-rabitq", "faiss_rabitq:FaissHNSWRaBitQ",
+     "faiss IndexHNSWRaBitQ: HNSW graph over RaBitQ codes, cosine / l2 (opt. refine)", _FAISS),
+    ("hnswlib", "hnswlib_backend:HnswlibBackend",
+     "hnswlib: HNSW graph (space ip / l2), its own thread pool",
+     (("hnswlib",), "pip install hnswlib")),
+    ("annoy", "annoy_backend:AnnoyBackend",
+     "annoy: random-projection tree forest (angular / dot / euclidean)",
+     (("annoy",), "pip install annoy")),
+    ("usearch", "usearch_backend:UsearchBackend",
+     "usearch: HNSW graph storing f32 / f16 / i8 / b1 (Hamming) natively",
+     (("usearch",), "pip install usearch")),
+    ("scann", "scann_backend:ScannBackend",
+     "ScaNN: k-means tree, anisotropic quantization, exact re-ranking (no TensorFlow)",
+     (("scann",), "pip install scann")),
 ):
     BACKENDS.register(
-        Entry(
-            _name,
-            f"harness.backends.faiss_ann:{_target}",
-            _summary,
-            requires=("faiss",),
-            install="pip install faiss-cpu",
-        )
+        Entry(_name, f"harness.backends.{_target}", _summary, _requires, _install)
     )
-BACKENDS.register(
-    Entry(
-        "hnswlib",
-        "harness.backends.hnswlib_backend:HnswlibBackend",
-        "hnswlib: HNSW graph (space ip / l2), its own thread pool",
-        requires=("hnswlib",),
-        install="pip install hnswlib",
-    )
-)
-BACKENDS.register(
-    Entry(
-        "annoy",
-        "harness.backends.annoy_backend:AnnoyBackend",
-        "annoy: random-projection tree forest (angular / dot / euclidean)",
-        requires=("annoy",),
-        install="pip install annoy",
-    )
-)
 
 # --- precisions -------------------------------------------------------------------------------
 PRECISIONS = Registry("precision")

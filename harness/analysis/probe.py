@@ -154,11 +154,11 @@ def probe(
 ) -> MetaFeatures:
     """Meta-features of a corpus (and its queries) on a seeded sample."""
     rng = np.random.default_rng(seed)
-    docs = np.asarray(docs, np.float64)
-    queries = np.asarray(queries, np.float64)
     di = np.sort(rng.choice(len(docs), size=min(sample, len(docs)), replace=False))
     qi = np.sort(rng.choice(len(queries), size=min(sample // 4 or 1, len(queries)), replace=False))
-    xs, qs = docs[di], queries[qi]
+    # sample first, then float64: a copy of the sample, never of the corpus
+    xs = np.asarray(docs[di], np.float64)
+    qs = np.asarray(queries[qi], np.float64)
     dbi_e = dbi_c = None
     if labels is not None:
         lab = np.asarray(labels)[di]

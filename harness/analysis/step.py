@@ -22,9 +22,6 @@ from harness.analysis.rankings import rankings, rankings_at_speed
 from harness.fsutil import atomic_write_text
 from harness.store import RunStore
 
-GRAPH = {"faiss-hnsw", "hnswlib"}
-PARTITION = {"faiss-ivf", "faiss-ivfpq", "annoy"}
-
 
 @dataclass(frozen=True)
 class Analysis:
@@ -32,10 +29,6 @@ class Analysis:
     rankings: pd.DataFrame
     inversions: pd.DataFrame
     recommendation: pd.DataFrame
-
-
-def _family(backend: str) -> str | None:
-    return "graph" if backend in GRAPH else "partition" if backend in PARTITION else None
 
 
 def recommendation_table(store: RunStore, fun: pd.DataFrame, refs: References,
@@ -78,7 +71,10 @@ def _measured_metric(fun: pd.DataFrame, key: tuple[str, str], recommended: str) 
 def _measured_index(ok: pd.DataFrame, key: tuple[str, str], name: str,
                     recommended: str) -> dict:
     sub = ok[(ok["dataset"] == key[0]) & (ok["model"] == key[1])]
-    fams = sub.assign(family=sub["backend"].map(_family)).dropna(subset=["family"])
+    if "family" not in sub:
+        return {}  # a run stored before rows carried the backend's family
+    # the tree chooses between graph- and partition-based indexes: compare those two
+    fams = sub[sub["family"].isin(("graph", "partition"))]
     if name not in fams or fams["family"].nunique() != 2:
         return {}
     best = fams.groupby("family")[name].max()

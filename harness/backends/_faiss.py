@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.backends.base import SEED, Capabilities
+from harness.backends.base import SEED, Capabilities, saved_bytes
 
 log = logging.getLogger("harness")
 
@@ -40,11 +40,13 @@ def to_scores(dist: np.ndarray, metric: str) -> np.ndarray:
 
 
 def serialized_bytes(index: Any) -> int:
+    """The index's saved size, written to a temporary file: serializing into memory would
+    hold a second copy of the index at the cell's peak."""
     import faiss
 
-    if isinstance(index, faiss.IndexBinary):
-        return int(faiss.serialize_index_binary(index).nbytes)
-    return int(faiss.serialize_index(index).nbytes)
+    binary = isinstance(index, faiss.IndexBinary)
+    write = faiss.write_index_binary if binary else faiss.write_index
+    return saved_bytes(lambda path: write(index, path), "index.faiss")
 
 
 def check_training_size(

@@ -34,6 +34,7 @@ class AnnoyBackend:
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=FLOAT_PRECISIONS,
+        family="tree",
         build_params={"n_trees": Param(int, 100, "number of trees", minimum=1)},
         search_params={
             "search_k": Param(int, -1, "nodes inspected per query (-1 = n_trees * k)", minimum=-1),

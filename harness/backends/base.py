@@ -35,16 +35,29 @@ class Param:
         return None
 
 
+#: Index families as Iceberg and VIBE group them: how an index narrows the candidates.
+FAMILIES = ("graph", "partition", "quantized-flat", "tree", "exact")
+
+
 @dataclass(frozen=True)
 class Capabilities:
     metrics: frozenset[str]
     precisions: frozenset[str]
     build_params: Mapping[str, Param] = field(default_factory=dict)
     search_params: Mapping[str, Param] = field(default_factory=dict)
+    # One of FAMILIES: graph (HNSW, NSG), partition (IVF, ScaNN's k-means tree), quantized-flat
+    # (a scan of compressed codes), tree (random projections), exact; result rows are grouped by
+    # it. Every registered backend declares one (tests/backends check); "" is left to ad-hoc
+    # test doubles, so that they need not name one.
+    family: str = ""
     exact: bool = False
     # "quantized": index IndexInput.vectors (the precision's representation);
     # "raw": index IndexInput.raw (float32) and quantize natively (e.g. faiss SQ8/fp16).
     input: str = "quantized"
+
+    def __post_init__(self) -> None:
+        if self.family and self.family not in FAMILIES:
+            raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {self.family!r}")
 
     def with_defaults(self, section: str, given: Mapping[str, Any]) -> dict[str, Any]:
         schema = self.build_params if section == "build" else self.search_params
@@ -105,7 +118,8 @@ class Backend(Protocol):
 def saved_bytes(save: Any, filename: str) -> int:
     """Size of an index written by a library's own save(path), in a temporary folder.
 
-    The folder is removed afterwards; libraries that map the file (annoy) keep a valid
+    A save that writes a folder at `path` (ScaNN) counts every file in it. The folder is
+    removed afterwards; libraries that map the file (annoy) keep a valid
     mapping after the unlink, so the index stays searchable.
     """
     import os
@@ -114,6 +128,12 @@ def saved_bytes(save: Any, filename: str) -> int:
     with tempfile.TemporaryDirectory(prefix="harness-index-") as tmp:
         path = os.path.join(tmp, filename)
         save(path)
+        if os.path.isdir(path):
+            return sum(
+                os.path.getsize(os.path.join(root, f))
+                for root, _, files in os.walk(path)
+                for f in files
+            )
         return os.path.getsize(path)
 
 

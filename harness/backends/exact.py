@@ -27,6 +27,7 @@ class ExactBackend(FaissBackend):
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=FLOAT_PRECISIONS | {"binary"},
+        family="exact",
         exact=True,
     )
 

@@ -43,6 +43,7 @@ class FaissHNSW(FaissBackend):
     capabilities = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=FLOAT_PRECISIONS,
+        family="graph",
         build_params={"M": _M, "efConstruction": _EF_CONSTRUCTION},
         search_params={"efSearch": _EF_SEARCH},
     )
@@ -67,6 +68,7 @@ class FaissIVF(FaissBackend):
     capabilities = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=FLOAT_PRECISIONS,
+        family="partition",
         build_params={"nlist": _NLIST},
         search_params={"nprobe": _NPROBE},
     )
@@ -96,6 +98,7 @@ class FaissIVFPQ(FaissBackend):
     capabilities = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=FLOAT_PRECISIONS,
+        family="partition",
         build_params={
             "nlist": _NLIST,
             "m": Param(int, 16, "PQ sub-quantizers (must divide the dimension)", minimum=1),
@@ -176,6 +179,8 @@ class FaissSQ(FaissBackend):
     capabilities = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=frozenset(_QTYPES),
+        # M > 0 searches an HNSW graph of the codes; the family names the default (M = 0)
+        family="quantized-flat",
         build_params={
             "M": Param(
                 int,
@@ -225,6 +230,8 @@ class FaissBinary(FaissBackend):
         # the binary precision searches by Hamming distance whatever the suite's metric
         metrics=FLOAT_METRICS,
         precisions=frozenset({"binary"}),
+        # M > 0 searches an HNSW graph of the codes; the family names the default (M = 0)
+        family="quantized-flat",
         build_params={
             "M": Param(
                 int,

@@ -28,6 +28,7 @@ class HnswlibBackend:
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=FLOAT_PRECISIONS,
+        family="graph",
         build_params={
             "M": Param(int, 16, "links per node", minimum=2),
             "ef_construction": Param(int, 200, "candidate list size while building", minimum=1),

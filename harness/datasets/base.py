@@ -13,6 +13,7 @@ from typing import IO, Any
 import numpy as np
 
 from harness.errors import UserError
+from harness.memmaps import blocks
 
 Qrels = Mapping[str, Mapping[str, int]]
 
@@ -99,10 +100,10 @@ class Fingerprint:
 
     def add_array(self, part: str, x: np.ndarray) -> None:
         h, n = self._parts.setdefault(part, (hashlib.sha256(), [0]))
-        a = np.ascontiguousarray(x)
-        h.update(f"{a.dtype.str}{a.shape}".encode())
-        h.update(memoryview(a).cast("B"))
-        n[0] += len(a)
+        h.update(f"{x.dtype.str}{x.shape}".encode())
+        for _, block in blocks(x):  # a memory-mapped array is read block by block
+            h.update(memoryview(np.ascontiguousarray(block)).cast("B"))
+        n[0] += len(x)
 
     def hexdigest(self) -> str:
         out = hashlib.sha256(self.tag.encode())

@@ -136,7 +136,7 @@ def _vector_split(root: Path, stem: str) -> tuple[np.ndarray, list[str]]:
     """corpus.npy + corpus.labels (or queries.*): a non-empty 2-D array and one label a row."""
     f = root / f"{stem}.npy"
     try:
-        x = np.load(f, allow_pickle=False)
+        x = np.load(f, mmap_mode="r", allow_pickle=False)  # read as needed, not held
     except (OSError, ValueError) as exc:
         raise UserError(f"not a numpy array file ({exc})", file=str(f)) from None
     if x.ndim != 2 or len(x) == 0:

@@ -1,8 +1,10 @@
-"""What the cells of one run share: loaded datasets, encoders, encodings, prepared vectors and
-exact ground truth, each computed once and memoised under everything that determines it.
+"""What the cells of one run share: loaded datasets, encoders and encodings, each loaded once
+and memoised under everything that determines it.
 
-The same context serves the run, the analysis's reference points and the report's texts, so
-a `harness run` loads each dataset once.
+Prepared vectors and exact ground truth are computed per cell and not kept: memory follows
+the largest cell, not the grid. Encodings are memory-mapped cache entries, so keeping them
+costs page cache, not a copy. The same context serves the run, the analysis's reference
+points and the report's texts, so a `harness run` loads each dataset once.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.backends._faiss import to_scores
 from harness.backends.base import IndexInput
 from harness.cache import ChunkMapper, EmbeddingCache, Encoded
 from harness.cell import Cell
@@ -51,8 +54,6 @@ class RunContext:
     _datasets: dict[str, Dataset] = field(default_factory=dict)
     _encoders: dict[str, Encoder] = field(default_factory=dict)
     _vectors: dict[tuple, Vectors] = field(default_factory=dict)
-    _prepared: dict[tuple, Prepared] = field(default_factory=dict)
-    _truth: dict[tuple, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def load_dataset(self, ref: Mapping[str, Any], seed: int) -> Dataset:
         """A dataset by its reference (as stored in a cell), loaded once per (ref, seed)."""
@@ -119,26 +120,27 @@ class RunContext:
                      out.per_second or 0)
         return out
 
-    def prepared(self, cell: Cell, ds: Dataset, vec: Vectors) -> Prepared:
-        key = self._variant(cell, ds)
-        if key not in self._prepared:
-            self._prepared[key] = prepare(
-                vec.docs, vec.queries, dim=cell.dim, metric=cell.metric,
-                precision=cell.precision, matryoshka_dims=vec.matryoshka_dims, seed=cell.seed,
-            )
-        return self._prepared[key]
+    def prepared(self, cell: Cell, vec: Vectors) -> Prepared:
+        """The cell's vectors at its dim, distance and precision (computed, not kept)."""
+        return prepare(vec.docs, vec.queries, dim=cell.dim, metric=cell.metric,
+                       precision=cell.precision, matryoshka_dims=vec.matryoshka_dims,
+                       seed=cell.seed)
 
-    def truth(self, cell: Cell, ds: Dataset, prep: Prepared, k: int
-              ) -> tuple[np.ndarray, np.ndarray]:
-        """Exact top-k on the same transformed vectors and distance (computed once)."""
-        key = (*self._variant(cell, ds), k)
-        if key not in self._truth:
-            exact = BACKENDS.get("exact").load()(prep.metric, {}, threads=os.cpu_count() or 1)
-            exact.build(IndexInput(prep.docs, prep.metric, prep.precision))
-            self._truth[key] = exact.search(prep.queries, k)
-        return self._truth[key]
 
-    @staticmethod
-    def _variant(cell: Cell, ds: Dataset) -> tuple:
-        return (json.dumps(cell.model, sort_keys=True), ds.fingerprint, cell.dim, cell.metric,
-                cell.precision)
+def exact_top_k(prep: Prepared, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-k on the prepared vectors and distance, with every CPU (the ground truth).
+
+    Float vectors are searched in place (faiss.knn runs the flat index's own kernel without
+    copying the corpus into an index); packed bits through a binary flat index (1/32 of the
+    float size)."""
+    import faiss
+
+    if prep.metric == "hamming":
+        exact = BACKENDS.get("exact").load()(prep.metric, {}, threads=os.cpu_count() or 1)
+        exact.build(IndexInput(prep.docs, prep.metric, prep.precision))
+        return exact.search(prep.queries, k)
+    kind = faiss.METRIC_L2 if prep.metric == "l2" else faiss.METRIC_INNER_PRODUCT
+    docs = np.ascontiguousarray(prep.docs, dtype=np.float32)
+    dist, ids = faiss.knn(np.ascontiguousarray(prep.queries, dtype=np.float32), docs, k,
+                          metric=kind)
+    return ids, to_scores(dist, prep.metric)

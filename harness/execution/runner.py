@@ -18,7 +18,7 @@ import numpy as np
 from harness.backends.base import HARNESS_SEARCH_PARAMS
 from harness.cell import Cell
 from harness.datasets.base import Dataset
-from harness.execution.context import RunContext, Vectors
+from harness.execution.context import RunContext, Vectors, exact_top_k
 from harness.execution.timed import CellIndex, Timings, index_for, measure
 from harness.metrics.columns import has_positive
 from harness.metrics.ir import parse_metric, qrels_evaluate
@@ -71,12 +71,12 @@ def run_cell(cell: Cell, ctx: RunContext, *, timing: bool = True
     """
     ds = ctx.dataset(cell)
     vec = ctx.vectors(cell, ds)
-    prep = ctx.prepared(cell, ds, vec)
+    prep = ctx.prepared(cell, vec)
     k_search = _search_k(cell, ds)
     k = min(cell.k, ds.n_docs)
     truth = None
     if timing:  # reference points (timing=False) need no recall against exact search
-        t_ids, t_scores = ctx.truth(cell, ds, prep, k_search)
+        t_ids, t_scores = exact_top_k(prep, k_search)
         truth = drop_identical(t_ids, t_scores, ds, k)
     ix = index_for(cell, prep, k_search)
     t = measure(cell, ix, timing=timing)
@@ -104,6 +104,7 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
                                  inp.ds, inp.k)
     row = _row_base(inp, ix.build, params, t)
     row["setting"] = i
+    row["family"] = ix.family
     evaluated_qids, per_q = _task_metrics(inp.cell, inp.ds, ids, scores)
     values: dict[str, np.ndarray] = {}
     for name, vals in per_q.items():

@@ -33,6 +33,7 @@ class CellIndex:
     grid: list[dict[str, Any]]
     settings: list[dict[str, Any]]
     searchers: list[Searcher]
+    family: str = ""  # the backend's declared index family (graph, partition, ...)
 
 
 @dataclass
@@ -69,7 +70,8 @@ def index_for(cell: Cell, prep: Prepared, k_search: int) -> CellIndex:
         for s in grid
     ]
     settings = [caps.with_defaults("search", s) for s in grid]
-    return CellIndex(backend, build, index_input, queries, grid, settings, searchers)
+    return CellIndex(backend, build, index_input, queries, grid, settings, searchers,
+                     caps.family)
 
 
 def measure(cell: Cell, ix: CellIndex, *, timing: bool) -> Timings:

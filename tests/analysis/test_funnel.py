@@ -46,7 +46,7 @@ class NormSpreadEncoder:
         return v
 
 
-class spread_kind(ModelPlugin):
+class SpreadKind(ModelPlugin):
     @staticmethod
     def check(arg):
         return None
@@ -65,7 +65,7 @@ def spread_model(monkeypatch):
     import sys
 
     monkeypatch.setitem(MODEL_KINDS._entries, "spread",
-                        Entry("spread", f"{__name__}:spread_kind", "test encoder"))
+                        Entry("spread", f"{__name__}:SpreadKind", "test encoder"))
     monkeypatch.setitem(sys.modules, __name__, sys.modules[__name__])
     return "spread:x"
 
