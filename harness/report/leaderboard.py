@@ -2,11 +2,9 @@
 
 Rows are grouped by (dataset, dataset_fingerprint): the same dataset name with different
 content (another subsample, another version) gets its own ranking, with a warning. Within a
-group, the best configuration per model x dim x way of reaching the dim (truncation, PCA) x
-precision x backend (over distances, build and search parameters, and runs) is ranked by the
-group's main task metric: truncation and PCA to the same dim are two entries, never one.
-Runs made by different harness versions, or on different machines, are flagged, never
-silently mixed.
+group, the best configuration per model x dim x dim method (truncation and PCA are two
+entries) x precision x backend (over distances, parameters, runs) is ranked by the group's
+main task metric. Other harness versions or machines are flagged, never silently mixed.
 """
 
 from __future__ import annotations
@@ -25,14 +23,14 @@ from harness.report import plots
 from harness.report.data import EXTRA_AXES, RunData, config_label, find_runs, params_text
 
 GROUP = ("dataset", "dataset_fingerprint")
-# dim_method is part of the entry (runs that predate the column have it empty)
+# dim_method is part of the entry (empty in runs that predate it)
 ENTRY = ("model", "dim", *EXTRA_AXES, "precision", "backend")
 
 
 # The terminal table's columns and headers, before and after the ranked value.
 TEXT_COLS = {"rank": "rank", "model": "model", "dim": "dim", "dim_method": "dim by",
-             "precision": "precision",
-             "backend": "backend", "metric": "distance", "params": "params"}  # fmt: skip
+             "precision": "precision", "backend": "backend", "metric": "distance",
+             "params": "params"}  # fmt: skip
 TEXT_COLS_AFTER = {"knn_recall@10": "knn@10", "qps": "qps", "latency_p99_ms": "p99_ms",
                    "bytes_per_vector": "bytes/vec", "run_id": "run", "flag": "flag"}  # fmt: skip
 
@@ -235,9 +233,8 @@ def _flags(g: pd.DataFrame, best: pd.DataFrame, what: str) -> tuple[list[list[st
         flags.append(["" if v == newest else f"v{v}" for v in best["harness_version"]])
     if len(cpus) > 1:
         warnings.append(
-            f"{what}: runs on different machines ({'; '.join(cpus)}): "
-            "qps and latency are not comparable across them"
-        )
+            f"{what}: runs on different machines ({'; '.join(cpus)}): qps and latency are not "
+            "comparable across them")
         flags.append([f"cpu: {c}" for c in best["cpu_model"]])
     return flags, warnings
 

@@ -21,6 +21,50 @@ RECALL = "knn_recall@10"
 WIDTH = 12.0  # inches: two panels wide enough for the recall ticks near 1
 
 
+# The recall axis spreads the range that matters (0.9-0.999) like ann-benchmarks' logit-like
+# scale: x = -log10(1 + EPS - recall), so 0.9, 0.99 and 0.999 are one decade apart and recall
+# 1.0 (which a logit scale cannot draw) sits half a decade beyond 0.999.
+RECALL_EPS = 10**-3.5
+RECALL_TICKS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0)
+RECALL_SCALE_NOTE = "scale -log10(1.0003 - recall): 0.9, 0.99, 0.999 equally spaced"
+
+
+def _recall_fwd(r):
+    r = np.clip(np.asarray(r, dtype=float), -1.0, 1 + RECALL_EPS * 0.999)
+    return -np.log10(1 + RECALL_EPS - r)
+
+
+def _recall_inv(t):
+    return 1 + RECALL_EPS - 10 ** (-np.asarray(t, dtype=float))
+
+
+def recall_axis(ax, values: np.ndarray) -> None:
+    """The x axis of a recall (knn_recall@k) in the spread-near-1 scale above."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    ax.set_xscale("function", functions=(_recall_fwd, _recall_inv))
+    v = values[np.isfinite(values)]
+    low = float(v.min()) if v.size else 0.0
+    ticks = [t for t in RECALL_TICKS if t >= low - 0.1] or list(RECALL_TICKS)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+
+
+def shades(base: str, n: int) -> list[str]:
+    """n distinguishable shades of one hue (darker to lighter): the builds of one backend."""
+    from matplotlib.colors import to_hex, to_rgb
+
+    rgb = np.array(to_rgb(base))
+    if n == 1:
+        return [base]
+    out = []
+    for t in np.linspace(-0.45, 0.5, n):  # < 0: towards black, > 0: towards white
+        mix = rgb * (1 + t) if t < 0 else rgb + (1 - rgb) * t
+        out.append(to_hex(np.clip(mix, 0, 1)))
+    return out
+
+
 def build_labels(ok: pd.DataFrame) -> pd.Series:
     """Per row, its index build in words, with the precision and dim only when they vary within
     a dataset x model: 'faiss-hnsw M=8,efConstruction=40 · int8 · d=64 pca'."""
@@ -42,7 +86,7 @@ def build_colors(ok: pd.DataFrame, labels: pd.Series) -> tuple[dict[str, str], d
     colors: dict[str, str] = {}
     for backend, base in hue.items():
         mine = sorted(set(labels[ok["backend"].astype(str) == backend]))
-        colors.update(zip(mine, S.shades(base, len(mine)), strict=True))
+        colors.update(zip(mine, shades(base, len(mine)), strict=True))
     return colors, hue
 
 
@@ -73,7 +117,7 @@ def speed_views(ok: pd.DataFrame, main_metric: dict[str, str], salt: str) -> Plo
             _panel(ax, sub, (xcol, [RECALL, task]), (colors, hue, marker), tips)
             ax.set_title(f"{dataset} · {model} — {view}", fontsize=10)
             if xcol == recall:
-                ax.set_xlabel(f"{xcol} (exact top-10 found)\n{S.RECALL_SCALE_NOTE}")
+                ax.set_xlabel(f"{xcol} (exact top-10 found)\n{RECALL_SCALE_NOTE}")
             else:
                 ax.set_xlabel(f"{xcol} (task metric, higher is better)")
             log = ax.get_yscale() == "log"
@@ -120,6 +164,6 @@ def _panel(ax, sub: pd.DataFrame, cols: tuple[str, list], look: tuple, tips: Tip
         ax.plot(front["_x"], front["_y"], color=hue[str(backend)], linewidth=6, alpha=0.25,
                 solid_capstyle="round", zorder=2)
     if xcol == RECALL:
-        S.recall_axis(ax, sub["_x"].to_numpy())
+        recall_axis(ax, sub["_x"].to_numpy())
     S.plain_y(ax, S.spans_decades(sub["_y"].to_numpy(), 3))
     ax.grid(True, which="major", alpha=0.3)

@@ -179,50 +179,6 @@ def log2_axis(ax, values: np.ndarray) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-# The recall axis spreads the range that matters (0.9-0.999) like ann-benchmarks' logit-like
-# scale: x = -log10(1 + EPS - recall), so 0.9, 0.99 and 0.999 are one decade apart and recall
-# 1.0 (which a logit scale cannot draw) sits half a decade beyond 0.999.
-RECALL_EPS = 10**-3.5
-RECALL_TICKS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0)
-RECALL_SCALE_NOTE = "scale -log10(1.0003 - recall): 0.9, 0.99, 0.999 equally spaced"
-
-
-def _recall_fwd(r):
-    r = np.clip(np.asarray(r, dtype=float), -1.0, 1 + RECALL_EPS * 0.999)
-    return -np.log10(1 + RECALL_EPS - r)
-
-
-def _recall_inv(t):
-    return 1 + RECALL_EPS - 10 ** (-np.asarray(t, dtype=float))
-
-
-def recall_axis(ax, values: np.ndarray) -> None:
-    """The x axis of a recall (knn_recall@k) in the spread-near-1 scale above."""
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
-
-    ax.set_xscale("function", functions=(_recall_fwd, _recall_inv))
-    v = values[np.isfinite(values)]
-    low = float(v.min()) if v.size else 0.0
-    ticks = [t for t in RECALL_TICKS if t >= low - 0.1] or list(RECALL_TICKS)
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
-
-
-def shades(base: str, n: int) -> list[str]:
-    """n distinguishable shades of one hue (darker to lighter): the builds of one backend."""
-    from matplotlib.colors import to_hex, to_rgb
-
-    rgb = np.array(to_rgb(base))
-    if n == 1:
-        return [base]
-    out = []
-    for t in np.linspace(-0.45, 0.5, n):  # < 0: towards black, > 0: towards white
-        mix = rgb * (1 + t) if t < 0 else rgb + (1 - rgb) * t
-        out.append(to_hex(np.clip(mix, 0, 1)))
-    return out
-
-
 def dim_text(v) -> str:
     try:
         return f"d={int(v)}"
