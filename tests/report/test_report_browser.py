@@ -205,7 +205,7 @@ def test_suite_reports_render_and_are_screenshotted(suite_reports, name, tmp_pat
     assert console_messages(res.stderr) == []
     dom = res.stdout
     assert 'data-ready="1"' in dom
-    assert 'id="glance"' in dom and "Not shown: speed" not in dom
+    assert 'id="glance"' in dom and 'id="plot-speed"' in dom and "ANN view" in dom
     assert "failed" not in dom.split('id="plots"')[1].split("</section>")[0]
     shots = run_dir / "screenshots"
     shots.mkdir(exist_ok=True)

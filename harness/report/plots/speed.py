@@ -95,7 +95,10 @@ def speed_views(ok: pd.DataFrame, main_metric: dict[str, str], salt: str) -> Plo
     if ok.empty or "qps" not in ok:
         return None
     ok = ok.assign(_build=build_labels(ok))
-    recall = RECALL if RECALL in ok else None
+    if ok.groupby(["dataset", "model"]).size().max() < 2:
+        return None  # one point per panel (e.g. exact search only): nothing to trade off
+    # exact search everywhere (recall 1) leaves the ANN view nothing to show
+    recall = RECALL if RECALL in ok and (S.num(ok[RECALL]) < 1).any() else None
     panels, cut = S.groups(ok, ["dataset", "model"])
     colors, hue = build_colors(ok, ok["_build"])
     distances = sorted(set(ok["metric"].astype(str))) if "metric" in ok else []

@@ -15,6 +15,7 @@ from harness.report.sections.base import ReportContext
 log = logging.getLogger("harness")
 
 WHY_MISSING = {
+    "speed": "speed view (one search configuration per dataset x model: nothing to trade off)",
     "matryoshka": "Matryoshka curves (need two or more dims of one model)",
     "funnel": "funnel waterfall (no funnel results in this run folder)",
     "compression": "compression view (needs two or more sizes per vector: dims or precisions)",
