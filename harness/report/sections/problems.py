@@ -23,6 +23,7 @@ class ProblemsSection:
         return _after_cells(ctx) + _skipped(ctx) + _errors(ctx)
 
 
+COLLAPSE_AFTER = 5  # skipped cells shown open up to this many
 WHAT_FAILED = {
     "analysis": "The analysis (funnel, rankings, recommendation) failed; retry with "
     "<code>harness funnel RUN_DIR</code>",
@@ -55,12 +56,15 @@ def _skipped(ctx: ReportContext) -> str:
     if skipped.empty:
         return H.notice("ok", "Nothing was skipped: every planned cell ran.")
     link = ctx.save("skipped.csv", skipped)
-    return f"<h3>Skipped ({len(skipped)}) <a class='small' href='{link}'>csv</a></h3>" + H.table(
-        skipped,
-        [H.Col("cell"), H.Col("reason", wrap=True)],
-        table_id="skipped",
-        filter_box=len(skipped) > 8,
-    )
+    head = f"<h3>Skipped ({len(skipped)}) <a class='small' href='{link}'>csv</a></h3>"
+    table = H.table(skipped, [H.Col("cell", wrap=True), H.Col("reason", wrap=True)],
+                    table_id="skipped", filter_box=len(skipped) > 8)
+    if len(skipped) <= COLLAPSE_AFTER:
+        return head + table
+    # A long list of planned exclusions would push the plots off the first screens.
+    reasons = skipped["reason"].value_counts()
+    gist = "; ".join(f"{n} x {r}" for r, n in reasons.head(2).items())
+    return head + f"<details><summary>{H.esc(gist)}</summary>{table}</details>"
 
 
 def _errors(ctx: ReportContext) -> str:
