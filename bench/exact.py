@@ -26,8 +26,8 @@ from overhead import OUT, clustered
 from harness.backends.base import IndexInput
 from harness.execution.searcher import Searcher
 from harness.execution.timing import thread_limit, timed_pass
+from harness.prepared import prepare
 from harness.registry import BACKENDS
-from harness.transforms import prepare
 
 
 def main() -> None:

@@ -31,8 +31,8 @@ import numpy as np
 from harness.backends.base import IndexInput
 from harness.execution.searcher import Searcher
 from harness.execution.timing import thread_limit, timed_pass
+from harness.prepared import prepare
 from harness.registry import BACKENDS
-from harness.transforms import prepare
 
 OUT = Path(__file__).resolve().parent / "out"
 

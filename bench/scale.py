@@ -102,9 +102,17 @@ def main() -> int:
     p.add_argument("--ivf", action="store_true", help="also faiss-ivf (nlist 1024) cells")
     p.add_argument("--work", default="/tmp/harness-scale")
     p.add_argument("--variants", default="1,4,12")
+    p.add_argument("--data", default=None,
+                   help="where the vectors go (default: WORK/data-NxDIM); suites/scale-1m.yaml "
+                   "reads data/scale-1m")
+    p.add_argument("--data-only", action="store_true", help="write the data set and stop")
     args = p.parse_args()
     work = Path(args.work)
-    data = write_data(work / f"data-{args.n}x{args.dim}", args.n, args.dim, args.queries)
+    data = write_data(Path(args.data or work / f"data-{args.n}x{args.dim}"), args.n, args.dim,
+                      args.queries)
+    if args.data_only:
+        print(f"{data}: {args.n:,} x {args.dim} corpus, {args.queries} queries")
+        return 0
     rows = [run(int(v), data, work, args.ivf) for v in args.variants.split(",")]
     table = pd.DataFrame(rows).round(2)
     print(table.to_string(index=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,8 +20,7 @@ from harness.analysis.probe import probe as measure_probe
 from harness.analysis.step import Analysis, analyse
 from harness.cache import EmbeddingCache, default_cache_dir
 from harness.cell import Cell, Plan
-from harness.datasets.base import Dataset
-from harness.datasets.export import export as write_dataset
+from harness.encoders.inprocess import KIND as INPROCESS
 from harness.errors import UserError
 from harness.execution.context import RunContext
 from harness.execution.encoding import pre_encode
@@ -42,24 +42,29 @@ from harness.execution.progress import EncodeBars
 from harness.execution.references import ReferencePoints
 from harness.execution.timing import process_peak_mb
 from harness.execution.worker import Job, plugins_from_env
+from harness.exports.commands import export, is_run_dir
+from harness.exports.commands import export_run as _export_run
+from harness.exports.rows import Exported
+from harness.listing import catalogue, summary
 from harness.manifest import run_manifest
 from harness.plan import expand
-from harness.plugins import load_dataset
-from harness.registry import BACKENDS, MODEL_KINDS, MODELS
+from harness.prepared import prepare
+from harness.registry import split_ref
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
 from harness.report.page import build_report
 from harness.store import RunStore
-from harness.suite import DatasetRef, ModelRef, load_suite
-from harness.transforms import prepare
+from harness.suite import DatasetRef, ModelRef
+from harness.suite_source import SuiteSource, describe, load_source
 
 log = logging.getLogger("harness")
-__all__ = ["RunOutcome", "run_id", "select"]
+__all__ = ["RunOutcome", "catalogue", "export", "is_run_dir", "run_id", "select", "summary"]
 
 
-def validate(path: str | Path) -> Plan:
-    """Load the suite and check every reference; raises UserError(s) on any problem."""
-    return expand(load_suite(path))
+def validate(suite: SuiteSource) -> Plan:
+    """Load the suite (a path, YAML text or a dict) and check every reference; raises
+    UserError(s) on any problem."""
+    return expand(load_source(suite))
 
 
 plan = validate
@@ -78,9 +83,10 @@ class RunOptions:
     ray_address: str | None = None  # an existing Ray cluster (default: $RAY_ADDRESS or local)
 
 
-def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
-    """Plan the suite, run its cells, then analyse and report: one context, one data load."""
-    p = expand(load_suite(path))
+def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
+    """Plan the suite, run its cells, then analyse and report: one context, one data load.
+    `suite`: a path, YAML text or a dict (Encoder objects as models run inline; suite_source)."""
+    p = expand(load_source(suite))
     rid = run_id(p.suite)
     if not options.resume:
         rid += datetime.now(UTC).strftime("-%Y%m%dT%H%M%S")
@@ -88,8 +94,9 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
     cache_dir = options.cache_dir or default_cache_dir()
     handlers = setup_logging(store, options.progress)
     try:
-        manifest = run_manifest(p, run_id=rid, suite_file=str(path), cache_dir=cache_dir,
-                                started_at=now())
+        store.remove_leftovers()  # temp files of a killed run's writes
+        manifest = run_manifest(p, run_id=rid, suite_file=describe(suite),
+                                cache_dir=cache_dir, started_at=now())
         previous = store.manifest()
         if previous.get("started_at"):
             manifest["first_started_at"] = previous.get("first_started_at",
@@ -97,7 +104,7 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
         store.write_manifest(manifest)
         bars = EncodeBars() if options.progress else None  # encodings in this process
         ctx = RunContext(cache=EmbeddingCache(cache_dir, on_progress=bars))
-        kind = options.executor or p.suite.suite.executor or "process"
+        kind = _executor_kind(p, options)
         manifest["executor"] = kind
         store.write_manifest(manifest)
         loop = LoopOptions(resume=options.resume, only=options.only, progress=options.progress)
@@ -119,6 +126,19 @@ def run(path: str | Path, options: RunOptions = RunOptions()) -> RunOutcome:
         close_logging(handlers)
     return RunOutcome(store.dir, store.frame(), done.ran, done.failed, done.resumed,
                       done.encode_calls, p.suite)
+
+
+def _executor_kind(p: Plan, options: RunOptions) -> str:
+    """The suite's or the options' executor; inline when a model is an in-process object."""
+    objects = sorted({c.model_ref.label for c in p.cells if split_ref(c.model["ref"])[0]
+                      == INPROCESS})
+    if not objects:
+        return options.executor or p.suite.suite.executor or "process"
+    if options.executor not in (None, "inline"):
+        raise UserError(f"models {', '.join(objects)} are objects in this process: they run "
+                        f"only inline, not with executor '{options.executor}'",
+                        suggestion="leave executor unset, or register the model as a plugin")
+    return "inline"
 
 
 def _encode_on_ray(p: Plan, store: RunStore, ctx: RunContext, executor: Any,
@@ -145,78 +165,6 @@ def _executor(kind: str, ctx: RunContext, store: RunStore, options: RunOptions) 
     return ProcessExecutor(make_job)
 
 
-SUMMARY_COLUMNS = (
-    "dataset", "model", "dim", "dim_method", "precision", "metric", "backend", "build_params",
-    "search_params",
-)
-
-
-def summary(frame: pd.DataFrame, metrics: list[str]) -> str:
-    """A short table for the terminal: axes, task metrics, speed and size."""
-    if frame.empty:
-        return "(no results)"
-    cols = [c for c in SUMMARY_COLUMNS if c in frame and frame[c].nunique(dropna=False) > 1]
-    cols = cols or ["model"]
-    wanted = [*metrics, "knn_recall@10", "qps", "latency_p99_ms", "bytes_per_vector", "status"]
-    shown = frame[[*cols, *[m for m in wanted if m in frame]]].copy()
-    if "search_params" in shown:
-        shown["search_params"] = shown["search_params"].fillna("")
-    with pd.option_context(
-        "display.width",
-        200,
-        "display.max_columns",
-        30,
-        "display.float_format",
-        lambda v: f"{v:.4g}",
-    ):
-        return shown.to_string(index=False)
-
-
-def catalogue(kind: str) -> pd.DataFrame:
-    """`harness datasets` / `harness models` / `harness backends`: what exists and is installed."""
-    rows = []
-    if kind == "backends":
-        for e in BACKENDS:
-            caps = e.load().capabilities
-            rows.append(
-                {
-                    "name": e.name,
-                    "family": caps.family,
-                    "metrics": ",".join(sorted(caps.metrics)),
-                    "precisions": ",".join(sorted(caps.precisions)),
-                    "build": ",".join(caps.build_params),
-                    "search": ",".join(caps.search_params),
-                    "installed": e.available(),
-                    "summary": e.summary,
-                }
-            )
-        return pd.DataFrame(rows)
-    if kind == "datasets":
-        from harness.datasets.plugins import listing
-
-        return pd.DataFrame(listing())
-    for e in MODELS:
-        rows.append(
-            {
-                "reference": e.name,
-                "installed": e.available(),
-                "summary": e.summary,
-                **{k: v for k, v in e.info.items() if k in ("dim", "docs", "queries")},
-                "install": "" if e.available() else e.install,
-            }
-        )
-    for e in MODEL_KINDS:
-        rows.append(
-            {
-                "reference": e.info.get("example", f"{e.name}:..."),
-                "installed": e.available(),
-                "summary": e.summary,
-                "install": "" if e.available() else e.install,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def _context(store: RunStore, cache_dir: Path | None) -> RunContext:
     cache = Path(cache_dir or store.manifest().get("cache_dir") or default_cache_dir())
     return RunContext(cache=EmbeddingCache(cache))
@@ -225,14 +173,15 @@ def _context(store: RunStore, cache_dir: Path | None) -> RunContext:
 def funnel(run_dir: str | Path, cache_dir: Path | None = None) -> pd.DataFrame:
     """The information-loss funnel of every result row of a run (the whole analysis is
     written into the run folder, and the report is rebuilt to show it)."""
-    store = _require_run(run_dir)
+    store = open_run(run_dir)
     ctx = _context(store, cache_dir)
     result = _analyse(store, ctx)
     _report_quietly(store.dir, ctx)
     return result.funnel
 
 
-def _require_run(run_dir: str | Path) -> RunStore:
+def open_run(run_dir: str | Path) -> RunStore:
+    """The store of a run folder; a one-line UserError when it is not one."""
     store = RunStore(Path(run_dir))
     if not (store.dir / "manifest.json").is_file():
         runs = sorted(p.parent.name for p in Path(run_dir).glob("*/manifest.json"))
@@ -248,9 +197,13 @@ def _require_run(run_dir: str | Path) -> RunStore:
 def best(run_dir: str | Path, budget: Budget, metric: str | None = None
          ) -> tuple[str, pd.DataFrame, dict[str, pd.DataFrame]]:
     """Rows within the budgets (best task metric first) and the Pareto frontiers."""
-    store = _require_run(run_dir)
+    store = open_run(run_dir)
     frame = store.frame()
     name = metric or store.main_metric()
+    if name not in frame:
+        have = [c for c in frame.columns if "@" in str(c)]
+        raise UserError(f"metric '{name}' is not in this run", file=str(run_dir),
+                        suggestion=f"the run has: {', '.join(have) or 'no metrics'}")
     ok = frame[frame["status"] == "ok"]
     fits = best_under(frame, name, budget)
     fronts = {}
@@ -287,7 +240,7 @@ def probe(dataset: str, model: str, *, dim: int | str | None = None, sample: int
 
 def report(run_dir: str | Path, *, texts: bool = True, cache_dir: Path | None = None):
     """`harness report RUN_DIR`: RUN_DIR/report.html and the CSV tables it shows."""
-    store = _require_run(run_dir)
+    store = open_run(run_dir)
     return build_report(store.dir, texts=_context(store, cache_dir) if texts else None)
 
 
@@ -299,32 +252,26 @@ def _analyse(store: RunStore, ctx: RunContext) -> Analysis:
     return result
 
 
-def _analyse_quietly(store: RunStore, ctx: RunContext) -> None:
-    """The analysis at the end of a run: a failure is logged, never fails the run."""
+def _quietly(stage: str, run_dir: Path, work: Callable[[], None], retry: str) -> None:
+    """A step after the cells: a failure is one terminal line, never fails the run."""
     try:
-        log.info("analysis: funnel, rankings and recommendation")
-        _analyse(store, ctx)
-        outputs.note_problem(store.dir, "analysis", None)
-    except Exception as exc:
+        outputs.note_problem(run_dir, stage, None)
+        work()
+    except Exception as exc:  # the traceback to the log, the cause to the report
         cause = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        log.warning("analysis not written (%s); run `harness funnel %s` to retry", cause,
-                    store.dir)
+        log.warning("%s not written (%s); retry: harness %s %s", stage, cause, retry, run_dir)
         log.error("%s", traceback.format_exc(), extra=FILE_ONLY)
-        # the report shows this line in its problems section (the log has the traceback)
-        outputs.note_problem(store.dir, "analysis", cause)
+        outputs.note_problem(run_dir, stage, cause)
+
+
+def _analyse_quietly(store: RunStore, ctx: RunContext) -> None:
+    log.info("analysis: funnel, rankings and recommendation")
+    _quietly("analysis", store.dir, lambda: _analyse(store, ctx), "funnel")
 
 
 def _report_quietly(run_dir: Path, ctx: RunContext) -> None:
-    """The report at the end of a run: a failure is logged, never fails the run."""
-    try:
-        outputs.note_problem(run_dir, "report", None)
-        out = build_report(run_dir, texts=ctx)
-        log.info("report: %s", out.html)
-    except Exception as exc:
-        cause = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        log.warning("report not written (%s); run `harness report %s` to retry", cause, run_dir)
-        log.error("%s", traceback.format_exc(), extra=FILE_ONLY)
-        outputs.note_problem(run_dir, "report", cause)
+    report = lambda: log.info("report: %s", build_report(run_dir, texts=ctx).html)  # noqa: E731
+    _quietly("report", run_dir, report, "report")
 
 
 def leaderboard(
@@ -348,13 +295,11 @@ def compare(
     output: str | Path | None = None,
 ):
     """`harness compare RUN_A RUN_B`: matched configurations, B - A with paired tests."""
-    _require_run(run_a)
-    _require_run(run_b)
+    open_run(run_a)
+    open_run(run_b)
     return _compare(run_a, run_b, metric=metric, output=output)
 
 
-def export(dataset: str, out: Path, *, layout: str = "beir", split: str = "test") -> Dataset:
-    """`harness export DATASET OUT`: a text dataset with judgments written as a BEIR folder."""
-    ds = load_dataset(DatasetRef(ref=dataset))
-    write_dataset(ds, Path(out), layout=layout, split=split)
-    return ds
+def export_run(run_dir: str | Path, out: Path, *, fmt: str = "trec") -> Exported:
+    """`harness export RUN_DIR OUT --format trec|mteb` (see harness.exports)."""
+    return _export_run(open_run(run_dir).dir, out, fmt=fmt)

@@ -9,13 +9,16 @@ own and kept as a part file until all are there, then joined into one entry. So 
 killed after hours resumes at the chunk it was in, and chunks can be encoded by separate
 workers (Ray) with a result bit-identical to one process's: a chunk's vectors depend only on
 its own texts. The chunk size is part of the key of entries larger than one chunk.
-Entries are memory-mapped when read, so a run does not hold the whole corpus in RAM.
+Entries are memory-mapped when read, so a run does not hold the whole corpus in RAM, and are
+checked when read (shape, dtype, finite values): a damaged entry is discarded with a warning
+and encoded again, never a permanent failure.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -25,8 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
+from harness.datasets.validate import array_problems
 from harness.encoders.base import Encoder, Role
 from harness.fsutil import atomic_write_bytes
+
+log = logging.getLogger("harness")
 
 
 def default_cache_dir() -> Path:
@@ -115,11 +121,11 @@ class EmbeddingCache:
         key = self.key(encoder, role, texts_fingerprint, n)
         path = self.path_for(key)
         if path.is_file():
-            vecs = np.load(path, mmap_mode="r")
-            if vecs.shape[0] == n:
+            vecs = self._read_entry(path, (n, encoder.spec.dim))
+            if vecs is not None:
                 return Encoded(vecs, True, 0.0, key)
         spans = self.spans(n)
-        todo = [s for s in spans if not self.part_path(key, s).is_file()]
+        todo = [s for s in spans if not self._part_ok(key, s, encoder.spec.dim)]
         t0 = time.perf_counter_ns()
         if mapper is not None and todo:
             fn, model = mapper
@@ -148,6 +154,35 @@ class EmbeddingCache:
             tell(what, count[0], total)
 
         return step
+
+    def _read_entry(self, path: Path, shape: tuple[int, int]) -> np.ndarray | None:
+        """The entry memory-mapped, or None after discarding a damaged one (truncated, wrong
+        shape or dtype, non-finite values) with a warning, so it is encoded again. The check
+        reads the entry once, a small cost next to encoding it."""
+        found, problems = array_problems(path)
+        if not problems and found == shape:
+            vecs = np.load(path, mmap_mode="r")
+            if vecs.dtype == np.float32:
+                return vecs
+        why = problems[0].message if problems else f"shape {found}, expected {shape} float32"
+        log.warning("cache entry %s is damaged (%s); discarded and encoded again", path, why)
+        path.unlink(missing_ok=True)
+        path.with_suffix(".json").unlink(missing_ok=True)
+        return None
+
+    def _part_ok(self, key: str, span: tuple[int, int], dim: int) -> bool:
+        """Whether a chunk's part file is there and whole (a damaged one is removed)."""
+        part = self.part_path(key, span)
+        if not part.is_file():
+            return False
+        try:
+            if np.load(part, mmap_mode="r").shape == (span[1] - span[0], dim):
+                return True
+        except (OSError, ValueError, EOFError):
+            pass
+        log.warning("cache part %s is damaged; that chunk is encoded again", part)
+        part.unlink(missing_ok=True)
+        return False
 
     def write_part(self, key: str, span: tuple[int, int], vecs: np.ndarray) -> None:
         buf = BytesIO()
@@ -187,6 +222,10 @@ def encode_span(encoder: Encoder, texts: Sequence[str], span: tuple[int, int], r
         if vecs.shape != (hi - lo, dim):
             raise RuntimeError(f"encoder {encoder.spec.name} returned shape {vecs.shape}, "
                                f"expected {(hi - lo, dim)}")
+        if not np.isfinite(vecs).all():  # never cached, never scored as "ok"
+            row = lo + int(np.flatnonzero(~np.isfinite(vecs).all(axis=1))[0])
+            raise RuntimeError(f"encoder {encoder.spec.name} returned NaN or infinite values "
+                               f"(first for text {row} of the {role} texts)")
         out[lo - a:hi - a] = vecs
         if on_step is not None:
             on_step(hi - lo)

@@ -6,10 +6,13 @@ all so that a user sees every problem at once.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from harness.backends.base import HARNESS_SEARCH_PARAMS
 from harness.errors import UserError, did_you_mean
+from harness.hybrid import lexical_model
+from harness.lexical.bm25 import BM25Options
 from harness.metrics.ir import parse_metric
 from harness.plugins import plugin_for
 from harness.registry import BACKENDS, PRECISIONS
@@ -17,21 +20,65 @@ from harness.suite import LoadedSuite, ModelRef, dim_size
 
 Add = Callable[..., None]
 
+#: Cells a suite may expand to without `--yes`: beyond this a grid is most likely a mistake
+#: (each cell builds an index; planning alone costs seconds per 10,000 cells).
+MAX_CELLS = 10_000
+
+
+def grid_size(loaded: LoadedSuite) -> int:
+    """Cells the axes and include rules can expand to (before excludes), counted, not built."""
+    s = loaded.suite
+    builds = sum(math.prod(len(v) if isinstance(v, list) else 1 for v in b.build.values())
+                 for b in s.backends)
+    axes = (len(s.datasets), len(s.models), len(s.dims), len(s.precisions), len(s.metrics))
+    included = sum(math.prod(len(v) for v in r.given().values()) for r in s.include)
+    return math.prod(axes) * builds + included * builds
+
 
 def check_suite(loaded: LoadedSuite) -> list[UserError]:
     """Every user error the suite's references and parameters can hold."""
     errors: list[UserError] = []
 
     def add(exc: UserError, *path: str | int) -> None:
-        errors.append(exc.located(loaded.file, loaded.line(*path)))
+        # an error naming its own file (a data file) keeps it: the suite line is not the place
+        errors.append(exc if exc.file else exc.located(loaded.file, loaded.line(*path)))
 
     for i in range(len(loaded.suite.datasets)):
         _check_dataset(loaded, i, add)
     for i in range(len(loaded.suite.models)):
         _check_model(loaded, i, add)
     _check_depths(loaded, add)
+    _check_duplicates(loaded, add)
     errors.extend(check_backend_params(loaded))
     errors.extend(_check_precisions(loaded))
+    errors.extend(_check_hybrid(loaded))
+    return errors
+
+
+def lexical_options_problem(params: dict) -> str | None:
+    """Why a bm25 model's params are not valid BM25 options, or None."""
+    try:
+        BM25Options(**params)
+    except TypeError as exc:
+        return f"unknown bm25 option ({exc}); expected k1, b, delta, method, stemmer, " \
+            "stopwords, lower"
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _check_hybrid(loaded: LoadedSuite) -> list[UserError]:
+    """`hybrid:` values name a lexical model (or are 'none')."""
+    errors = []
+    for i, be in enumerate(loaded.suite.backends):
+        values = be.search.get("hybrid", [])
+        for v in values if isinstance(values, list) else [values]:
+            if str(v) != "none" and lexical_model(loaded.suite.models, str(v)) is None:
+                errors.append(UserError(
+                    f"hybrid: '{v}' is not a lexical model", file=loaded.file,
+                    line=loaded.line("backends", i, "search", "hybrid"),
+                    key=f"backends[{i}].search.hybrid",
+                    suggestion="use 'none' or 'bm25' (or the name of a bm25 model in models)"))
     return errors
 
 
@@ -45,6 +92,9 @@ def _check_dataset(loaded: LoadedSuite, i: int, add: Add) -> None:
         elif not entry.available():
             add(UserError(f"dataset '{d.ref}' is not installed", key=key,
                           suggestion=entry.install or None), "datasets", i)
+        else:  # the data itself, before anything is encoded (errors name their own file)
+            for exc in plugin.validate(arg, d):
+                add(exc, "datasets", i)
     except UserError as exc:
         add(exc, "datasets", i)
 
@@ -59,6 +109,17 @@ def _check_model(loaded: LoadedSuite, i: int, add: Add) -> None:
         elif not entry.available():
             add(UserError(f"model '{m.ref}' is not installed", key=key,
                           suggestion=entry.install or None), "models", i)
+        elif problems := plugin.validate(arg):  # the model's own files (precomputed:)
+            for exc in problems:
+                add(exc, "models", i)
+        elif plugin.lexical:
+            problem = lexical_options_problem(m.params)
+            if problem:
+                add(UserError(problem, key=f"{key}.params"), "models", i, "params")
+        elif m.params:
+            add(UserError("params apply to lexical models (bm25) only", key=f"{key}.params",
+                          suggestion="remove params, or use an encoder's own options"),
+                "models", i, "params")
         elif not plugin.own_vectors:  # own vectors: the dataset's dim
             _check_dims(loaded, m, lambda: int(plugin.dim(arg, m)), add)
     except UserError as exc:
@@ -87,6 +148,30 @@ def _excluded(loaded: LoadedSuite, m: ModelRef, dim: int | str) -> bool:
     """Whether an exclude rule removes every cell of (model, dim)."""
     answers = {"model": (m.ref, m.label), "dim": (dim,)}
     return any(rule.matches(answers) for rule in loaded.suite.exclude)
+
+
+def _check_duplicates(loaded: LoadedSuite, add: Add) -> None:
+    """A value twice on one axis would run (or label) the same thing twice: say which."""
+    s = loaded.suite
+    axes: dict[str, list[object]] = {
+        "dims": list(s.dims), "precisions": list(s.precisions), "metrics": list(s.metrics),
+        "evaluate": list(s.evaluate),
+        "backends": [b.model_dump_json() for b in s.backends],
+        "datasets": [d.label for d in s.datasets], "models": [m.label for m in s.models],
+    }
+    for axis, values in axes.items():
+        first: dict[object, int] = {}
+        for j, v in enumerate(values):
+            i = first.setdefault(v, j)
+            if i == j:
+                continue
+            named = axis in ("datasets", "models")
+            what = (f"display name '{v}'" if named else f"backend '{s.backends[j].name}' "
+                    "with the same parameters" if axis == "backends" else f"{v!r}")
+            hint = (f"give one of them another `name:`, e.g. name: {v}-2" if named
+                    else f"remove {axis}[{j}]")
+            add(UserError(f"{what} is listed twice ({axis}[{i}] and {axis}[{j}])",
+                          key=f"{axis}[{j}]", suggestion=hint), axis, j)
 
 
 def _check_depths(loaded: LoadedSuite, add: Add) -> None:

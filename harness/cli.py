@@ -1,7 +1,7 @@
 """`harness` command line: each subcommand parses options and calls one function of api.py.
 
-Exit codes: 0 success, 1 some cells failed, 2 a user error (bad suite, unknown name), 130
-interrupted. User errors print one line each and no traceback (unless --debug).
+Exit codes: 0 success, 1 some cells failed (or a bug), 2 a user error (bad suite or data,
+unknown name), 130 interrupted. Errors print one line each and no traceback (unless --debug).
 """
 
 from __future__ import annotations
@@ -10,7 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness import __version__
+from harness.checks import MAX_CELLS
 from harness.errors import UserError, UserErrors
+from harness.terminal import QuietPipe, confirm_grid
+
+JSON_HELP = "print the rows as JSON records (all columns, full values) instead of a table"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,14 +25,13 @@ def _parser() -> argparse.ArgumentParser:
         "configurations: task quality, speed and memory on your data.",
     )
     p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.add_argument("--version", action="version", version=f"harness {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="check a suite file without running it")
-    v.add_argument("suite")
-
+    v = sub.add_parser("validate", help="check a suite file and its data without running it")
     pl = sub.add_parser("plan", help="print the cells a suite expands to, and the skipped ones")
-    pl.add_argument("suite")
-
+    for cmd in (v, pl):
+        _suite_args(cmd)
     _add_run(sub)
 
     rp = sub.add_parser("report", help="write RUN_DIR/report.html (plots, tables, drill-down)")
@@ -46,24 +50,42 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--metric", default=None, help="main task metric (default: the suite's)")
     cp.add_argument("--output", default=None, help="folder for the HTML/CSV (default: RUN_B)")
 
-    ex = sub.add_parser("export", help="write a text dataset with judgments as a BEIR folder "
-                        "(or the Hugging Face layout MTEB reads)")
-    ex.add_argument("dataset", help="a dataset reference, e.g. bbc-news or beir:FOLDER")
-    ex.add_argument("out", help="the folder to write")
-    ex.add_argument("--layout", choices=("beir", "hf"), default="beir")
-    ex.add_argument("--split", default="test", help="the qrels split name to write")
+    _export_parser(sub)
+    _analysis_parsers(sub)
+    return p
 
+
+def _export_parser(sub: argparse._SubParsersAction) -> None:
+    ex = sub.add_parser("export", help="a run's results as TREC runs + qrels or MTEB result "
+                        "JSON; or a text dataset with judgments as a BEIR folder (or the "
+                        "Hugging Face layout MTEB reads)")
+    ex.add_argument("dataset", metavar="SOURCE",
+                    help="a run folder (RESULTS/<run-id>), or a dataset reference, e.g. "
+                    "bbc-news or beir:FOLDER")
+    ex.add_argument("out", help="the folder to write")
+    ex.add_argument("--format", choices=("trec", "mteb"), default=None,
+                    help="for a run folder: trec (default; a run file per result row, and "
+                    "qrels) or mteb (a result JSON per model and variant)")
+    ex.add_argument("--layout", choices=("beir", "hf"), default=None,
+                    help="for a dataset: beir (default) or hf")
+    ex.add_argument("--split", default="test", help="for a dataset: the qrels split to write")
+
+
+def _analysis_parsers(sub: argparse._SubParsersAction) -> None:
     for name, text in (
         ("datasets", "list dataset references"),
         ("models", "list model references"),
         ("backends", "list index backends and their parameters"),
+        ("suites", "list the suites bundled with the harness (harness run NAME runs one)"),
     ):
-        sub.add_parser(name, help=text)
+        sub.add_parser(name, help=text).add_argument("--json", action="store_true",
+                                                     help=JSON_HELP)
     f = sub.add_parser("funnel", help="where task quality is lost: embedding, dim, precision, "
                        "distance, index")
     f.add_argument("run_dir")
     f.add_argument("--cache-dir", default=None)
     f.add_argument("--csv", default=None, help="also write the table to this CSV file")
+    f.add_argument("--json", action="store_true", help=JSON_HELP)
 
     b = sub.add_parser("best", help="the best configuration under budgets, and Pareto frontiers")
     b.add_argument("run_dir")
@@ -71,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--max-p99-ms", type=float, default=None)
     b.add_argument("--min-qps", type=float, default=None)
     b.add_argument("--metric", default=None, help="task metric (default: the suite's first)")
+    b.add_argument("--json", action="store_true", help=JSON_HELP)
 
     pr = sub.add_parser("probe", help="data meta-features and the recommended distance/index")
     pr.add_argument("dataset")
@@ -78,12 +101,17 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--dim", type=int, default=None)
     pr.add_argument("--sample", type=int, default=2000)
     pr.add_argument("--cache-dir", default=None)
-    return p
+
+
+def _suite_args(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("suite")
+    cmd.add_argument("--yes", action="store_true",
+                     help=f"accept a grid of more than {MAX_CELLS:,} cells without asking")
 
 
 def _add_run(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("run", help="run a suite; results go to OUTPUT/<run-id>/")
-    r.add_argument("suite")
+    _suite_args(r)
     r.add_argument("--output", default="results", help="results folder (default: results)")
     r.add_argument(
         "--resume",
@@ -117,18 +145,14 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    sys.stdout = QuietPipe(sys.stdout)  # a reader that goes away (`| head`) ends no run
     try:
         return _dispatch(args)
-    except UserErrors as exc:
+    except (UserErrors, UserError) as exc:
         if args.debug:
             raise
-        for e in exc.errors:
+        for e in exc.errors if isinstance(exc, UserErrors) else [exc]:
             print(f"error: {e.one_line()}", file=sys.stderr)
-        return 2
-    except UserError as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc.one_line()}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(
@@ -136,11 +160,23 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
+    except Exception as exc:  # a bug, not the user's input: one line unless --debug
+        if args.debug:
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (a bug in the harness or a "
+              "plugin; --debug shows the traceback)", file=sys.stderr)
+        return 1
+    finally:
+        sys.stdout = sys.stdout.inner if isinstance(sys.stdout, QuietPipe) else sys.stdout
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     from harness import api
+    from harness.suite_source import bundled_or_path
 
+    if args.command in ("validate", "plan", "run"):
+        args.suite = bundled_or_path(args.suite)  # 'quickstart': the suite in the package
+        confirm_grid(args.suite, args.yes)
     if args.command == "validate":
         p = api.validate(args.suite)
         print(f"{args.suite}: ok ({len(p.cells)} cells, {len(p.skipped)} skipped)")
@@ -178,70 +214,34 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("report", "leaderboard", "compare"):
         return _reports(args)
     if args.command == "export":
-        ds = api.export(args.dataset, Path(args.out), layout=args.layout, split=args.split)
-        print(f"{args.out}: {ds.n_docs} documents, {ds.n_queries} queries ({args.layout} layout)")
-        return 0
-    if args.command in ("datasets", "models", "backends"):
-        import pandas as pd
+        from harness import cli_views
 
-        with pd.option_context("display.width", 200, "display.max_colwidth", 80):
-            print(api.catalogue(args.command).to_string(index=False))
-        return 0
+        return cli_views.export(args)
+    if args.command in ("datasets", "models", "backends", "suites"):
+        from harness import cli_views
+
+        return cli_views.listing(args)
     if args.command in ("funnel", "best", "probe"):
         return _analysis(args)
     raise AssertionError(args.command)  # pragma: no cover
 
 
 def _analysis(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from harness import api
+    from harness import api, cli_views
 
     cache = Path(args.cache_dir) if getattr(args, "cache_dir", None) else None
-    fmt = {"display.width": 220, "display.max_columns": 40, "display.max_colwidth": 40}
-    with pd.option_context(*[x for kv in fmt.items() for x in kv],
-                           "display.float_format", lambda v: f"{v:.4f}"):
-        if args.command == "funnel":
-            df = api.funnel(args.run_dir, cache_dir=cache)
-            if args.csv:
-                df.to_csv(args.csv, index=False)
-            cols = ["dataset", "model", "dim", "precision", "metric", "backend", "search_params",
-                    "ideal", "exact_native", "observed", "embedding_loss", "dimension_loss",
-                    "precision_loss", "metric_loss", "index_loss", "total_loss", "best_metric",
-                    "metric_misuse"]
-            print(f"main metric: {df['main_metric'].iloc[0] if len(df) else '-'}")
-            print(df[[c for c in cols if c in df]].to_string(index=False))
-            flagged = df[df.get("metric_misuse", False) == True]  # noqa: E712
-            for _, r in flagged.iterrows():
-                print(f"metric misuse: {r['dataset']} {r['model']} dim={r['dim']} "
-                      f"{r['precision']}: {r['metric']} loses {r['metric_loss_vs_best']:.4f} "
-                      f"against {r['best_metric']} (95% CI {r['metric_loss_ci_low']:.4f}.."
-                      f"{r['metric_loss_ci_high']:.4f})")
-            return 0
-        if args.command == "best":
-            from harness.analysis.frontier import Budget
-
-            budget = Budget(args.max_bytes_per_vector, args.max_p99_ms, args.min_qps)
-            name, fits, fronts = api.best(args.run_dir, budget, args.metric)
-            cols = ["dataset", "model", "dim", "precision", "metric", "backend", "build_params",
-                    "search_params", name, "qps", "latency_p99_ms", "bytes_per_vector"]
-            if fits.empty:
-                print(f"no configuration fits the budgets ({budget})")
-                return 1
-            print(f"best {name} under the budgets:")
-            print(fits[[c for c in cols if c in fits]].head(1).to_string(index=False))
-            for other, front in fronts.items():
-                print(f"\nPareto frontier of {name} vs {other}:")
-                print(front[[c for c in cols if c in front]].to_string(index=False))
-            return 0
-        feats, rec = api.probe(args.dataset, args.model, dim=args.dim, sample=args.sample,
-                               cache_dir=cache)
-        for key, value in feats.as_dict().items():
-            print(f"{key:>18}: {value if not isinstance(value, float) else f'{value:.4f}'}")
-        print(f"\nrecommended distance: {'inner product' if rec.metric == 'ip' else 'Euclidean'}"
-              f" ({rec.metric_reason})")
-        print(f"recommended index family: {rec.index_family}-based ({rec.index_reason})")
-        return 0
+    if args.command == "funnel":
+        return cli_views.funnel(api.funnel(args.run_dir, cache_dir=cache), args)
+    if args.command == "best":
+        return cli_views.best(args)
+    feats, rec = api.probe(args.dataset, args.model, dim=args.dim, sample=args.sample,
+                           cache_dir=cache)
+    for key, value in feats.as_dict().items():
+        print(f"{key:>18}: {value if not isinstance(value, float) else f'{value:.4f}'}")
+    print(f"\nrecommended distance: {'inner product' if rec.metric == 'ip' else 'Euclidean'}"
+          f" ({rec.metric_reason})")
+    print(f"recommended index family: {rec.index_family}-based ({rec.index_reason})")
+    return 0
 
 
 def _reports(args: argparse.Namespace) -> int:

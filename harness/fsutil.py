@@ -7,6 +7,7 @@ process umask's permissions (mkstemp makes 0600; results are meant to be shared)
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -36,3 +37,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def safe_filename(text: str, limit: int = 80) -> str:
+    """A file name part from untrusted text (e.g. a run id read from a manifest): letters,
+    digits, '.', '_' and '-' only, no leading dot, so no path can climb out of its folder."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("._")[:limit]
+    return cleaned or "run"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import platform
 import subprocess
@@ -12,6 +13,7 @@ from typing import Any
 import harness
 from harness.cell import Plan
 
+DIST = "embedding-retrieval-harness"  # the distribution name in pyproject.toml
 LIBRARIES = (
     "numpy",
     "pandas",
@@ -29,18 +31,32 @@ LIBRARIES = (
 
 
 def git_sha() -> str | None:
-    root = Path(harness.__file__).resolve().parent.parent
+    """The harness's own commit: from pip's record of a VCS install (PEP 610), else from git
+    when the package is imported from a checkout of the harness itself. A harness installed
+    into a user's repository (or a virtualenv inside one) records no commit of that repository.
+    """
     try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
+        dist = importlib.metadata.distribution(DIST)
+        info = json.loads(dist.read_text("direct_url.json") or "{}")
+        commit = (info.get("vcs_info") or {}).get("commit_id")
+        if commit:
+            return str(commit)
+    except (importlib.metadata.PackageNotFoundError, json.JSONDecodeError):
+        pass
+    root = Path(harness.__file__).resolve().parent.parent
+    if not (root / "pyproject.toml").is_file():  # site-packages, not a source checkout
+        return None
+    top = _git(root, "rev-parse", "--show-toplevel")
+    return _git(root, "rev-parse", "HEAD") if top and Path(top).resolve() == root else None
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                             timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None
+    return (out.stdout.strip() or None) if out.returncode == 0 else None
 
 
 def cpu_model() -> str:

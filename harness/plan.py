@@ -8,7 +8,8 @@ from typing import Any
 from harness.cell import Cell, Plan, Skipped, grid
 from harness.checks import check_suite
 from harness.errors import UserErrors
-from harness.plugins import dataset_modality, model_modality
+from harness.hybrid import canonical
+from harness.plugins import dataset_modality, is_lexical, model_modality
 from harness.registry import BACKENDS
 from harness.suite import AXES, BackendSpec, DatasetRef, LoadedSuite, ModelRef, Rule
 
@@ -28,6 +29,8 @@ def _axis_values(loaded: LoadedSuite) -> dict[str, list[Any]]:
 def _cells_for(loaded: LoadedSuite, combo: dict[str, Any]) -> list[Cell]:
     s = loaded.suite
     be: BackendSpec = combo["backend"]
+    # a lexical model runs its own index once: no search grid applies to it
+    search = [{}] if is_lexical(combo["model"]) else canonical(grid(be.search), s.models)
     return [
         Cell(
             dataset=combo["dataset"].model_dump(),
@@ -37,7 +40,7 @@ def _cells_for(loaded: LoadedSuite, combo: dict[str, Any]) -> list[Cell]:
             metric=combo["metric"],
             backend=be.name,
             build=build,
-            search_grid=tuple(grid(be.search)),
+            search_grid=tuple(search),
             k=s.k,
             evaluate=tuple(s.evaluate),
             seed=s.seed,
@@ -100,7 +103,8 @@ def expand(loaded: LoadedSuite) -> Plan:
         unique.setdefault(cell.cell_id, cell)
     runnable: list[Cell] = []
     for cell in unique.values():
-        reason = modality_problem(cell) or capability_problem(cell)
+        reason = (modality_problem(cell) or lexical_problem(cell, loaded)
+                  or capability_problem(cell))
         if reason:
             skipped.append(Skipped(cell, reason))
         else:
@@ -122,6 +126,28 @@ def modality_problem(cell: Cell) -> str | None:
     return (
         f"model '{model_name}' is a vector dataset's own vectors, dataset '{name}' holds text"
     )
+
+
+def lexical_problem(cell: Cell, loaded: LoadedSuite) -> str | None:
+    """Axes that do not apply to a lexical retriever (one cell is kept), and hybrid settings
+    on data without texts."""
+    hybrid = any(s.get("hybrid", "none") != "none" for s in cell.search_grid)
+    if hybrid and dataset_modality(cell.dataset_ref) == "vectors":
+        return f"hybrid retrieval needs texts; dataset '{cell.dataset_ref.label}' holds vectors"
+    if not is_lexical(cell.model_ref):
+        return None
+    name = cell.model_ref.label
+    if cell.dim is not None:
+        return f"{name} ranks words: dims do not apply (its one cell is at dim native)"
+    if cell.precision != loaded.suite.precisions[0]:
+        return (f"{name} ranks words: precisions do not apply (its one cell is at "
+                f"{loaded.suite.precisions[0]})")
+    if cell.metric != loaded.suite.metrics[0]:
+        return f"{name} has its own scoring: distances do not apply (one cell is kept)"
+    if cell.backend != "exact":
+        return (f"{name} searches its own inverted index: ANN backends do not apply (its "
+                "cell runs under the exact backend)")
+    return None
 
 
 def capability_problem(cell: Cell) -> str | None:

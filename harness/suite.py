@@ -10,9 +10,19 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from harness.errors import UserError, UserErrors, did_you_mean
+from harness.suite_errors import to_user_error
 from harness.yamlload import line_of, load_with_lines
 
 AXES = ("dataset", "model", "dim", "precision", "metric", "backend")
@@ -62,9 +72,9 @@ class DatasetRef(_Strict):
 
     ref: str = Field(min_length=1)
     name: str | None = None  # label in results (defaults to the reference)
-    split: str = "test"
-    max_queries: int | None = Field(default=None, gt=0)
-    max_docs: int | None = Field(default=None, gt=0)
+    split: str = Field(default="test", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # a file name
+    max_queries: StrictInt | None = Field(default=None, gt=0)
+    max_docs: StrictInt | None = Field(default=None, gt=0)
     ignore_identical_ids: bool = False
     doc_template: str | None = None  # BEIR/MTEB document text, default "{title} {text}"
     path: str | None = None  # mteb: a local copy of the task's Hugging Face dataset
@@ -88,10 +98,20 @@ class ModelRef(_Strict):
 
     ref: str = Field(min_length=1)
     name: str | None = None
-    batch_size: int = Field(default=64, gt=0)
+    batch_size: StrictInt = Field(default=64, gt=0)
     query_prompt: str | None = None
     document_prompt: str | None = None
-    max_length: int | None = Field(default=None, gt=0)
+    max_length: StrictInt | None = Field(default=None, gt=0)
+    # retriever options that are not an encoder's (bm25: k1, b, method, stemmer, ...)
+    params: dict[str, Scalar] = Field(default_factory=dict)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_params(self, handler: Any) -> Any:
+        # Absent when empty, so cells and run ids of suites without params keep their ids.
+        data = handler(self)
+        if isinstance(data, dict) and not self.params:
+            data.pop("params", None)
+        return data
 
     @property
     def label(self) -> str:
@@ -147,11 +167,11 @@ class Suite(_Strict):
     schema_version: Literal[1]
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
-    seed: int = 0
-    k: int = Field(default=100, gt=0)
+    seed: StrictInt = 0  # strict: YAML's `true` is not the number 1
+    k: StrictInt = Field(default=100, gt=0)
     datasets: list[DatasetRef] = Field(min_length=1)
     models: list[ModelRef] = Field(min_length=1)
-    dims: list[int | str | None] = Field(default_factory=lambda: [None], min_length=1)
+    dims: list[StrictInt | str | None] = Field(default_factory=lambda: [None], min_length=1)
     precisions: list[str] = Field(default_factory=lambda: ["float32"], min_length=1)
     metrics: list[Literal["cosine", "ip", "l2"]] = Field(
         default_factory=lambda: ["cosine"], min_length=1
@@ -162,9 +182,9 @@ class Suite(_Strict):
     evaluate: list[str] = Field(default_factory=lambda: ["ndcg@10"], min_length=1)
     exclude: list[Rule] = Field(default_factory=list)
     include: list[Rule] = Field(default_factory=list)
-    repeats: int = Field(default=3, gt=0)
-    warmup: int = Field(default=50, ge=0)
-    threads: int = Field(default=1, gt=0)
+    repeats: StrictInt = Field(default=3, gt=0)
+    warmup: StrictInt = Field(default=50, ge=0)
+    threads: StrictInt = Field(default=1, gt=0)
     # where cells run: each in its own worker process (default), in this process, or on Ray
     executor: Literal["process", "inline", "ray"] | None = None
 
@@ -233,41 +253,6 @@ def _fields_at(loc: tuple) -> list[str]:
     return list(model.model_fields) if model else []
 
 
-def key_path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _to_user_error(err: dict, file: str, lines: dict[tuple, int]) -> UserError:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    # pydantic adds union-branch names (e.g. 'str', 'list[...]') to loc; they are not YAML keys.
-    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_NAMES)))
-    line = line_of(lines, loc)
-    typ, msg = err["type"], err["msg"]
-    suggestion = None
-    if typ == "extra_forbidden":
-        msg = "unknown key"
-        suggestion = did_you_mean(str(loc[-1]), _fields_at(loc[:-1]))
-    elif typ == "missing":
-        msg = "required key is missing"
-    elif typ == "literal_error":
-        expected = err.get("ctx", {}).get("expected", "")
-        msg = f"got {err.get('input')!r}, expected {expected}"
-        options = [s.strip().strip("'") for s in str(expected).replace(" or ", ",").split(",")]
-        close = did_you_mean(str(err.get("input")), [o for o in options if o])
-        suggestion = close if close and close.startswith("did you mean") else None
-    elif typ == "value_error":
-        msg = msg.removeprefix("Value error, ")
-    else:
-        msg = f"{msg} (got {err.get('input')!r})"
-    return UserError(msg, file=file, line=line, key=key_path(loc), suggestion=suggestion)
-
-
-_TYPE_NAMES = {"str", "int", "float", "bool", "none", "list", "dict", "literal"}
-
-
 def load_suite(path: str | Path) -> LoadedSuite:
     """Read and validate a suite; every problem becomes a one-line UserError (all at once)."""
     p = Path(path)
@@ -279,19 +264,25 @@ def load_suite(path: str | Path) -> LoadedSuite:
             file=file,
             suggestion=did_you_mean(p.name, suites) if suites else "check the path",
         )
-    text = p.read_text(encoding="utf-8")
+    try:
+        text = p.read_text(encoding="utf-8-sig")  # a byte-order mark is fine; CRLF too
+    except (UnicodeDecodeError, OSError) as exc:
+        raise UserError(f"cannot read the suite as UTF-8 text ({exc})", file=file,
+                        suggestion="save it as UTF-8") from None
+    return load_suite_text(text, file)
+
+
+def load_suite_text(text: str, file: str = "<suite>") -> LoadedSuite:
+    """A suite from YAML text; errors name `file` (e.g. '<string>') and the text's lines."""
     data, lines = load_with_lines(text, file)
     if not isinstance(data, dict):
-        raise UserError(
-            "expected a mapping of suite keys (schema_version, name, datasets, ...)",
-            file=file,
-            line=1,
-        )
+        raise UserError("expected a mapping of suite keys (schema_version, name, datasets, ...)",
+                        file=file, line=1)
     try:
         suite = Suite.model_validate(data)
     except ValidationError as exc:
-        errors = [_to_user_error(e, file, lines) for e in exc.errors()]
-        # one line per distinct problem (union branches can repeat the same location)
-        unique = list({e.one_line(): e for e in errors}.values())
+        errors = [to_user_error(e, file, lines, _fields_at) for e in exc.errors()]
+        # one line per location: union branches repeat it (int? str?), the first one says it
+        unique = list({(e.line, e.key): e for e in reversed(errors)}.values())[::-1]
         raise UserErrors(unique) from None
     return LoadedSuite(suite=suite, file=file, text=text, lines=lines)

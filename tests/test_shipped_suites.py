@@ -22,6 +22,17 @@ def test_shipped_suite_validates(path, monkeypatch, tmp_path):
 
         monkeypatch.chdir(tmp_path)
         export(load_dataset(DatasetRef(ref="bbc-news")), Path("data/bbc-beir"))
+    if path.name == "scale-1m.yaml":
+        # the README writes the 1M vectors with bench/scale.py first: a small stand-in here
+        import numpy as np
+
+        monkeypatch.chdir(tmp_path)
+        folder = Path("data/scale-1m")
+        folder.mkdir(parents=True)
+        rng = np.random.default_rng(0)
+        for stem, n in (("corpus", 2000), ("queries", 20)):
+            np.save(folder / f"{stem}.npy", rng.standard_normal((n, 384)).astype(np.float32))
+            (folder / f"{stem}.labels").write_text("".join(f"c{i % 5}\n" for i in range(n)))
     try:
         plan = api.plan(path)
     except (UserError, UserErrors) as exc:

@@ -60,6 +60,8 @@ def funnel(store: RunStore, refs: References, metric_name: str) -> pd.DataFrame:
         cell = cells.get(row["cell_id"])
         if cell is None or row.get("status") != "ok" or name not in row:
             continue
+        if row.get("family") == "lexical" or not pd.isna(row.get("lexical_bytes", np.nan)):
+            continue  # no embedding stages in lexical rows; hybrid rows: see analysis.hybrid
         out.append(_funnel_row(row, cell, refs, name))
     return pd.DataFrame(out)
 

@@ -12,6 +12,7 @@ RANKINGS = "rankings.csv"
 INVERSIONS = "inversions.csv"
 RANKINGS_AT_SPEED = "rankings_at_speed.csv"
 RECOMMENDATION = "recommendation.csv"
+HYBRID = "hybrid.csv"  # fusion gains over each leg alone (analysis.hybrid)
 # In RESULTS_DIR (the parent of run folders): the recommendation's outcome over every run.
 ACROSS_RUNS = "recommendations.csv"
 

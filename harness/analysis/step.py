@@ -16,6 +16,7 @@ import pandas as pd
 
 from harness.analysis import outputs
 from harness.analysis.funnel import funnel
+from harness.analysis.hybrid import hybrid_table
 from harness.analysis.ports import References
 from harness.analysis.probe import probe, probe_inputs, recommend
 from harness.analysis.rankings import rankings, rankings_at_speed
@@ -37,6 +38,8 @@ def recommendation_table(store: RunStore, fun: pd.DataFrame, refs: References,
     frame = store.frame()
     ok = frame[frame["status"] == "ok"] if "status" in frame else frame
     ok_ids = set(ok["cell_id"]) if "cell_id" in ok else set()
+    if "family" in ok:  # lexical retrievers have no vectors to probe
+        ok_ids -= set(ok.loc[ok["family"] == "lexical", "cell_id"])
     out = []
     seen: set[tuple[str, str]] = set()
     for cell_id, cell in store.cells().items():
@@ -107,6 +110,7 @@ def analyse(store: RunStore, refs: References) -> Analysis:
     _write(store, outputs.INVERSIONS, inv_df)
     speed_df = rankings_at_speed(frame, name) if "knn_recall@10" in frame else pd.DataFrame()
     _write(store, outputs.RANKINGS_AT_SPEED, speed_df)
+    _write(store, outputs.HYBRID, hybrid_table(frame, name, perquery))
     rec = recommendation_table(store, fun, refs, name)
     _write(store, outputs.RECOMMENDATION, rec)
     _count_across_runs(store, rec)

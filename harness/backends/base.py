@@ -22,6 +22,7 @@ class Param:
     help: str
     minimum: float | None = None
     choices: tuple[Any, ...] = ()
+    maximum: float | None = None  # the library's own cap (it would clamp silently)
 
     def problem(self, value: Any) -> str | None:
         if self.type is float and isinstance(value, int) and not isinstance(value, bool):
@@ -30,6 +31,8 @@ class Param:
             return f"expected {self.type.__name__}, got {value!r}"
         if self.minimum is not None and value < self.minimum:
             return f"expected a value >= {self.minimum}, got {value!r}"
+        if self.maximum is not None and value > self.maximum:
+            return f"expected a value <= {self.maximum} (the library's limit), got {value!r}"
         if self.choices and value not in self.choices:
             return f"expected one of {', '.join(map(str, self.choices))}, got {value!r}"
         return None
@@ -62,7 +65,8 @@ class Capabilities:
     def with_defaults(self, section: str, given: Mapping[str, Any]) -> dict[str, Any]:
         schema = self.build_params if section == "build" else self.search_params
         out = {k: p.default for k, p in schema.items()}
-        out.update({k: v for k, v in given.items() if k not in HARNESS_SEARCH_PARAMS})
+        out.update({k: v for k, v in given.items()
+                    if k not in HARNESS_SEARCH_PARAMS and k != LEXICAL_KEY})
         return out
 
 
@@ -74,7 +78,22 @@ HARNESS_SEARCH_PARAMS: Mapping[str, Param] = {
     "rescore_with": Param(str, "float32", "document vectors rescoring uses: float32, or int8 "
                           "(quantized on the corpus, 1 byte per dimension)",
                           choices=("float32", "int8")),
+    # Hybrid retrieval: this setting's results fused with a lexical leg (inside the timing).
+    "hybrid": Param(str, "none", "'none', or a lexical model of the suite (e.g. bm25) whose "
+                    "results are fused with this dense setting's"),
+    "fusion": Param(str, "rrf", "how the legs are fused: rrf (reciprocal rank), convex "
+                    "(alpha * dense + (1 - alpha) * lexical, normalised scores) or dbsf "
+                    "(distribution-based score fusion)", choices=("rrf", "convex", "dbsf")),
+    "rrf_k": Param(float, 60.0, "RRF's rank constant: 1 / (rrf_k + rank)", minimum=0),
+    "alpha": Param(float, 0.5, "convex fusion: the dense leg's weight, in [0, 1]", minimum=0),
+    "norm": Param(str, "minmax", "convex fusion's score normalisation per query",
+                  choices=("minmax", "zscore")),
 }
+# A hybrid setting's lexical retriever (the suite model's reference and params), added by the
+# plan; like the keys above it is the harness's, never passed to a backend.
+LEXICAL_KEY = "lexical"
+# The keys each fusion reads; the others are dropped from a setting (so no duplicate settings).
+FUSION_KEYS = {"rrf": ("rrf_k",), "convex": ("alpha", "norm"), "dbsf": ()}
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ class HnswlibBackend:
         precisions=FLOAT_PRECISIONS,
         family="graph",
         build_params={
-            "M": Param(int, 16, "links per node", minimum=2),
+            "M": Param(int, 16, "links per node", minimum=2, maximum=10_000),  # hnswlib clamps
             "ef_construction": Param(int, 200, "candidate list size while building", minimum=1),
         },
         search_params={

@@ -126,25 +126,52 @@ def fingerprint_arrays(tag: str, **parts: np.ndarray | Sequence[str]) -> str:
 
 
 def open_text(path: Path) -> IO[str]:
-    """A UTF-8 text file, gunzipped on the fly when its name ends in .gz."""
+    """A UTF-8 text file (a byte-order mark is dropped; CRLF reads as LF), gunzipped on the
+    fly when its name ends in .gz."""
     if path.name.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
+        return gzip.open(path, "rt", encoding="utf-8-sig")
+    return path.open(encoding="utf-8-sig")
+
+
+def text_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, line without its end) of a UTF-8 text file (.gz unpacked), with or
+    without a byte-order mark, CRLF or LF. Each line is decoded on its own, so bytes that are
+    not UTF-8 fail naming their line."""
+    lineno = 0
+    try:
+        with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+                yield lineno, line.rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"not UTF-8 text ({exc.reason} at byte {exc.start} of the line)",
+                        file=str(path), line=lineno,
+                        suggestion="save the file as UTF-8") from None
+    except (OSError, EOFError) as exc:  # e.g. a truncated .gz
+        raise UserError(f"cannot read the file ({exc})", file=str(path),
+                        line=lineno + 1 if lineno else None) from None
+
+
+def jsonl_values(path: Path) -> Iterator[tuple[int, Any | UserError]]:
+    """(line number, parsed value or the line's error) of each non-blank line of a
+    .jsonl(.gz) file: a validator collects the errors, a loader raises the first."""
+    for lineno, line in text_lines(path):
+        if not line.strip():
+            continue
+        try:
+            yield lineno, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield lineno, UserError(f"malformed JSON line ({exc.msg})", file=str(path),
+                                    line=lineno, suggestion="one JSON object a line")
 
 
 def jsonl_objects(path: Path) -> Iterator[tuple[int, Any]]:
     """(line number, parsed value) of each non-blank line of a .jsonl(.gz) file; a malformed
     line fails naming file:line."""
-    with open_text(path) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield lineno, json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(
-                    f"malformed JSON line ({exc.msg})", file=str(path), line=lineno
-                ) from None
+    for lineno, value in jsonl_values(path):
+        if isinstance(value, UserError):
+            raise value
+        yield lineno, value
 
 
 def subsample(ds: Dataset, *, max_queries: int | None, max_docs: int | None, seed: int) -> Dataset:

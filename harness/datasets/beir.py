@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from harness.datasets.base import Dataset, Fingerprint, jsonl_objects, open_text
+from harness.datasets.base import Dataset, Fingerprint, jsonl_values, text_lines
 from harness.errors import UserError
 from harness.suite import DEFAULT_TEMPLATE, template_problem
 
@@ -59,47 +59,60 @@ class Row:
     text: str
 
 
+def jsonl_entries(path: Path, id_keys: tuple[str, ...] = ("_id",)
+                  ) -> Iterator[Row | UserError]:
+    """Records of a .jsonl(.gz) file, each a Row or the error of its line (for validators)."""
+    for lineno, obj in jsonl_values(path):
+        if isinstance(obj, UserError):
+            yield obj
+            continue
+        key = next((k for k in id_keys if isinstance(obj, dict) and k in obj), None)
+        if key is None or not isinstance(obj[key], str | int) or obj[key] == "":
+            yield UserError(f"expected a JSON object with an '{id_keys[0]}' field (a non-empty "
+                            "string or number)",
+                            file=str(path), line=lineno)
+            continue
+        yield Row(str(path), lineno, str(obj[key]), str(obj.get("title") or ""),
+                  str(obj.get("text") or ""))
+
+
 def jsonl_rows(path: Path, id_keys: tuple[str, ...] = ("_id",)) -> Iterator[Row]:
     """Records of a .jsonl(.gz) file; a malformed line fails naming file:line."""
-    for lineno, obj in jsonl_objects(path):
-        key = next((k for k in id_keys if isinstance(obj, dict) and k in obj), None)
-        if key is None:
-            raise UserError(
-                f"expected a JSON object with an '{id_keys[0]}' field",
-                file=str(path),
-                line=lineno,
-            )
-        yield Row(
-            str(path),
-            lineno,
-            str(obj[key]),
-            str(obj.get("title") or ""),
-            str(obj.get("text") or ""),
-        )
+    for row in jsonl_entries(path, id_keys):
+        if isinstance(row, UserError):
+            raise row
+        yield row
 
 
 QrelsLine = tuple[str, int, str, str, int]  # file, line, query id, doc id, score
 
 
+def qrels_entries(path: Path) -> Iterator[QrelsLine | UserError]:
+    """Lines of a qrels TSV, each parsed or its error: an optional header, then query-id,
+    corpus-id, score (or TREC's query-id, iteration, doc-id, score)."""
+    for lineno, line in text_lines(path):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if lineno == 1 and not _is_int(parts[-1]):
+            continue  # header line
+        if len(parts) == 4:  # TREC style: qid 0 docid rel
+            parts = [parts[0], parts[2], parts[3]]
+        if len(parts) != 3 or not _is_int(parts[2]) or not parts[0] or not parts[1]:
+            yield UserError(
+                "expected 'query-id<TAB>corpus-id<TAB>score' with an integer score",
+                file=str(path), line=lineno,
+                suggestion="tab-separated, one judgment a line, an optional header first")
+            continue
+        yield str(path), lineno, parts[0], parts[1], int(parts[2])
+
+
 def tsv_qrels(path: Path) -> Iterator[QrelsLine]:
-    """Lines of a qrels TSV: an optional header, then query-id, corpus-id, score
-    (or TREC's query-id, iteration, doc-id, score)."""
-    with open_text(path) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            parts = line.rstrip("\n").rstrip("\r").split("\t")
-            if lineno == 1 and not _is_int(parts[-1]):
-                continue  # header line
-            if len(parts) == 4:  # TREC style: qid 0 docid rel
-                parts = [parts[0], parts[2], parts[3]]
-            if len(parts) != 3 or not _is_int(parts[2]):
-                raise UserError(
-                    "expected 'query-id<TAB>corpus-id<TAB>score' with an integer score",
-                    file=str(path),
-                    line=lineno,
-                )
-            yield str(path), lineno, parts[0], parts[1], int(parts[2])
+    """Lines of a qrels TSV; a malformed line fails naming file:line."""
+    for entry in qrels_entries(path):
+        if isinstance(entry, UserError):
+            raise entry
+        yield entry
 
 
 def collect_qrels(lines: Iterable[QrelsLine]) -> dict[str, dict[str, int]]:
@@ -130,6 +143,7 @@ class RetrievalSource:
     queries: Callable[[], Iterable[Row]]
     qrels_lines: Callable[[], Iterable[QrelsLine]]
     qrels_where: str
+    queries_where: str = ""
 
 
 def _read_corpus(
@@ -160,9 +174,13 @@ def _judged_queries(
     """(ids, texts) of the queries with a positive judgment, in the queries file's order."""
     query_ids: list[str] = []
     query_texts: list[str] = []
-    q_where = ""
+    q_where = src.queries_where
+    seen: set[str] = set()
     for row in src.queries():
         q_where = row.file
+        if row.id in seen:  # counted twice otherwise
+            raise UserError(f"duplicate query id '{row.id}'", file=row.file, line=row.line)
+        seen.add(row.id)
         if row.id in judged:
             query_ids.append(row.id)
             query_texts.append(row.text)
@@ -258,6 +276,7 @@ def load_beir(
         queries=lambda: jsonl_rows(queries_f),
         qrels_lines=lambda: tsv_qrels(qrels_f),
         qrels_where=str(qrels_f),
+        queries_where=str(queries_f),
     )
     meta = {**options.meta, "path": str(root)}
     return build_retrieval(f"beir:{root.name}", src, split, replace(options, meta=meta))

@@ -14,6 +14,7 @@ Exporting an offline dataset gives a real BEIR folder to run without any downloa
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,13 +40,16 @@ Exported by `harness export` from {name}.
 """
 
 
-def _check(ds: Dataset) -> None:
+def _check(ds: Dataset, split: str) -> None:
     if not ds.is_text or ds.qrels is None:
         raise UserError(f"{ds.name} is not a text dataset with judgments (nothing to export)")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", split):  # it names a file in `out`
+        raise UserError(f"split {split!r} is not a plain name", key="--split",
+                        suggestion="letters, digits, '.', '_' and '-', e.g. test")
 
 
 def write_beir(ds: Dataset, out: Path, split: str = "test") -> Path:
-    _check(ds)
+    _check(ds, split)
     out.mkdir(parents=True, exist_ok=True)
     with (out / "corpus.jsonl").open("w", encoding="utf-8") as fh:
         for did, text in zip(ds.doc_ids, ds.docs, strict=True):
@@ -67,7 +71,7 @@ def write_hf(ds: Dataset, out: Path, split: str = "test") -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    _check(ds)
+    _check(ds, split)
     for sub in ("corpus", "queries", "default"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     pq.write_table(

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.datasets.base import Dataset, Fingerprint, jsonl_objects
+from harness.datasets.base import Dataset, Fingerprint, jsonl_values, text_lines
+from harness.datasets.validate import SCAN_ROWS, Problems, array_problems, label_problems
 from harness.errors import UserError
 
 
@@ -61,6 +62,10 @@ def build_labelled(parts: LabelledParts) -> Dataset:
     if doc_vectors is not None and query_vectors is not None:
         doc_vectors = np.ascontiguousarray(doc_vectors, dtype=np.float32)
         query_vectors = np.ascontiguousarray(query_vectors, dtype=np.float32)
+        for side, x in (("document", doc_vectors), ("query", query_vectors)):
+            if not _all_finite(x):  # NaN would score as a match: never an "ok" row
+                raise UserError(f"{side} vectors hold NaN or infinite values (as float32)",
+                                key=f"dataset {p.name}", suggestion="fix the source data")
         fp.add_array("doc_vectors", doc_vectors)
         fp.add_array("query_vectors", query_vectors)
     return Dataset(
@@ -79,40 +84,78 @@ def build_labelled(parts: LabelledParts) -> Dataset:
     )
 
 
+def _all_finite(x: np.ndarray) -> bool:
+    """Finite everywhere, checked in blocks (a memory-mapped array stays unread in RAM)."""
+    return all(np.isfinite(x[i:i + SCAN_ROWS]).all() for i in range(0, len(x), SCAN_ROWS))
+
+
 # --- labelled:FOLDER ------------------------------------------------------------------------
 
 
 def _label_file(path: Path, n: int, what: str) -> list[str]:
-    if not path.is_file():
-        raise UserError("label file not found", file=str(path),
-                        suggestion=f"one label a line for each row of {what}")
-    labels = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-    while labels and not labels[-1]:
-        labels.pop()
-    for i, lab in enumerate(labels, start=1):
-        if not lab:
-            raise UserError("empty label", file=str(path), line=i)
-    if len(labels) != n:
-        raise UserError(
-            f"{len(labels)} labels for {n} rows of {what} (the label file does not match)",
-            file=str(path),
-            line=min(len(labels), n) + 1,
-        )
-    return labels
+    problems = label_problems(path, n, what)
+    if problems:
+        raise problems[0]
+    labels = [line.strip() for _, line in text_lines(path)]
+    return labels[:n]  # blank lines only at the end (checked above)
+
+
+def _labelled_entry(path: Path, lineno: int, obj: object) -> tuple[str, str] | UserError:
+    """(text, label) of a labelled .jsonl line, or its error."""
+    if isinstance(obj, UserError):
+        return obj
+    if not isinstance(obj, dict) or "text" not in obj or "label" not in obj:
+        return UserError("expected a JSON object with 'text' and 'label' fields",
+                         file=str(path), line=lineno)
+    if obj["label"] is None or str(obj["label"]).strip() == "":
+        return UserError("empty label", file=str(path), line=lineno,
+                         suggestion="every row needs a label")
+    return str(obj["text"]), str(obj["label"])
 
 
 def _jsonl_labelled(path: Path) -> tuple[list[str], list[str]]:
     texts: list[str] = []
     labels: list[str] = []
-    for lineno, obj in jsonl_objects(path):
-        if not isinstance(obj, dict) or "text" not in obj or "label" not in obj:
-            raise UserError("expected a JSON object with 'text' and 'label' fields",
-                            file=str(path), line=lineno)
-        texts.append(str(obj["text"]))
-        labels.append(str(obj["label"]))
+    for lineno, obj in jsonl_values(path):
+        entry = _labelled_entry(path, lineno, obj)
+        if isinstance(entry, UserError):
+            raise entry
+        texts.append(entry[0])
+        labels.append(entry[1])
     if not texts:
         raise UserError("no rows (empty split)", file=str(path))
     return texts, labels
+
+
+def labelled_problems(arg: str) -> list[UserError]:
+    """Every problem of a labelled folder (plan time; streaming, nothing kept but counts)."""
+    root = Path(arg).expanduser()
+    if (root / "corpus.npy").is_file():
+        out: list[UserError] = []
+        shapes = []
+        for stem in ("corpus", "queries"):
+            shape, problems = array_problems(root / f"{stem}.npy")
+            out += problems
+            shapes.append(shape)
+            if shape:
+                out += label_problems(root / f"{stem}.labels", shape[0], f"{stem}.npy")
+        if shapes[0] and shapes[1] and shapes[0][1] != shapes[1][1]:
+            out.append(UserError(f"queries have {shapes[1][1]} dims, corpus {shapes[0][1]}",
+                                 file=str(root / "queries.npy"),
+                                 suggestion="both must come from the same model"))
+        return out
+    found = Problems()
+    for stem in ("corpus", "queries"):
+        path, rows = root / f"{stem}.jsonl", 0
+        for lineno, obj in found.guard(jsonl_values(path)):
+            entry = _labelled_entry(path, lineno, obj)
+            rows += 1
+            if isinstance(entry, UserError):
+                found.add(entry)
+        if not rows:
+            found.add(UserError("no rows (empty split)", file=str(path),
+                                suggestion='one {"text": ..., "label": ...} object a line'))
+    return found.errors()
 
 
 def labelled_folder_problem(arg: str) -> str | None:
@@ -135,12 +178,10 @@ def labelled_modality(arg: str) -> str:
 def _vector_split(root: Path, stem: str) -> tuple[np.ndarray, list[str]]:
     """corpus.npy + corpus.labels (or queries.*): a non-empty 2-D array and one label a row."""
     f = root / f"{stem}.npy"
-    try:
-        x = np.load(f, mmap_mode="r", allow_pickle=False)  # read as needed, not held
-    except (OSError, ValueError) as exc:
-        raise UserError(f"not a numpy array file ({exc})", file=str(f)) from None
-    if x.ndim != 2 or len(x) == 0:
-        raise UserError(f"expected a non-empty 2-D array, got shape {x.shape}", file=str(f))
+    _, problems = array_problems(f)  # readable, real, 2-D, finite, fits float32
+    if problems:
+        raise problems[0]
+    x = np.load(f, mmap_mode="r", allow_pickle=False)  # read as needed, not held
     return x, _label_file(root / f"{stem}.labels", len(x), f.name)
 
 

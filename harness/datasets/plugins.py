@@ -1,6 +1,7 @@
 """Dataset plugins and the `harness datasets` listing.
 
-Each plugin has check(arg, ref) (cheap, plan time: a one-line problem or None), modality(arg)
+Each plugin has check(arg, ref) (cheap, plan time: a one-line problem or None), validate(arg,
+ref) (plan time, after check: every problem of the data files, streamed), modality(arg)
 ('text': documents and queries go through the suite's models; 'vectors': the dataset's own
 vectors, used with the model `vectors`) and load(arg, ref) -> Dataset. The registry
 (harness/registry.py) maps aliases and `kind:` prefixes to these classes. The loader modules
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from harness.datasets import bbc, beir, images, labelled, mteb, orange, ucr, vectors
+from harness.datasets import bbc, beir, images, labelled, mteb, orange, ucr, validate, vectors
 from harness.datasets.base import Dataset
 from harness.errors import UserError
 from harness.registry import DATASET_KINDS, DATASETS
@@ -38,6 +39,11 @@ class DatasetPlugin:
     @staticmethod
     def check(arg: str, ref: DatasetRef | None = None) -> str | None:
         return None
+
+    @staticmethod
+    def validate(arg: str, ref: DatasetRef) -> list[UserError]:
+        """Every problem of the data itself (streamed, cheap; run after `check` passes)."""
+        return []
 
     @classmethod
     def modality(cls, arg: str) -> str:
@@ -68,6 +74,10 @@ class BeirPlugin(DatasetPlugin):
                 f"harness export bbc-news {arg} writes one offline)"
             )
         return None
+
+    @staticmethod
+    def validate(arg: str, ref: DatasetRef) -> list[UserError]:
+        return validate.beir_problems(Path(arg).expanduser(), ref.split)
 
     @staticmethod
     def load(arg: str, ref: DatasetRef) -> Dataset:
@@ -148,6 +158,10 @@ class LabelledPlugin(DatasetPlugin):
     @staticmethod
     def check(arg: str, ref: DatasetRef | None = None) -> str | None:
         return labelled.labelled_folder_problem(arg)
+
+    @staticmethod
+    def validate(arg: str, ref: DatasetRef) -> list[UserError]:
+        return labelled.labelled_problems(arg)
 
     @staticmethod
     def modality(arg: str) -> str:

@@ -36,10 +36,17 @@ class ModelPlugin:
 
     #: True for the model `vectors`: the dataset's own vectors, nothing to encode.
     own_vectors: ClassVar[bool] = False
+    #: True for lexical retrievers (bm25): they score words, they have no vectors.
+    lexical: ClassVar[bool] = False
 
     @staticmethod
     def check(arg: str) -> str | None:
         return None
+
+    @staticmethod
+    def validate(arg: str) -> list[UserError]:
+        """Every problem of the model's own files (plan time, after `check` passes)."""
+        return []
 
     @staticmethod
     def dim(arg: str, ref: ModelRef) -> int | None:
@@ -64,6 +71,20 @@ class OwnVectorsPlugin(ModelPlugin):
         raise ValueError(
             "the model 'vectors' means a vector dataset's own vectors; it cannot encode text"
         )
+
+
+class Bm25Plugin(ModelPlugin):
+    """`bm25`: a lexical retriever (bm25s) with its options in the model's `params`."""
+
+    lexical = True
+
+    @staticmethod
+    def dim(arg: str, ref: ModelRef) -> int | None:
+        return None  # no vectors
+
+    @staticmethod
+    def build(arg: str, ref: ModelRef) -> Encoder:
+        raise ValueError("bm25 is a lexical retriever: it ranks words and encodes nothing")
 
 
 class MiniLmL6Int8Plugin(ModelPlugin):
@@ -222,6 +243,10 @@ class PrecomputedPlugin(ModelPlugin):
     @staticmethod
     def check(arg: str) -> str | None:
         return precomputed.check_folder(arg)
+
+    @staticmethod
+    def validate(arg: str) -> list[UserError]:
+        return precomputed.folder_problems(arg)
 
     @staticmethod
     def dim(arg: str, ref: ModelRef) -> int:

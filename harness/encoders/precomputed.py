@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.datasets.validate import array_problems
 from harness.encoders.base import EncoderSpec, Role
 from harness.encoders.files import file_sha256, read_json_config, spec_fingerprint
 from harness.errors import UserError
@@ -67,13 +68,59 @@ def check_folder(arg: str) -> str | None:
     return None
 
 
-def _read_npy(files: list[Path]) -> tuple[list[str], np.ndarray]:
-    """ids (one a line) and the array of a docs.npy + doc_ids.txt pair."""
-    vectors = np.load(files[0])
-    ids = files[1].read_text(encoding="utf-8").splitlines()
+def _read_ids(path: Path) -> list[str]:
+    """One id a line (UTF-8, with or without a byte-order mark; CRLF or LF)."""
+    try:
+        ids = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if ids and ids[-1] == "":
         ids = ids[:-1]
-    return ids, vectors
+    return ids
+
+
+def _read_npy(files: list[Path]) -> tuple[list[str], np.ndarray]:
+    """ids (one a line) and the array of a docs.npy + doc_ids.txt pair."""
+    _, problems = array_problems(files[0])
+    if problems:
+        raise problems[0]
+    return _read_ids(files[1]), np.load(files[0], allow_pickle=False)
+
+
+def folder_problems(arg: str) -> list[UserError]:
+    """Every problem of the folder's files, found at plan time (npy files memory-mapped and
+    scanned in blocks): readable, finite float32-sized vectors, one id per vector, unique
+    ids, the same dim for documents and queries, a valid config.json."""
+    folder = Path(arg).expanduser()
+    out: list[UserError] = []
+    dims: dict[str, int] = {}
+    for role in ROLES:
+        files = _files(folder, role)  # type: ignore[arg-type]
+        try:
+            if files[0].suffix == ".npy":
+                shape, problems = array_problems(files[0])
+                out += problems
+                ids = _read_ids(files[1])
+            else:
+                ids, vectors = _read_parquet(files)
+                shape = _checked(vectors, ids, files[0]).shape
+            if shape and len(ids) != shape[0]:
+                out.append(UserError(f"{files[-1]}: {len(ids)} ids for {shape[0]} vectors "
+                                     "(one id a line, row i <-> line i)"))
+            _index(ids, files[-1])
+            dims.update({role: shape[1]} if shape else {})
+        except UserError as exc:
+            out.append(exc)
+    if len(set(dims.values())) > 1:
+        out.append(UserError(f"{folder}: document vectors have dim {dims['document']}, query "
+                             f"vectors {dims['query']} (they must come from one model)"))
+    try:
+        if read_json_config(folder / "config.json", strict=True).get(
+                "metric", "cosine") not in ("cosine", "ip", "l2"):
+            out.append(UserError(f"{folder}/config.json: metric must be cosine, ip or l2"))
+    except UserError as exc:
+        out.append(exc)
+    return out
 
 
 def _read_parquet(files: list[Path]) -> tuple[list[str], np.ndarray]:

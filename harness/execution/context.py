@@ -25,9 +25,9 @@ from harness.cell import Cell
 from harness.datasets.base import Dataset, fingerprint_texts
 from harness.encoders.base import Encoder, Role, VectorLookup
 from harness.plugins import build_encoder, load_dataset, model_modality
+from harness.prepared import Prepared, prepare
 from harness.registry import BACKENDS
 from harness.suite import DatasetRef
-from harness.transforms import Prepared, prepare
 
 log = logging.getLogger("harness")
 

@@ -6,6 +6,7 @@ driver (this process) alone writes the store.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import logging
 import threading
@@ -20,6 +21,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from harness.cell import Cell, Plan
+from harness.errors import UserError
 from harness.execution.context import RunContext
 from harness.execution.progress import Eta, cell_bar, duration
 from harness.execution.runner import safe_run_cell
@@ -74,14 +76,23 @@ def run_id(loaded: LoadedSuite) -> str:
 
 
 def select(cells: Iterable[Cell], pattern: str | None) -> list[Cell]:
-    """--only: a glob over the cell label, a substring of it, or a cell id prefix."""
+    """--only: a glob over the cell label, a substring of it, or a cell id prefix. A pattern
+    matching nothing is a user error naming the closest labels (not a run of nothing)."""
+    cells = list(cells)
     if not pattern:
-        return list(cells)
-    return [
+        return cells
+    picked = [
         c
         for c in cells
         if fnmatch.fnmatch(c.label, pattern) or pattern in c.label or c.cell_id.startswith(pattern)
     ]
+    if cells and not picked:
+        close = difflib.get_close_matches(pattern, [c.label for c in cells], n=3, cutoff=0)
+        raise UserError(f"--only {pattern!r} matches none of the {len(cells)} cells",
+                        key="--only", suggestion="closest labels: " + "; ".join(close)
+                        + " (a glob or substring of a label, or a cell id prefix; "
+                        "`harness plan SUITE` lists them)")
+    return picked
 
 
 @dataclass(frozen=True)

@@ -15,19 +15,34 @@ from typing import Any
 
 import numpy as np
 
-from harness.backends.base import HARNESS_SEARCH_PARAMS
+from harness.backends.base import HARNESS_SEARCH_PARAMS, LEXICAL_KEY
 from harness.cell import Cell
 from harness.datasets.base import Dataset
 from harness.execution.context import RunContext, Vectors, exact_top_k
-from harness.execution.timed import CellIndex, Timings, index_for, measure
+from harness.execution.lexical import (
+    HybridSearcher,
+    build_legs,
+    lexical_prepared,
+    options_of,
+    texts,
+)
+from harness.execution.timed import (
+    CellIndex,
+    Hybrid,
+    Timings,
+    index_for,
+    lexical_index_for,
+    measure,
+)
 from harness.metrics.columns import has_positive
 from harness.metrics.ir import parse_metric, qrels_evaluate
 from harness.metrics.knn import knn_recall, true_scores_of
 from harness.metrics.labels import evaluable, label_evaluate
 from harness.metrics.latency import latency_stats
 from harness.perquery import PerQuery, SettingValues
+from harness.plugins import is_lexical
+from harness.prepared import Prepared
 from harness.suite import dim_size
-from harness.transforms import Prepared
 
 
 def _search_k(cell: Cell, ds: Dataset) -> int:
@@ -40,7 +55,7 @@ def drop_identical(ids: np.ndarray, scores: np.ndarray, ds: Dataset, k: int):
     if not ds.ignore_identical_ids:
         return ids[:, :k], scores[:, :k]
     out_i = np.full((len(ids), k), -1, dtype=np.int64)
-    out_s = np.full((len(ids), k), -np.inf, dtype=np.float32)
+    out_s = np.full((len(ids), k), -np.inf, dtype=scores.dtype)  # fused scores are float64
     doc_ids = ds.doc_ids
     for r, qid in enumerate(ds.query_ids):
         keep = [j for j, i in enumerate(ids[r]) if i < 0 or doc_ids[i] != qid][:k]
@@ -70,17 +85,24 @@ def run_cell(cell: Cell, ctx: RunContext, *, timing: bool = True
     single pass.
     """
     ds = ctx.dataset(cell)
-    vec = ctx.vectors(cell, ds)
-    prep = ctx.prepared(cell, vec)
     k_search = _search_k(cell, ds)
     k = min(cell.k, ds.n_docs)
-    truth = None
-    if timing:  # reference points (timing=False) need no recall against exact search
-        t_ids, t_scores = exact_top_k(prep, k_search)
-        truth = drop_identical(t_ids, t_scores, ds, k)
-    ix = index_for(cell, prep, k_search)
+    if is_lexical(cell.model_ref):
+        prep = lexical_prepared(ds, cell.precision)
+        vec = Vectors(prep.docs, prep.queries, None, None,
+                      options_of(cell.model_ref.params).fingerprint())
+        inputs = _Inputs(cell, ds, vec, prep, k, None)
+        ix = lexical_index_for(cell, prep, k_search)
+    else:
+        vec = ctx.vectors(cell, ds)
+        prep = ctx.prepared(cell, vec)
+        truth = None
+        if timing:  # reference points (timing=False) need no recall against exact search
+            t_ids, t_scores = exact_top_k(prep, k_search)
+            truth = drop_identical(t_ids, t_scores, ds, k)
+        inputs = _Inputs(cell, ds, vec, prep, k, truth)
+        ix = index_for(cell, prep, k_search, _hybrid(cell, ds))
     t = measure(cell, ix, timing=timing)
-    inputs = _Inputs(cell, ds, vec, prep, k, truth)
     rows: list[dict[str, Any]] = []
     settings: list[SettingValues] = []
     evaluated_qids: list[str] = []
@@ -95,13 +117,23 @@ def run_cell(cell: Cell, ctx: RunContext, *, timing: bool = True
     return rows, perquery
 
 
+def _hybrid(cell: Cell, ds: Dataset) -> Hybrid | None:
+    """The lexical legs of the cell's hybrid settings, built before any timing."""
+    grid = [dict(s) for s in cell.search_grid]
+    if not any(LEXICAL_KEY in s for s in grid):
+        return None
+    return Hybrid(build_legs(grid, ds), texts(ds, "query"))
+
+
 def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
                  ) -> tuple[dict[str, Any], SettingValues, list[str]]:
     """One result row (a search setting of the cell) and its per-query arrays."""
-    params = {**ix.settings[i],
-              **{k: v for k, v in ix.grid[i].items() if k in HARNESS_SEARCH_PARAMS}}
+    params = {**ix.settings[i], **{k: v for k, v in ix.grid[i].items()
+                                   if k in HARNESS_SEARCH_PARAMS or k == LEXICAL_KEY}}
     ids, scores = drop_identical(np.asarray(t.results[i][0]), np.asarray(t.results[i][1]),
                                  inp.ds, inp.k)
+    if not np.isfinite(scores[ids >= 0]).all():  # NaN ranks arbitrarily: never an "ok" row
+        raise ValueError(f"{inp.cell.backend} returned NaN or infinite scores (bad vectors?)")
     row = _row_base(inp, ix.build, params, t)
     row["setting"] = i
     row["family"] = ix.family
@@ -111,7 +143,8 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
         row[name] = float(np.mean(vals)) if len(vals) else float("nan")
         values[name] = vals
     row["n_queries"] = len(evaluated_qids)
-    if inp.truth is not None:
+    row.update(_lexical_columns(inp, ix, i, row))
+    if inp.truth is not None and LEXICAL_KEY not in ix.grid[i]:  # fused lists: no exact kNN
         true_ids, true_scores = inp.truth
         found_true = true_scores_of(ids, inp.prep.queries, inp.prep.docs, inp.prep.metric)
         for kk in sorted({min(10, inp.k), inp.k}):
@@ -122,11 +155,25 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
     row.update(_speed_columns(t, i))
     if t.lat[i]:
         values["latency_ms"] = np.median(np.stack(t.lat[i]), axis=0) / 1e6
-    # the first results of every query, for drill-downs (which documents were missed)
-    top = ids[:, : min(10, inp.k)]
+    # every query's ranked results, for drill-downs and exported runs (TREC, MTEB)
     doc_ids = np.asarray(inp.ds.doc_ids, dtype=str)
-    top_ids = np.where(top >= 0, doc_ids[np.maximum(top, 0)], "")
-    return row, SettingValues(values, top_ids), evaluated_qids
+    top_ids = np.where(ids >= 0, doc_ids[np.maximum(ids, 0)], "")
+    top_scores = np.where(ids >= 0, scores, np.nan).astype(np.float32)
+    return row, SettingValues(values, top_ids, top_scores), evaluated_qids
+
+
+def _lexical_columns(inp: _Inputs, ix: CellIndex, i: int, row: dict[str, Any]
+                     ) -> dict[str, Any]:
+    """A lexical cell's bytes per document; a hybrid row's lexical leg, added to its memory."""
+    if ix.family == "lexical":  # no vectors: no dim; memory is the index per document
+        return {"dim": None, "bytes_per_vector": row["index_bytes"] / max(1, inp.ds.n_docs)}
+    searcher = ix.searchers[i]
+    if not isinstance(searcher, HybridSearcher):
+        return {}
+    leg = searcher.leg
+    return {"lexical_build_s": leg.build_s, "lexical_bytes": leg.nbytes,
+            "index_bytes": row["index_bytes"] + leg.nbytes,
+            "bytes_per_vector": row["bytes_per_vector"] + leg.nbytes / max(1, inp.ds.n_docs)}
 
 
 def _speed_columns(t: Timings, i: int) -> dict[str, Any]:

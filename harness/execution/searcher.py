@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from harness.metrics.knn import gather_scores
-from harness.transforms import Int8, Prepared
+from harness.prepared import Prepared
+from harness.transforms import Int8
 
 RESCORE_WITH = ("float32", "int8")
 #: Most candidate vector entries gathered at once when re-ranking (16M floats = 64 MB).

@@ -16,10 +16,17 @@ import numpy as np
 
 from harness.backends.base import IndexInput
 from harness.cell import Cell
+from harness.execution.lexical import (
+    HybridSearcher,
+    LexicalBackend,
+    LexicalLeg,
+    leg_of,
+    options_of,
+)
 from harness.execution.searcher import Searcher
 from harness.execution.timing import PeakMemory, per_query_ns, thread_limit, timed_pass
+from harness.prepared import Prepared
 from harness.registry import BACKENDS
-from harness.transforms import Prepared
 
 
 @dataclass
@@ -32,7 +39,7 @@ class CellIndex:
     queries: np.ndarray
     grid: list[dict[str, Any]]
     settings: list[dict[str, Any]]
-    searchers: list[Searcher]
+    searchers: list[Any]  # Searcher, or HybridSearcher for hybrid settings
     family: str = ""  # the backend's declared index family (graph, partition, ...)
 
 
@@ -49,7 +56,16 @@ class Timings:
     peak_rss_mb: float | None = None
 
 
-def index_for(cell: Cell, prep: Prepared, k_search: int) -> CellIndex:
+@dataclass(frozen=True)
+class Hybrid:
+    """What hybrid settings need: built lexical legs and the query texts."""
+
+    legs: dict[str, LexicalLeg]
+    query_texts: np.ndarray
+
+
+def index_for(cell: Cell, prep: Prepared, k_search: int, hybrid: Hybrid | None = None
+              ) -> CellIndex:
     backend_cls = BACKENDS.get(cell.backend).load()
     caps = backend_cls.capabilities
     build = caps.with_defaults("build", cell.build)
@@ -64,14 +80,24 @@ def index_for(cell: Cell, prep: Prepared, k_search: int) -> CellIndex:
     )
     queries = prep.raw_queries if native else prep.queries
     grid = [dict(s) for s in cell.search_grid] or [{}]
-    searchers = [
-        Searcher(backend, prep, queries, k_search, int(s.get("rescore", 0) or 0),
-                 str(s.get("rescore_with") or "float32"))
-        for s in grid
-    ]
+    searchers: list[Any] = []
+    for s in grid:
+        dense = Searcher(backend, prep, queries, k_search, int(s.get("rescore", 0) or 0),
+                         str(s.get("rescore_with") or "float32"))
+        leg = leg_of(s, hybrid.legs) if hybrid else None
+        searchers.append(HybridSearcher(dense, leg, hybrid.query_texts, s) if leg else dense)
     settings = [caps.with_defaults("search", s) for s in grid]
     return CellIndex(backend, build, index_input, queries, grid, settings, searchers,
                      caps.family)
+
+
+def lexical_index_for(cell: Cell, prep: Prepared, k_search: int) -> CellIndex:
+    """A lexical model's cell: its own index over the texts, one search setting."""
+    backend = LexicalBackend(options_of(cell.model_ref.params))
+    index_input = IndexInput(prep.docs, prep.metric, prep.precision)
+    searcher = Searcher(backend, prep, prep.queries, k_search)
+    return CellIndex(backend, dict(cell.model_ref.params), index_input, prep.queries, [{}],
+                     [{}], [searcher], "lexical")
 
 
 def measure(cell: Cell, ix: CellIndex, *, timing: bool) -> Timings:

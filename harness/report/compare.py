@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from harness import stats
-from harness.fsutil import atomic_write_text
+from harness.fsutil import atomic_write_text, safe_filename
 from harness.report import html as H
 from harness.report.data import EXTRA_AXES, RunData, config_label, paired
 from harness.suite import AXES
@@ -224,7 +224,7 @@ def _with_main_test(pairs: pd.DataFrame, tests: pd.DataFrame) -> pd.DataFrame:
 def _write(comp: Comparison, output: str | Path | None) -> None:
     out_dir = Path(output) if output else comp.b.dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"compare-{comp.a.run_id}-vs-{comp.b.run_id}"
+    stem = f"compare-{safe_filename(comp.a.run_id)}-vs-{safe_filename(comp.b.run_id)}"
     comp.csv_path = out_dir / f"{stem}.csv"
     atomic_write_text(comp.csv_path, comp.tests.to_csv(index=False))
     comp.html_path = out_dir / f"{stem}.html"

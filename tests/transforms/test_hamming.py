@@ -7,8 +7,8 @@ import pytest
 
 from harness.backends.base import IndexInput
 from harness.metrics.knn import gather_scores, true_scores_of
+from harness.prepared import prepare
 from harness.registry import BACKENDS
-from harness.transforms import prepare
 
 
 def reference_distances(query_bits: np.ndarray, doc_bits: np.ndarray) -> np.ndarray:

@@ -7,8 +7,9 @@ import pytest
 
 from harness import api
 from harness.errors import UserErrors
+from harness.prepared import prepare
 from harness.suite import dim_reducer, dim_size
-from harness.transforms import PCA, dim_method, l2_normalize, prepare
+from harness.transforms import PCA, dim_method, l2_normalize
 
 
 def data(n=300, d=32, seed=0):

@@ -7,8 +7,9 @@ import pytest
 
 from harness.backends.base import HARNESS_SEARCH_PARAMS, IndexInput
 from harness.execution.searcher import Searcher, rerank
+from harness.prepared import prepare
 from harness.registry import BACKENDS
-from harness.transforms import Int8, prepare
+from harness.transforms import Int8
 
 
 def float_topk(prep, k):

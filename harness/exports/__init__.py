@@ -1,0 +1,3 @@
+"""A stored run written in other tools' formats: TREC run files (trec_eval, ranx,
+ir_measures) and MTEB result JSON. Reads the store (and, for qrels, the datasets); writes
+nothing back into the run folder."""
