@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from harness.analysis import outputs
 from harness.analysis.frontier import Budget, best_under, pareto_mask
 from harness.analysis.probe import MetaFeatures, Recommendation, probe_inputs, recommend
 from harness.analysis.probe import probe as measure_probe
@@ -23,6 +25,7 @@ from harness.errors import UserError
 from harness.execution.context import RunContext
 from harness.execution.encoding import pre_encode
 from harness.execution.executor import (
+    FILE_ONLY,
     Executor,
     InlineExecutor,
     LoopOptions,
@@ -35,6 +38,7 @@ from harness.execution.executor import (
     setup_logging,
 )
 from harness.execution.processes import ProcessExecutor
+from harness.execution.progress import EncodeBars
 from harness.execution.references import ReferencePoints
 from harness.execution.timing import process_peak_mb
 from harness.execution.worker import Job, plugins_from_env
@@ -98,7 +102,8 @@ def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
             manifest["first_started_at"] = previous.get("first_started_at",
                                                         previous["started_at"])
         store.write_manifest(manifest)
-        ctx = RunContext(cache=EmbeddingCache(cache_dir))
+        bars = EncodeBars() if options.progress else None  # encodings in this process
+        ctx = RunContext(cache=EmbeddingCache(cache_dir, on_progress=bars))
         kind = _executor_kind(p, options)
         manifest["executor"] = kind
         store.write_manifest(manifest)
@@ -150,7 +155,8 @@ def _executor(kind: str, ctx: RunContext, store: RunStore, options: RunOptions) 
         return InlineExecutor(ctx)
 
     def make_job(cell: Cell) -> Job:
-        return Job(cell, str(ctx.cache.root), str(store.log_path), plugins_from_env())
+        return Job(cell, str(ctx.cache.root), str(store.log_path), plugins_from_env(),
+                   options.progress)
 
     if kind == "ray":
         from harness.execution.ray_executor import RayExecutor  # ray is an optional extra
@@ -246,26 +252,26 @@ def _analyse(store: RunStore, ctx: RunContext) -> Analysis:
     return result
 
 
-def _analyse_quietly(store: RunStore, ctx: RunContext) -> None:
-    """The analysis at the end of a run: a failure is logged, never fails the run."""
+def _quietly(stage: str, run_dir: Path, work: Callable[[], None], retry: str) -> None:
+    """A step after the cells: a failure is one terminal line, never fails the run."""
     try:
-        log.info("analysis: funnel, rankings and recommendation")
-        _analyse(store, ctx)
-    except Exception as exc:
-        log.warning("analysis not written (%s: %s); run `harness funnel %s` to retry",
-                    type(exc).__name__, exc, store.dir)
-        log.debug("%s", traceback.format_exc())
+        outputs.note_problem(run_dir, stage, None)
+        work()
+    except Exception as exc:  # the traceback to the log, the cause to the report
+        cause = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        log.warning("%s not written (%s); retry: harness %s %s", stage, cause, retry, run_dir)
+        log.error("%s", traceback.format_exc(), extra=FILE_ONLY)
+        outputs.note_problem(run_dir, stage, cause)
+
+
+def _analyse_quietly(store: RunStore, ctx: RunContext) -> None:
+    log.info("analysis: funnel, rankings and recommendation")
+    _quietly("analysis", store.dir, lambda: _analyse(store, ctx), "funnel")
 
 
 def _report_quietly(run_dir: Path, ctx: RunContext) -> None:
-    """The report at the end of a run: a failure is logged, never fails the run."""
-    try:
-        out = build_report(run_dir, texts=ctx)
-        log.info("report: %s", out.html)
-    except Exception as exc:
-        log.warning("report not written (%s: %s); run `harness report %s` to retry",
-                    type(exc).__name__, exc, run_dir)
-        log.debug("%s", traceback.format_exc())
+    report = lambda: log.info("report: %s", build_report(run_dir, texts=ctx).html)  # noqa: E731
+    _quietly("report", run_dir, report, "report")
 
 
 def leaderboard(
