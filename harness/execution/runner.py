@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +42,7 @@ from harness.metrics.latency import latency_stats
 from harness.perquery import PerQuery, SettingValues
 from harness.plugins import is_lexical
 from harness.prepared import Prepared
+from harness.registry import BACKENDS
 from harness.suite import dim_size
 
 
@@ -95,7 +96,7 @@ def run_cell(cell: Cell, ctx: RunContext, *, timing: bool = True
         ix = lexical_index_for(cell, prep, k_search)
     else:
         vec = ctx.vectors(cell, ds)
-        prep = ctx.prepared(cell, vec)
+        prep = _without_unread_raw(cell, ctx.prepared(cell, vec))
         truth = None
         if timing:  # reference points (timing=False) need no recall against exact search
             t_ids, t_scores = exact_top_k(prep, k_search)
@@ -115,6 +116,18 @@ def run_cell(cell: Cell, ctx: RunContext, *, timing: bool = True
     perquery = PerQuery(np.array(evaluated_qids if rows else [], dtype=str),
                         np.asarray(ds.query_ids, dtype=str), tuple(settings))
     return rows, perquery
+
+
+def _without_unread_raw(cell: Cell, prep: Prepared) -> Prepared:
+    """A lossy precision's float32 vectors are kept only if something reads them (rescoring,
+    a backend that quantizes natively); otherwise they are let go before the index is built,
+    so a float16/int8 cell holds one copy of the corpus, not two."""
+    if prep.raw_docs is prep.docs:
+        return prep
+    rescores = any(int(s.get("rescore", 0) or 0) >= 1 for s in cell.search_grid)
+    if rescores or BACKENDS.get(cell.backend).load().capabilities.input == "raw":
+        return prep
+    return replace(prep, raw_docs=prep.docs, raw_queries=prep.queries)
 
 
 def _hybrid(cell: Cell, ds: Dataset) -> Hybrid | None:
