@@ -24,8 +24,9 @@ from harness.fsutil import atomic_write_text
 from harness.store import RunStore
 
 # Task-metric difference under which two distances (or families) count as equally good: the
-# recommendation matches when its choice is among the best within it. About one standard
-# error of a mean label recall over 500 queries would be larger; this errs towards strict.
+# recommendation matches when its choice is among the best within it. Deliberately small (a
+# standard error over 500 queries is larger); a configured distance also ties with the best
+# when the funnel's paired bootstrap CI of its loss includes zero.
 TIE = 0.005
 # Families the tree chooses between are graph and partition; every ANN family competes for
 # the best row (exact search is the reference, lexical rows have no vectors).
@@ -68,21 +69,32 @@ def recommendation_table(store: RunStore, fun: pd.DataFrame, refs: References,
     return pd.DataFrame(out)
 
 
-def _tied_best(values: pd.Series) -> list[str]:
-    """The labels whose value is within TIE of the best, sorted."""
-    return sorted(str(k) for k, v in values.items() if v >= values.max() - TIE)
+def _tied_best(values: pd.Series) -> set[str]:
+    """The labels whose value is within TIE of the best."""
+    return {str(k) for k, v in values.items() if v >= values.max() - TIE}
+
+
+def _within_ci(rows: pd.DataFrame) -> set[str]:
+    """Distances configured in the run whose loss against the best distance is within its
+    paired bootstrap 95% CI (the funnel's metric_misuse is false): statistically tied."""
+    if "metric_misuse" not in rows or "metric" not in rows:
+        return set()
+    misused = rows["metric_misuse"].astype(str).str.lower() == "true"
+    return set(rows.loc[~misused, "metric"]) - set(rows.loc[misused, "metric"])
 
 
 def _measured_metric(fun: pd.DataFrame, key: tuple[str, str], recommended: str) -> dict:
-    """The best exact distance on the vectors the probe measured (float32, full dim)."""
+    """The best exact distance on the vectors the probe measured (float32, full dim); a
+    distance within TIE of it, or within its CI, counts as best too."""
     cols = [f"exact_{m}" for m in DISTANCES]
     f = fun[(fun["dataset"] == key[0]) & (fun["model"] == key[1])] if len(fun) else fun
     if not len(f) or not set(cols) <= set(f.columns):
         return {}
     full = f[f["precision"] == "float32"] if (f["precision"] == "float32").any() else f
-    ref = full.sort_values("dim", ascending=False).iloc[0]
+    full = full[full["dim"] == full["dim"].max()]
+    ref = full.iloc[0]
     values = pd.Series({m: float(ref[f"exact_{m}"]) for m in DISTANCES})
-    best = _tied_best(values)
+    best = sorted(_tied_best(values) | _within_ci(full))
     return {"measured_metric": "|".join(best), "metric_matched": recommended in best,
             "metric_gap": float(values.max() - values[recommended])}
 
@@ -98,7 +110,7 @@ def _measured_index(ok: pd.DataFrame, key: tuple[str, str], name: str,
     if recommended not in families or len(families) < 2:
         return {}  # nothing to compare the recommendation against
     floor, best = best_at_speed(ann, "family", name)
-    tied = _tied_best(best)
+    tied = sorted(_tied_best(best))
     return {"measured_index": "|".join(tied), "index_matched": recommended in tied,
             "index_gap": float(best.max() - best[recommended]), "speed_floor_qps": floor}
 

@@ -91,6 +91,12 @@ def test_measured_metric_compares_all_three_distances_with_a_tie_tolerance():
     assert got["metric_gap"] == pytest.approx(0.4064 - 0.4030)
     got = _measured_metric(fun, ("d", "m"), "ip")
     assert not got["metric_matched"] and got["metric_gap"] == pytest.approx(0.4064 - 0.3182)
+    # ip configured in the run, and its loss within its bootstrap CI: statistically tied
+    fun = fun.assign(metric="ip", metric_misuse=[False, True])
+    got = _measured_metric(fun, ("d", "m"), "ip")
+    assert got["measured_metric"] == "cosine|ip|l2" and got["metric_matched"]
+    fun = fun.assign(metric_misuse=True)  # beyond the CI: only the 0.005 tolerance ties
+    assert _measured_metric(fun, ("d", "m"), "ip")["measured_metric"] == "cosine|l2"
 
 
 def _row(family: str, qps: float, value: float) -> dict:
