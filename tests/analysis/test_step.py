@@ -61,6 +61,8 @@ def test_run_writes_analysis_and_report_shows_it(write_suite, tmp_path):
     page = (d / "report.html").read_text()
     assert "Information-loss funnel" in page and "Metric misuse" in page
     assert "Synthetic recall vs task metric" in page and "decision tree" in page
+    # one family (partition) only in this suite: the distance is checked, the family is not
+    assert "measured accuracy</b> in this run: distance matched 1 of 1." in page
 
 
 def test_funnel_command_rebuilds_the_analysis(write_suite, tmp_path, capsys):

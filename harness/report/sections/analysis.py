@@ -222,7 +222,7 @@ def _recommended(r: dict) -> str:
     if not H.is_missing(r.get("measured_metric")):
         ok = str(r.get("metric_matched")).lower() == "true"
         line += (
-            f" Measured best exact distance (ties within {TIE}): "
+            f" Measured best exact distance (ties: within {TIE}, or within the 95% CI): "
             f"<b>{H.esc(r['measured_metric'])}</b> — "
             f"{'matches' if ok else 'does not match'} the recommendation."
         )
