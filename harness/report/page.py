@@ -23,6 +23,7 @@ from harness.report.sections.base import ReportContext, Section
 from harness.report.sections.drilldown import DrilldownSection
 from harness.report.sections.figures import FiguresSection
 from harness.report.sections.header import header
+from harness.report.sections.hybrid import HybridSection
 from harness.report.sections.problems import ProblemsSection
 from harness.report.sections.results import ResultsSection, SummarySection
 from harness.report.texts import TextSource
@@ -56,6 +57,7 @@ SECTIONS: tuple[Section, ...] = (
     ProblemsSection(),
     FiguresSection(),
     AnalysisSection(),
+    HybridSection(),
     ResultsSection(),
     DrilldownSection(),
     FilesSection(),
@@ -79,11 +81,12 @@ def build_report(
     ctx = ReportContext(run, {str(d): run.main_metric(str(d)) for d in datasets}, texts)
     ctx.tables_dir.mkdir(parents=True, exist_ok=True)
     ordered = sorted(sections, key=lambda s: s.order)
-    rendered = [(s, s.render(ctx)) for s in ordered]
+    # a section with nothing to show for this run (e.g. no hybrid rows) is left out
+    rendered = [(s, html) for s in ordered if (html := s.render(ctx))]
     body = [
         header(run),
         '<nav class="toc">'
-        + "".join(f'<a href="#{s.anchor}">{H.esc(s.title)}</a>' for s in ordered)
+        + "".join(f'<a href="#{s.anchor}">{H.esc(s.title)}</a>' for s, _ in rendered)
         + "</nav>",
     ]
     for s, content in rendered:

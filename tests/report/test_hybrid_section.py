@@ -1,0 +1,48 @@
+"""The report's hybrid section: present when a run has hybrid rows, with hybrid.csv's gains."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from harness import api
+
+pytest.importorskip("bm25s")
+
+SUITE = """
+schema_version: 1
+name: hyb
+k: 10
+datasets: ["beir:{beir}"]
+models: ["hash:32", bm25]
+backends:
+  - name: exact
+    search: {{hybrid: [none, bm25], fusion: [rrf, convex]}}
+evaluate: [ndcg@10]
+repeats: 1
+warmup: 0
+"""
+
+
+def test_hybrid_rows_get_a_section_with_their_gains(write_suite, tiny_beir, tmp_path):
+    out = api.run(write_suite(SUITE.format(beir=tiny_beir)), api.RunOptions(
+        output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False, executor="inline"))
+    assert out.n_failed == 0 and len(out.frame) == 4  # dense, rrf, convex; bm25
+    gains = pd.read_csv(out.run_dir / "hybrid.csv")
+    assert len(gains) == 2
+    frame = out.frame.set_index("search_params")
+    dense = frame.loc["{}"].query("model == 'hash:32'")["ndcg@10"].iloc[0]
+    assert gains["dense_only"].tolist() == [pytest.approx(dense)] * 2
+    assert (gains["hybrid"] - gains["dense_only"]).tolist() == pytest.approx(
+        gains["gain_over_dense"].tolist())
+    html = (out.run_dir / "report.html").read_text()
+    assert '<section id="hybrid">' in html and 'id="fig-hybrid"' in html
+    assert html.count("<tr") >= 2 and "report/hybrid.csv" in html
+
+
+def test_runs_without_hybrid_rows_have_no_hybrid_section(write_suite, tiny_beir, tmp_path):
+    text = SUITE.format(beir=tiny_beir).replace(', bm25]', ']').replace(
+        "    search: {hybrid: [none, bm25], fusion: [rrf, convex]}\n", "")
+    out = api.run(write_suite(text), api.RunOptions(
+        output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False, executor="inline"))
+    assert '<section id="hybrid">' not in (out.run_dir / "report.html").read_text()
