@@ -5,26 +5,24 @@ from __future__ import annotations
 import logging
 import os
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from harness.analysis import outputs
 from harness.analysis.frontier import Budget, best_under, pareto_mask
 from harness.analysis.probe import MetaFeatures, Recommendation, probe_inputs, recommend
 from harness.analysis.probe import probe as measure_probe
 from harness.analysis.step import Analysis, analyse
 from harness.cache import EmbeddingCache, default_cache_dir
 from harness.cell import Cell, Plan
-from harness.encoders.inprocess import KIND as INPROCESS
 from harness.errors import UserError
 from harness.execution.context import RunContext
-from harness.execution.encoding import pre_encode
 from harness.execution.executor import (
-    Executor,
-    InlineExecutor,
+    FILE_ONLY,
     LoopOptions,
     RunOutcome,
     close_logging,
@@ -34,10 +32,10 @@ from harness.execution.executor import (
     select,
     setup_logging,
 )
-from harness.execution.processes import ProcessExecutor
+from harness.execution.executors import encode_on_ray, executor_kind, make_executor
+from harness.execution.progress import EncodeBars
 from harness.execution.references import ReferencePoints
 from harness.execution.timing import process_peak_mb
-from harness.execution.worker import Job, plugins_from_env
 from harness.exports.commands import export, is_run_dir
 from harness.exports.commands import export_run as _export_run
 from harness.exports.rows import Exported
@@ -45,7 +43,6 @@ from harness.listing import catalogue, summary
 from harness.manifest import run_manifest
 from harness.plan import expand
 from harness.prepared import prepare
-from harness.registry import split_ref
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
 from harness.report.page import build_report
@@ -98,14 +95,16 @@ def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
             manifest["first_started_at"] = previous.get("first_started_at",
                                                         previous["started_at"])
         store.write_manifest(manifest)
-        ctx = RunContext(cache=EmbeddingCache(cache_dir))
-        kind = _executor_kind(p, options)
+        bars = EncodeBars() if options.progress else None  # encodings in this process
+        ctx = RunContext(cache=EmbeddingCache(cache_dir, on_progress=bars))
+        kind = executor_kind(p, options.executor)
         manifest["executor"] = kind
         store.write_manifest(manifest)
         loop = LoopOptions(resume=options.resume, only=options.only, progress=options.progress)
-        executor = _executor(kind, ctx, store, options)
+        executor = make_executor(kind, ctx, store, progress=options.progress,
+                                 ray_address=options.ray_address)
         if kind == "ray":
-            _encode_on_ray(p, store, ctx, executor, manifest)
+            encode_on_ray(p, store, ctx, executor, manifest)
         done = run_plan(p, store, executor, loop)
         manifest["finished_at"] = now()
         store.write_manifest(manifest)
@@ -121,42 +120,6 @@ def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
         close_logging(handlers)
     return RunOutcome(store.dir, store.frame(), done.ran, done.failed, done.resumed,
                       done.encode_calls, p.suite)
-
-
-def _executor_kind(p: Plan, options: RunOptions) -> str:
-    """The suite's or the options' executor; inline when a model is an in-process object."""
-    objects = sorted({c.model_ref.label for c in p.cells if split_ref(c.model["ref"])[0]
-                      == INPROCESS})
-    if not objects:
-        return options.executor or p.suite.suite.executor or "process"
-    if options.executor not in (None, "inline"):
-        raise UserError(f"models {', '.join(objects)} are objects in this process: they run "
-                        f"only inline, not with executor '{options.executor}'",
-                        suggestion="leave executor unset, or register the model as a plugin")
-    return "inline"
-
-
-def _encode_on_ray(p: Plan, store: RunStore, ctx: RunContext, executor: Any,
-                   manifest: dict[str, Any]) -> None:
-    """Encodings spread over Ray workers before the cells start; the speed caveat noted."""
-    manifest["speed_measured"] = "one cell per node" if executor.exclusive else "concurrently"
-    store.write_manifest(manifest)
-    ctx.chunk_mapper = executor.chunk_mapper()
-    pre_encode(p.cells, ctx)
-
-
-def _executor(kind: str, ctx: RunContext, store: RunStore, options: RunOptions) -> Executor:
-    if kind == "inline":
-        return InlineExecutor(ctx)
-
-    def make_job(cell: Cell) -> Job:
-        return Job(cell, str(ctx.cache.root), str(store.log_path), plugins_from_env())
-
-    if kind == "ray":
-        from harness.execution.ray_executor import RayExecutor  # ray is an optional extra
-
-        return RayExecutor(make_job, address=options.ray_address)
-    return ProcessExecutor(make_job)
 
 
 def _context(store: RunStore, cache_dir: Path | None) -> RunContext:
@@ -246,26 +209,26 @@ def _analyse(store: RunStore, ctx: RunContext) -> Analysis:
     return result
 
 
-def _analyse_quietly(store: RunStore, ctx: RunContext) -> None:
-    """The analysis at the end of a run: a failure is logged, never fails the run."""
+def _quietly(stage: str, run_dir: Path, work: Callable[[], None], retry: str) -> None:
+    """A step after the cells: a failure is one terminal line, never fails the run."""
     try:
-        log.info("analysis: funnel, rankings and recommendation")
-        _analyse(store, ctx)
-    except Exception as exc:
-        log.warning("analysis not written (%s: %s); run `harness funnel %s` to retry",
-                    type(exc).__name__, exc, store.dir)
-        log.debug("%s", traceback.format_exc())
+        outputs.note_problem(run_dir, stage, None)
+        work()
+    except Exception as exc:  # the traceback to the log, the cause to the report
+        cause = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        log.warning("%s not written (%s); retry: harness %s %s", stage, cause, retry, run_dir)
+        log.error("%s", traceback.format_exc(), extra=FILE_ONLY)
+        outputs.note_problem(run_dir, stage, cause)
+
+
+def _analyse_quietly(store: RunStore, ctx: RunContext) -> None:
+    log.info("analysis: funnel, rankings and recommendation")
+    _quietly("analysis", store.dir, lambda: _analyse(store, ctx), "funnel")
 
 
 def _report_quietly(run_dir: Path, ctx: RunContext) -> None:
-    """The report at the end of a run: a failure is logged, never fails the run."""
-    try:
-        out = build_report(run_dir, texts=ctx)
-        log.info("report: %s", out.html)
-    except Exception as exc:
-        log.warning("report not written (%s: %s); run `harness report %s` to retry",
-                    type(exc).__name__, exc, run_dir)
-        log.debug("%s", traceback.format_exc())
+    report = lambda: log.info("report: %s", build_report(run_dir, texts=ctx).html)  # noqa: E731
+    _quietly("report", run_dir, report, "report")
 
 
 def leaderboard(

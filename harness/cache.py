@@ -71,12 +71,19 @@ class ChunkJob:
 
 ChunkMapper = Callable[[ChunkJob], None]
 CHUNK = 8192
+# Progress of an encoding: (what, texts done, texts in all), called as steps finish.
+EncodeProgress = Callable[[str, int, int], None]
+# Texts per encoder call inside a chunk: whole batches (an encoder that batches in order gets
+# the same vectors as from one call), small enough for a progress bar that moves.
+STEP = 512
 
 
 class EmbeddingCache:
-    def __init__(self, root: Path, chunk: int = CHUNK) -> None:
+    def __init__(self, root: Path, chunk: int = CHUNK,
+                 on_progress: EncodeProgress | None = None) -> None:
         self.root = Path(root)
         self.chunk = chunk
+        self.on_progress = on_progress  # told of every encoding this cache does here
 
     def key(self, encoder: Encoder, role: Role, texts_fingerprint: str, n: int = 0) -> str:
         spec = asdict(encoder.spec)
@@ -124,13 +131,29 @@ class EmbeddingCache:
             fn, model = mapper
             fn(ChunkJob(model, texts, role, batch_size, str(self.root), key, todo))
         else:
+            report = self._progress(f"encoding {role}s ({encoder.spec.name})", n, n - sum(
+                b - a for a, b in todo))
             for span in todo:
-                self.write_part(key, span, encode_span(encoder, texts, span, role, batch_size))
+                self.write_part(key, span, encode_span(encoder, texts, span, role, batch_size,
+                                                       on_step=report))
         seconds = (time.perf_counter_ns() - t0) / 1e9
         vecs = self._join(key, spans, n, encoder.spec.dim)
         meta = {"model": encoder.spec.name, "role": role, "n": n, "seconds": seconds}
         atomic_write_bytes(path.with_suffix(".json"), json.dumps(meta).encode())
         return Encoded(vecs, False, seconds, key, sum(b - a for a, b in todo))
+
+    def _progress(self, what: str, total: int, done: int) -> Callable[[int], None] | None:
+        """A step counter feeding on_progress (None without one); reports the start now."""
+        if self.on_progress is None:
+            return None
+        tell, count = self.on_progress, [done]
+        tell(what, done, total)
+
+        def step(n: int) -> None:
+            count[0] += n
+            tell(what, count[0], total)
+
+        return step
 
     def _read_entry(self, path: Path, shape: tuple[int, int]) -> np.ndarray | None:
         """The entry memory-mapped, or None after discarding a damaged one (truncated, wrong
@@ -186,16 +209,24 @@ class EmbeddingCache:
 
 
 def encode_span(encoder: Encoder, texts: Sequence[str], span: tuple[int, int], role: Role,
-                batch_size: int) -> np.ndarray:
-    """One chunk's vectors, checked for shape (the same call wherever the chunk runs)."""
+                batch_size: int, on_step: Callable[[int], None] | None = None) -> np.ndarray:
+    """One chunk's vectors, checked for shape (the same calls wherever the chunk runs), in
+    steps of whole batches; on_step(texts) after each."""
     a, b = span
-    vecs = np.ascontiguousarray(
-        encoder.encode(list(texts[a:b]), role=role, batch_size=batch_size), dtype=np.float32)
-    if vecs.shape != (b - a, encoder.spec.dim):
-        raise RuntimeError(f"encoder {encoder.spec.name} returned shape {vecs.shape}, "
-                           f"expected {(b - a, encoder.spec.dim)}")
-    if not np.isfinite(vecs).all():  # never cached, never scored as "ok"
-        row = a + int(np.flatnonzero(~np.isfinite(vecs).all(axis=1))[0])
-        raise RuntimeError(f"encoder {encoder.spec.name} returned NaN or infinite values "
-                           f"(first for text {row} of the {role} texts)")
-    return vecs
+    size = max(batch_size, STEP // batch_size * batch_size)
+    dim = encoder.spec.dim
+    out = np.empty((b - a, dim), dtype=np.float32)
+    for lo in range(a, b, size):
+        hi = min(lo + size, b)
+        vecs = np.asarray(encoder.encode(list(texts[lo:hi]), role=role, batch_size=batch_size))
+        if vecs.shape != (hi - lo, dim):
+            raise RuntimeError(f"encoder {encoder.spec.name} returned shape {vecs.shape}, "
+                               f"expected {(hi - lo, dim)}")
+        if not np.isfinite(vecs).all():  # never cached, never scored as "ok"
+            row = lo + int(np.flatnonzero(~np.isfinite(vecs).all(axis=1))[0])
+            raise RuntimeError(f"encoder {encoder.spec.name} returned NaN or infinite values "
+                               f"(first for text {row} of the {role} texts)")
+        out[lo - a:hi - a] = vecs
+        if on_step is not None:
+            on_step(hi - lo)
+    return out

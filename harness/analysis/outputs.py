@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from harness.fsutil import atomic_write_text
+
 FUNNEL = "funnel.csv"
 RANKINGS = "rankings.csv"
 INVERSIONS = "inversions.csv"
@@ -10,3 +15,28 @@ RECOMMENDATION = "recommendation.csv"
 HYBRID = "hybrid.csv"  # fusion gains over each leg alone (analysis.hybrid)
 # In RESULTS_DIR (the parent of run folders): the recommendation's outcome over every run.
 ACROSS_RUNS = "recommendations.csv"
+
+# In RUN_DIR: what failed after the cells ran (analysis, report), one line each, by stage;
+# written by harness.api, shown by the report's problems section.
+PROBLEMS = "problems.json"
+
+
+def note_problem(run_dir: Path, stage: str, cause: str | None) -> None:
+    """Record (or, with cause None, clear) the one-line failure of one stage."""
+    path = Path(run_dir) / PROBLEMS
+    found = read_problems(run_dir)
+    if cause is None and stage not in found:
+        return
+    found.pop(stage, None)
+    if cause is not None:
+        found[stage] = cause.splitlines()[0] if cause else "failed"
+    atomic_write_text(path, json.dumps(found, indent=1, sort_keys=True))
+
+
+def read_problems(run_dir: Path) -> dict[str, str]:
+    """stage -> one-line cause; {} when nothing failed (or the file cannot be read)."""
+    try:
+        found = json.loads((Path(run_dir) / PROBLEMS).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}

@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +23,7 @@ from tqdm import tqdm
 from harness.cell import Cell, Plan
 from harness.errors import UserError
 from harness.execution.context import RunContext
+from harness.execution.progress import Eta, cell_bar, duration
 from harness.execution.runner import safe_run_cell
 from harness.execution.worker import CellResult
 from harness.store import RunStore
@@ -29,6 +32,10 @@ from harness.suite import LoadedSuite
 log = logging.getLogger("harness")
 
 OnResult = Callable[[Cell, CellResult], None]
+# `extra=` of a record for the run's log file only (a traceback): the terminal gets one line.
+FILE_ONLY = {"file_only": True}
+TICK_S = 1.0  # the cell bar's ETA is refreshed this often while a cell runs
+HEARTBEAT_S = 60.0  # without a bar: a line per this many seconds of one running cell
 
 
 class Executor(Protocol):
@@ -47,7 +54,8 @@ class InlineExecutor:
         for cell in cells:
             log.info("cell %s: %s", cell.cell_id, cell.label)
             calls = self.ctx.encode_calls
-            rows, perq = safe_run_cell(cell, self.ctx, on_error=lambda tb: log.error("%s", tb))
+            rows, perq = safe_run_cell(cell, self.ctx,
+                                       on_error=lambda tb: log.error("%s", tb, extra=FILE_ONLY))
             on_result(cell, CellResult(rows, perq, self.ctx.encode_calls - calls))
 
 
@@ -112,8 +120,7 @@ def run_plan(plan: Plan, store: RunStore, executor: Executor,
     log.info("run %s: %d cells (%d already done, %d skipped by plan) -> %s", store.dir.name,
              len(cells), resumed, len(plan.skipped), store.dir)
     failed = encode_calls = 0
-    bar = tqdm(total=len(todo), desc="cells", unit="cell", disable=not options.progress,
-               leave=True)
+    progress = _Progress(todo, options.progress)
 
     def on_result(cell: Cell, result: CellResult) -> None:
         nonlocal failed, encode_calls
@@ -126,15 +133,72 @@ def run_plan(plan: Plan, store: RunStore, executor: Executor,
         store.write_cell(cell, rows, result.perquery)
         if any(r["status"] != "ok" for r in rows):
             failed += 1
-            log.error("cell %s failed: %s", cell.cell_id, rows[0]["status"])
-        bar.set_postfix_str(cell.label[:60])
-        bar.update(1)
+            # one line here; the traceback is in the run's log (written where the cell ran)
+            cause = str(rows[0]["status"]).splitlines()[0][:300]
+            log.error("cell %s failed: %s (traceback: %s)", cell.cell_id, cause, store.log_path)
+        progress.done(cell, result)
 
     try:
         executor.run(todo, on_result)
     finally:
-        bar.close()
+        progress.close()
     return LoopOutcome(len(todo), failed, resumed, encode_calls)
+
+
+def _encode_seconds(result: CellResult) -> float:
+    """The documents' encoding time a cell paid (0 when it read them from the cache)."""
+    if not result.encode_calls or not result.rows:
+        return 0.0
+    r = result.rows[0]
+    rate, n = r.get("encode_docs_per_s"), r.get("n_docs")
+    return float(n) / float(rate) if rate and n else 0.0
+
+
+class _Progress:
+    """The cell bar (on a terminal) or a plain line per cell, both with the run's ETA; while a
+    cell runs, the bar's ETA and elapsed time tick, and without a bar a heartbeat line says a
+    long cell is still running."""
+
+    def __init__(self, todo: Sequence[Cell], enabled: bool) -> None:
+        self.eta, self.total, self.n = Eta(todo), len(todo), 0
+        self.bar = cell_bar(len(todo), enabled)
+        self.enabled = enabled
+        self.started = self.last_beat = time.perf_counter()
+        self.lock, self.stop = threading.Lock(), threading.Event()
+        self.ticker = threading.Thread(target=self._tick, daemon=True, name="cell-eta")
+        if enabled and todo:
+            self.ticker.start()
+
+    def done(self, cell: Cell, result: CellResult) -> None:
+        now = time.perf_counter()
+        with self.lock:
+            self.eta.done(cell, now - self.started, _encode_seconds(result))
+            self.started = self.last_beat = now
+            self.n += 1
+            if self.bar is not None:
+                self.bar.set_postfix_str(f"{self.eta.text()} · {cell.label[:50]}", refresh=False)
+                self.bar.update(1)
+            elif self.enabled:
+                log.info("[%d/%d] done; %s", self.n, self.total, self.eta.text())
+
+    def _tick(self) -> None:
+        while not self.stop.wait(TICK_S):
+            with self.lock:
+                running = time.perf_counter() - self.started
+                if self.bar is not None:
+                    self.bar.set_postfix_str(
+                        f"{self.eta.text(running)} · cell {self.n + 1} running {duration(running)}")
+                elif running - (self.last_beat - self.started) >= HEARTBEAT_S:
+                    self.last_beat = time.perf_counter()
+                    log.info("[%d/%d] cell %d still running (%s)", self.n, self.total, self.n + 1,
+                             duration(running))
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.ticker.is_alive():
+            self.ticker.join()
+        if self.bar is not None:
+            self.bar.close()
 
 
 class _TqdmHandler(logging.Handler):
@@ -142,8 +206,13 @@ class _TqdmHandler(logging.Handler):
         tqdm.write(self.format(record))
 
 
+def _to_terminal(record: logging.LogRecord) -> bool:
+    return not getattr(record, "file_only", False)
+
+
 def setup_logging(store: RunStore, echo: bool) -> list[logging.Handler]:
-    """The run's log file, and the terminal echo (through tqdm, so bars stay intact)."""
+    """The run's log file (everything, tracebacks too), and the terminal echo: one line per
+    record, through tqdm so bars stay intact (records marked FILE_ONLY stay in the file)."""
     log.setLevel(logging.INFO)
     store.dir.mkdir(parents=True, exist_ok=True)
     file_h = logging.FileHandler(store.log_path, encoding="utf-8")
@@ -152,6 +221,7 @@ def setup_logging(store: RunStore, echo: bool) -> list[logging.Handler]:
     if echo:
         term = _TqdmHandler()
         term.setFormatter(logging.Formatter("%(message)s"))
+        term.addFilter(_to_terminal)
         handlers.append(term)
     for h in handlers:
         log.addHandler(h)

@@ -73,7 +73,6 @@ class ProcessExecutor:
             proc.join()
         if result is None:
             exc = WorkerDied(_death(proc.exitcode, peak))
-            log.error("cell %s: %s", cell.cell_id, exc)
             return CellResult(error_rows(cell, exc), None)
         return result
 

@@ -7,6 +7,7 @@ a timed region (queries are sliced before it).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ from harness.execution.searcher import Searcher
 from harness.execution.timing import PeakMemory, per_query_ns, thread_limit, timed_pass
 from harness.prepared import Prepared
 from harness.registry import BACKENDS
+
+log = logging.getLogger("harness")
+BUILD_NOTE_S = 5.0  # builds at least this long are logged with their time
 
 
 @dataclass
@@ -117,6 +121,8 @@ def measure(cell: Cell, ix: CellIndex, *, timing: bool) -> Timings:
             t0 = time.perf_counter_ns()
             ix.backend.build(ix.index_input)
             t.build_s = (time.perf_counter_ns() - t0) / 1e9
+        if t.build_s >= BUILD_NOTE_S:  # a build is one library call: say how long it took
+            log.info("cell %s: %s index built in %.1f s", cell.cell_id, cell.backend, t.build_s)
         set_threads(1)
         with thread_limit(1):
             for rep in range(cell.repeats if timing else 1):

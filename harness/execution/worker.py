@@ -17,6 +17,7 @@ from typing import Any
 from harness.cache import EmbeddingCache
 from harness.cell import Cell
 from harness.execution.context import RunContext
+from harness.execution.progress import EncodeBars
 from harness.execution.runner import safe_run_cell
 from harness.execution.timing import process_peak_mb
 from harness.perquery import PerQuery
@@ -33,6 +34,7 @@ class Job:
     cache_dir: str
     log_path: str | None = None
     plugins: tuple[str, ...] = ()
+    progress: bool = False  # draw encoding progress on this process's stderr
 
 
 @dataclass
@@ -57,7 +59,9 @@ def run_job(job: Job) -> CellResult:
     import_plugins(job.plugins)
     handler = _log_to(job.log_path)
     try:
-        ctx = RunContext(cache=EmbeddingCache(Path(job.cache_dir)))
+        # the worker's stderr is the driver's terminal: its bar goes below the cell bar
+        bars = EncodeBars(position=1, echo_plain=True) if job.progress else None
+        ctx = RunContext(cache=EmbeddingCache(Path(job.cache_dir), on_progress=bars))
         log.info("worker %d runs cell %s", os.getpid(), job.cell.cell_id)
         rows, perq = safe_run_cell(job.cell, ctx, on_error=lambda tb: log.error("%s", tb))
         # the whole worker's high-water mark: data, vectors, ground truth, index and searches

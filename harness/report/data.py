@@ -55,12 +55,27 @@ def paired(
     return ids_a[keep], xa[keep], xb[[pos[ids_a[i]] for i in keep]]
 
 
+def dim_family(method: Any) -> str:
+    """A row's `dim_method` as the operation a reader compares: 'truncation' (Matryoshka or
+    not: the first d components), 'pca', or 'native' (also for runs that predate the column)."""
+    m = "" if method is None or (isinstance(method, float) and np.isnan(method)) else str(method)
+    if m.startswith("truncate"):
+        return "truncation"
+    return m if m in ("pca", "native") else "native"
+
+
+def dim_label(row: pd.Series | dict) -> str:
+    """'d=64', 'd=64 pca', 'd=native': the dim and, for PCA, how it was reached."""
+    dim = row.get("dim")
+    dim_s = "native" if dim is None or (isinstance(dim, float) and np.isnan(dim)) else int(dim)
+    pca = dim_family(row.get("dim_method")) == "pca"
+    return f"d={dim_s}" + (" pca" if pca else "")
+
+
 def config_label(row: pd.Series | dict, *, with_dataset: bool = False) -> str:
     """A short human label of one configuration (one row)."""
     g = row.get
-    dim = g("dim")
-    dim_s = "native" if dim is None or (isinstance(dim, float) and np.isnan(dim)) else int(dim)
-    parts = [str(g("model")), f"d={dim_s}", str(g("precision")), str(g("metric"))]
+    parts = [str(g("model")), dim_label(row), str(g("precision")), str(g("metric"))]
     be = str(g("backend"))
     bp = params_text(g("build_params")) or str(g("build") or "")
     sp = params_text(g("search_params")) or str(g("search") or "")

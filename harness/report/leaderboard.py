@@ -2,9 +2,9 @@
 
 Rows are grouped by (dataset, dataset_fingerprint): the same dataset name with different
 content (another subsample, another version) gets its own ranking, with a warning. Within a
-group, the best configuration per model x dim x precision x backend (over distances, build and
-search parameters, and runs) is ranked by the group's main task metric. Runs made by different
-harness versions, or on different machines, are flagged, never silently mixed.
+group, the best configuration per model x dim x dim method (truncation and PCA are two
+entries) x precision x backend (over distances, parameters, runs) is ranked by the group's
+main task metric. Other harness versions or machines are flagged, never silently mixed.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ from harness.report import plots
 from harness.report.data import EXTRA_AXES, RunData, config_label, find_runs, params_text
 
 GROUP = ("dataset", "dataset_fingerprint")
-ENTRY = ("model", "dim", "precision", "backend")
-SHOWN_IF_PRESENT = EXTRA_AXES  # attributes of the winning row, not part of the entry
+# dim_method is part of the entry (empty in runs that predate it)
+ENTRY = ("model", "dim", *EXTRA_AXES, "precision", "backend")
 
 
 # The terminal table's columns and headers, before and after the ranked value.
-TEXT_COLS = {"rank": "rank", "model": "model", "dim": "dim", "precision": "precision",
-             "backend": "backend", "metric": "distance", "params": "params"}  # fmt: skip
+TEXT_COLS = {"rank": "rank", "model": "model", "dim": "dim", "dim_method": "dim by",
+             "precision": "precision", "backend": "backend", "metric": "distance",
+             "params": "params"}  # fmt: skip
 TEXT_COLS_AFTER = {"knn_recall@10": "knn@10", "qps": "qps", "latency_p99_ms": "p99_ms",
                    "bytes_per_vector": "bytes/vec", "run_id": "run", "flag": "flag"}  # fmt: skip
 
@@ -95,7 +96,7 @@ def _group_metric(g: pd.DataFrame, wanted: str | None) -> str | None:
 
 
 KEEP = [
-    "dataset", "dataset_fingerprint", "main_metric", "rank", *ENTRY, *SHOWN_IF_PRESENT, "metric",
+    "dataset", "dataset_fingerprint", "main_metric", "rank", *ENTRY, "metric",
     "params", "value", "ci_low", "ci_high", "knn_recall@10", "qps", "latency_p99_ms",
     "bytes_per_vector", "index_bytes", "build_s", "run_id", "suite", "harness_version",
     "cpu_model", "flag", "config",
@@ -197,7 +198,7 @@ def _rank_group(
     g["value"] = pd.to_numeric(g[name], errors="coerce")
     g["_qps"] = pd.to_numeric(g.get("qps", np.nan), errors="coerce").fillna(-1)
     g = g.sort_values(["value", "_qps"], ascending=[False, False], kind="stable")
-    best = g.drop_duplicates(subset=list(ENTRY), keep="first").copy()
+    best = g.drop_duplicates(subset=[c for c in ENTRY if c in g], keep="first").copy()
     best["main_metric"] = name
     best["rank"] = np.arange(1, len(best) + 1)
     best["params"] = [
@@ -232,9 +233,8 @@ def _flags(g: pd.DataFrame, best: pd.DataFrame, what: str) -> tuple[list[list[st
         flags.append(["" if v == newest else f"v{v}" for v in best["harness_version"]])
     if len(cpus) > 1:
         warnings.append(
-            f"{what}: runs on different machines ({'; '.join(cpus)}): "
-            "qps and latency are not comparable across them"
-        )
+            f"{what}: runs on different machines ({'; '.join(cpus)}): qps and latency are not "
+            "comparable across them")
         flags.append([f"cpu: {c}" for c in best["cpu_model"]])
     return flags, warnings
 
@@ -258,9 +258,9 @@ def _html(board: Leaderboard, root: Path) -> str:
     parts = [
         f"<h1>Leaderboard: {H.esc(root)}</h1>",
         f"<p class='lead'>{len(board.runs)} run(s) merged; per dataset, the best configuration "
-        "of each model x dim x precision x backend (over distances, index parameters and "
-        "runs), ranked by the dataset's main task metric. ± = half-width of the 95% bootstrap "
-        "CI over queries.</p>",
+        "of each model x dim x dim method x precision x backend (over distances, index "
+        "parameters and runs), ranked by the dataset's main task metric. ± = half-width of the "
+        "95% bootstrap CI over queries.</p>",
     ]
     for w in board.warnings:
         parts.append(H.notice("warn", H.esc(w)))
@@ -282,7 +282,7 @@ def _html(board: Leaderboard, root: Path) -> str:
         )
         lo, hi = g["ci_low"].to_numpy(), g["ci_high"].to_numpy()
         cols = [H.Col("rank", highlight=False)]
-        cols += [H.Col(c) for c in (*ENTRY, *SHOWN_IF_PRESENT)]
+        cols += [H.Col(c) for c in ENTRY]
         cols += [H.Col("metric", "distance"), H.Col("params")]
         cols.append(H.Col(name, ci=lambda p, lo=lo, hi=hi: (lo[p], hi[p])))
         cols += [H.Col(c, h) for c, h in HTML_COLS_AFTER]

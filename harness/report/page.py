@@ -23,6 +23,7 @@ from harness.report.sections.base import ReportContext, Section
 from harness.report.sections.drilldown import DrilldownSection
 from harness.report.sections.figures import FiguresSection
 from harness.report.sections.header import header
+from harness.report.sections.headline import HeadlineSection
 from harness.report.sections.hybrid import HybridSection
 from harness.report.sections.problems import ProblemsSection
 from harness.report.sections.results import ResultsSection, SummarySection
@@ -54,6 +55,7 @@ class FilesSection:
 
 SECTIONS: tuple[Section, ...] = (
     SummarySection(),
+    HeadlineSection(),
     ProblemsSection(),
     FiguresSection(),
     AnalysisSection(),

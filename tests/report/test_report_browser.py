@@ -134,3 +134,87 @@ def test_tables_sort_and_filter_in_the_browser(tmp_path):
         page.as_uri(),
     )
     assert 'data-probe="abc|cba|1"' in res.stdout, res.stdout[-1500:]
+
+
+# Reduced versions of the shipped iceberg and ann-sweep suites: the same kinds of report
+# (several distances; many backends, builds and precisions; truncation and PCA) in seconds.
+ICEBERG_LIKE = """schema_version: 1
+name: iceberg-like
+k: 10
+repeats: 1
+warmup: 2
+datasets: [{ref: "synthetic:n=1500,dim=16,clusters=6,norm_spread=1.0,noise=1.5", name: norms}]
+models: [vectors]
+metrics: [cosine, ip, l2]
+backends:
+  - name: exact
+  - {name: faiss-hnsw, build: {M: 8, efConstruction: 40}, search: {efSearch: [4, 16, 64]}}
+  - {name: faiss-ivf, build: {nlist: 16}, search: {nprobe: [1, 4]}}
+evaluate: [label_recall@10, knn_accuracy@10]
+"""
+
+ANN_SWEEP_LIKE = """schema_version: 1
+name: ann-sweep-like
+k: 10
+repeats: 1
+warmup: 2
+datasets: [{{ref: "beir:{data}", name: synth}}]
+models: [hash:64]
+dims: [null, 16, "pca:16"]
+metrics: [cosine]
+backends:
+  - name: exact
+  - {{name: faiss-hnsw, build: {{M: [4, 8], efConstruction: 16}}, search: {{efSearch: [1, 4, 16]}}}}
+  - {{name: annoy, build: {{n_trees: 4}}, search: {{search_k: [-1, 100]}}}}
+  - {{name: faiss-ivf, build: {{nlist: 8}}, search: {{nprobe: [1, 4]}}}}
+  - {{name: faiss-sq, build: {{M: 0}}}}
+  - {{name: faiss-binary, build: {{M: 0}}}}
+include:
+  - {{backend: [exact, faiss-sq], precision: int8, dim: null}}
+  - {{backend: [exact, faiss-binary], precision: binary, dim: null}}
+evaluate: [ndcg@10, mrr@10]
+"""
+
+
+@pytest.fixture(scope="module")
+def suite_reports(tmp_path_factory) -> dict[str, Path]:
+    from report_fixtures import write_beir
+
+    from harness import api
+
+    root = tmp_path_factory.mktemp("suites")
+    data = write_beir(root / "synth")
+    out = {}
+    for name, text in (("iceberg", ICEBERG_LIKE), ("ann-sweep", ANN_SWEEP_LIKE)):
+        path = root / f"{name}.yaml"
+        path.write_text(text.format(data=data) if "{data}" in text else text)
+        opts = api.RunOptions(output=root / "results", cache_dir=root / "cache",
+                              progress=False, executor="inline")
+        out[name] = api.run(path, opts).run_dir
+    return out
+
+
+@pytest.mark.parametrize("name", ["iceberg", "ann-sweep"])
+def test_suite_reports_render_and_are_screenshotted(suite_reports, name, tmp_path):
+    """No console message; screenshots at 1400 and 900 px kept under the run folder
+    (RUN_DIR/screenshots/, for CI to keep as artifacts)."""
+    run_dir = suite_reports[name]
+    url = (run_dir / "report.html").as_uri()
+    res = chromium(tmp_path, "--enable-logging=stderr", "--v=0", "--dump-dom", url)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert console_messages(res.stderr) == []
+    dom = res.stdout
+    assert 'data-ready="1"' in dom
+    assert 'id="glance"' in dom and 'id="plot-speed"' in dom and "ANN view" in dom
+    assert "failed" not in dom.split('id="plots"')[1].split("</section>")[0]
+    shots = run_dir / "screenshots"
+    shots.mkdir(exist_ok=True)
+    import matplotlib.image
+
+    for width in (1400, 900):
+        png = shots / f"report-{width}.png"
+        chromium(tmp_path, f"--screenshot={png}", f"--window-size={width},3000", url)
+        assert png.is_file()
+        rgb = matplotlib.image.imread(str(png))[..., :3]
+        assert rgb.shape[:2] == (3000, width)
+        assert (rgb.min(axis=2) < 0.9).mean() > 0.03  # not a blank page

@@ -38,7 +38,9 @@ def test_sections_render_in_declared_order(runs, tmp_path):
     toc, body = _anchors((runs.a.run_dir / "report.html").read_text())
     expected = [s.anchor for s in sorted(SECTIONS, key=lambda s: s.order)]
     assert toc == body == expected
-    assert expected == ["summary", "problems", "plots", "analysis", "results", "drilldown", "files"]
+    assert expected == [
+        "summary", "glance", "problems", "plots", "analysis", "results", "drilldown", "files"
+    ]
     # Sections handed in out of order are shown by their `order`, not their position.
     copy = tmp_path / "order"
     shutil.copytree(runs.b.run_dir, copy)

@@ -13,9 +13,10 @@ leaderboard views.
 
 from __future__ import annotations
 
+from harness.report.plots.speed import speed_views
 from harness.report.plots.stages import build_view, funnel_view, leaderboard_view
 from harness.report.plots.style import Plot, available, to_svg
-from harness.report.plots.tradeoffs import compression_view, matryoshka_view, speed_views
+from harness.report.plots.tradeoffs import compression_view, matryoshka_view
 
 __all__ = [
     "Plot",

@@ -9,6 +9,7 @@ import pandas as pd
 from harness.analysis.funnel import STAGES
 from harness.report.data import params_text
 from harness.report.plots import style as S
+from harness.report.plots.hover import Tips, row_title
 from harness.report.plots.style import MAX_PANELS, Plot
 
 
@@ -24,10 +25,11 @@ def build_view(ok: pd.DataFrame, salt: str) -> Plot | None:
     backends = sorted(set(cells["backend"].astype(str)))
     rng = np.random.default_rng(0)
     legend: dict = {}
+    tips = Tips()
     for r, dataset in enumerate(datasets):
         sub = cells[cells["dataset"] == dataset]
         for c, col in enumerate(have):
-            _build_panel(axes[r][c], sub, col, backends, colors, rng)
+            _build_panel(axes[r][c], sub, col, (backends, colors, rng), tips)
             ax = axes[r][c]
             if col == "build_s":
                 ax.set_title(f"{dataset} — index build time", fontsize=10)
@@ -42,13 +44,13 @@ def build_view(ok: pd.DataFrame, salt: str) -> Plot | None:
             legend.update(handles)
     S.fig_legend(fig, legend)
     caption = "One point per index build (cell); the black bar is the median per backend."
-    return Plot("build", "Build time and index size per backend", caption, S.to_svg(fig, salt))
+    title = "Build time and index size per backend"
+    return Plot("build", title, caption, S.to_svg(fig, salt, tips))
 
 
-def _build_panel(
-    ax, sub: pd.DataFrame, col: str, backends: list[str], colors: dict, rng: np.random.Generator
-) -> None:
+def _build_panel(ax, sub: pd.DataFrame, col: str, look: tuple, tips: Tips) -> None:
     """One dataset's build time or index size: jittered points per backend and their median."""
+    backends, colors, rng = look
     pos = {b: i for i, b in enumerate(backends)}
     vals = S.num(sub[col])
     if col == "index_bytes":
@@ -58,21 +60,17 @@ def _build_panel(
     vals = vals / scale
     x = np.array([pos[str(b)] for b in sub["backend"]], dtype=float)
     x = x + rng.uniform(-0.15, 0.15, size=x.size)
-    ax.scatter(
-        x,
-        vals,
-        c=[colors[str(m)] for m in sub["model"]],
-        s=36,
-        alpha=0.85,
-        edgecolors="white",
-        linewidths=0.5,
-        zorder=3,
-    )
+    for xi, v, (_, row) in zip(x, vals, sub.iterrows(), strict=True):
+        title = row_title(row, ["build_s", "index_bytes", "bytes_per_vector"])
+        tips.point(ax, xi, v, title, color=colors[str(row["model"])], marker="o",
+                   markersize=6, alpha=0.85, markeredgecolor="white", markeredgewidth=0.5,
+                   zorder=3)
     medians = pd.Series(vals).groupby(sub["backend"].astype(str).to_numpy()).median()
     for b, v in medians.items():
         ax.hlines(v, pos[b] - 0.3, pos[b] + 0.3, color="black", linewidth=1.5, zorder=4)
     ax.set_xticks(range(len(backends)))
-    ax.set_xticklabels(backends)
+    ax.set_xticklabels(backends, rotation=30 if len(backends) > 4 else 0,
+                       ha="right" if len(backends) > 4 else "center")
     ax.set_xlim(-0.6, len(backends) - 0.4)
     log = S.spans_decades(vals, 10)
     S.plain_y(ax, log)
@@ -161,15 +159,11 @@ def leaderboard_view(board: pd.DataFrame, metric: str, salt: str, title: str) ->
     colors = S.palette(board["model"])
     markers = S.markers(board["backend"])
     x, y = S.num(board[metric]), S.num(board["qps"])
+    tips = Tips()
     for pos, (_, r) in enumerate(board.iterrows()):
-        ax.scatter(
-            x[pos],
-            y[pos],
-            color=colors[str(r["model"])],
-            marker=markers[str(r["backend"])],
-            s=50,
-            zorder=3,
-        )
+        title = f"rank {r.get('rank', '')}: " + row_title(r, [metric, "qps", "bytes_per_vector"])
+        tips.point(ax, x[pos], y[pos], title, color=colors[str(r["model"])],
+                   marker=markers[str(r["backend"])], markersize=7, zorder=3)
         if len(board) <= 25:
             ax.annotate(
                 str(r.get("rank", "")),
@@ -179,7 +173,7 @@ def leaderboard_view(board: pd.DataFrame, metric: str, salt: str, title: str) ->
                 fontsize=7,
                 color="0.25",
             )
-    S.frontier(ax, x, y, x_max=True, y_max=True, label=True)
+    S.frontier(ax, x, y, x_max=True, y_max=True, label=True, tips=tips)
     S.plain_y(ax, S.spans_decades(y, 3))
     ax.grid(True, alpha=0.3)
     ax.set_xlabel(f"{metric} (higher is better)")
@@ -193,4 +187,4 @@ def leaderboard_view(board: pd.DataFrame, metric: str, salt: str, title: str) ->
         "Each point is one leaderboard entry (numbers are ranks); up and to the right is "
         "better. Throughput from different machines is not comparable (see flags)."
     )
-    return Plot("leaderboard", "Quality vs throughput", caption, S.to_svg(fig, salt))
+    return Plot("leaderboard", "Quality vs throughput", caption, S.to_svg(fig, salt, tips))

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.frontier import pareto_mask
+from harness.report.plots.hover import Tips
 
 MAX_PANELS = 12  # subplot rows per figure; more groups are cut (and the caption says so)
 ANNOTATE_MAX = 10  # label points with their dim/distance when a panel has at most this many
@@ -48,10 +49,13 @@ def available() -> bool:
     return True
 
 
-def figure(rows: int, cols: int, *, width: float = 11.0, row_h: float = 3.4):
+def figure(rows: int, cols: int, *, width: float = 11.0, row_h: float = 3.4, legend: int = 0):
+    """A figure of rows x cols panels; `legend` rows of a figure legend get their own height
+    (a long legend must not squash the panels)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, max(2.6, row_h * rows)), layout="constrained")
+    height = max(2.6, row_h * rows) + 0.24 * legend
+    fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False)
     return fig, axes
 
@@ -60,8 +64,9 @@ _SVG_OPEN = re.compile(r"<svg\b[^>]*>", re.S)
 _GROUP_ID = re.compile(r'id="([A-Za-z][A-Za-z0-9.]*_\d+)"')
 
 
-def to_svg(fig, salt: str) -> str:
-    """The figure as an inline <svg> element (text kept as text, ids unique per figure)."""
+def to_svg(fig, salt: str, tips: Tips | None = None) -> str:
+    """The figure as an inline <svg> element (text kept as text, ids unique per figure, the
+    hover titles of `tips` in place)."""
     import matplotlib
 
     buf = io.StringIO()
@@ -86,7 +91,8 @@ def to_svg(fig, salt: str) -> str:
     # matplotlib numbers its element ids per figure (figure_1, axes_1, ...): make them unique
     # in a page holding several figures. Referenced ids (markers, clips) are hashed with salt.
     prefix = re.sub(r"[^A-Za-z0-9]+", "-", salt)
-    return _GROUP_ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', text)
+    text = _GROUP_ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', text)
+    return tips.apply(text, prefix) if tips else text
 
 
 def palette(values: Iterable) -> dict:
@@ -108,7 +114,8 @@ def spans_decades(values: np.ndarray, factor: float = 8.0) -> bool:
     return v.size > 1 and v.max() / v.min() >= factor
 
 
-def frontier(ax, x: np.ndarray, y: np.ndarray, *, x_max: bool, y_max: bool, label: bool):
+def frontier(ax, x: np.ndarray, y: np.ndarray, *, x_max: bool, y_max: bool, label: bool,
+             tips: Tips | None = None):
     """Draw the Pareto frontier of the points (maximise or minimise each axis)."""
     df = pd.DataFrame({"x": x, "y": y})
     goals = (("x", x_max), ("y", y_max))
@@ -125,7 +132,7 @@ def frontier(ax, x: np.ndarray, y: np.ndarray, *, x_max: bool, y_max: bool, labe
         zorder=1,
         label="Pareto frontier" if label else None,
     )
-    ax.scatter(
+    rings = ax.scatter(
         pts["x"],
         pts["y"],
         s=150,
@@ -134,6 +141,8 @@ def frontier(ax, x: np.ndarray, y: np.ndarray, *, x_max: bool, y_max: bool, labe
         linewidths=1.1,
         zorder=4,
     )
+    if tips is not None:
+        tips.mark(rings, "Pareto frontier: no other point is better on both axes")
 
 
 def _plain(x: float, _pos=None) -> str:
@@ -151,7 +160,9 @@ def plain_y(ax, log: bool) -> None:
 
     if log:
         ax.set_yscale("log")
-        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        lo, hi = ax.get_ylim()
+        wide = hi / max(lo, 1e-300) > 2000  # 1-2-5 ticks over many decades would collide
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0,) if wide else (1.0, 2.0, 5.0)))
         ax.yaxis.set_minor_formatter(NullFormatter())
     ax.yaxis.set_major_formatter(FuncFormatter(_plain))
 
@@ -189,10 +200,9 @@ def legend(ax, handles_labels: dict, title: str | None = None):
     )
 
 
-def legend_columns(fig, labels: list[str], max_cols: int = 6) -> int:
-    """As many columns as fit the figure's width (9-pt labels, ~0.075 in a character), so a
-    narrow one-panel figure wraps its legend onto more rows instead of cutting it off."""
-    width = fig.get_figwidth()
+def legend_columns(width: float, labels: list[str], max_cols: int = 6) -> int:
+    """As many columns as fit the figure's width in inches (9-pt labels, ~0.075 in a
+    character), so a narrow figure wraps its legend onto more rows instead of cutting it off."""
     entry = 0.6 + 0.075 * max((len(x) for x in labels), default=1)
     return max(1, min(len(labels), max_cols, int(width // entry)))
 
@@ -205,7 +215,7 @@ def fig_legend(fig, handles_labels: dict) -> None:
         list(handles_labels.values()),
         list(handles_labels.keys()),
         loc="outside upper center",
-        ncols=legend_columns(fig, list(handles_labels)),
+        ncols=legend_columns(fig.get_figwidth(), list(handles_labels)),
         fontsize=9,
         frameon=False,
     )

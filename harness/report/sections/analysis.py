@@ -58,6 +58,10 @@ class AnalysisSection:
         fun = ctx.run.analysis_table(outputs.FUNNEL)
         ranks = ctx.run.analysis_table(outputs.RANKINGS)
         rec = ctx.run.analysis_table(outputs.RECOMMENDATION)
+        failed = outputs.read_problems(run_dir).get("analysis")
+        if fun.empty and ranks.empty and rec.empty and failed:
+            return H.notice("error", f"The analysis failed: <code>{H.esc(failed)}</code> (see "
+                            "Skipped and errors; retry with <code>harness funnel RUN_DIR</code>).")
         if fun.empty and ranks.empty and rec.empty:
             return H.notice(
                 "warn",

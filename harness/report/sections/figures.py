@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from harness.analysis import outputs
 from harness.report import html as H
@@ -14,10 +15,41 @@ from harness.report.sections.base import ReportContext
 log = logging.getLogger("harness")
 
 WHY_MISSING = {
+    "speed": "speed view (one search configuration per dataset x model: nothing to trade off)",
     "matryoshka": "Matryoshka curves (need two or more dims of one model)",
     "funnel": "funnel waterfall (no funnel results in this run folder)",
-    "compression": "compression view (needs bytes_per_vector and a task metric)",
+    "compression": "compression view (needs two or more sizes per vector: dims or precisions)",
 }
+
+
+@dataclass(frozen=True)
+class Figures:
+    html: list[str]  # one <figure> per view made
+    missing: list[str]  # views the data cannot make, and why
+    failed: dict[str, str]  # view -> its one-line error (the problems section shows these)
+
+
+def figures(ctx: ReportContext) -> Figures:
+    """Every view, made once per report (the plots and the problems sections share them)."""
+
+    def make_all() -> Figures:
+        out = Figures([], [], {})
+        for key, make in _builders(ctx).items():
+            try:
+                p = make(f"{ctx.run.run_id}-{key}")
+            except Exception as exc:  # a plot must never sink the report
+                out.failed[key] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                log.warning("report: plot %s failed: %s", key, out.failed[key])
+                continue
+            if p is None:
+                out.missing.append(WHY_MISSING.get(key, f"{key} view (missing columns)"))
+                continue
+            out.html.append(H.figure(p.svg, p.title, p.caption, f"plot-{p.key}"))
+        return out
+
+    if not plots.available() or ctx.run.ok.empty:
+        return Figures([], [], {})
+    return ctx.once("figures", make_all)
 
 
 class FiguresSection:
@@ -30,22 +62,12 @@ class FiguresSection:
             return H.notice("warn", "Plots need matplotlib: pip install matplotlib")
         if ctx.run.ok.empty:
             return H.notice("warn", "No successful rows to plot.")
-        figs, missing = [], []
-        for key, make in _builders(ctx).items():
-            try:
-                p = make(f"{ctx.run.run_id}-{key}")
-            except Exception as exc:  # a plot must never sink the report
-                log.warning("report: plot %s failed: %s", key, exc)
-                missing.append(f"{key} (failed: {type(exc).__name__}: {exc})")
-                continue
-            if p is None:
-                missing.append(WHY_MISSING.get(key, f"{key} view (missing columns)"))
-                continue
-            figs.append(H.figure(p.svg, p.title, p.caption, f"plot-{p.key}"))
+        made = figures(ctx)
+        missing = made.missing + [f"{k} (failed; see Skipped and errors)" for k in made.failed]
         note = ""
         if missing:
             note = "<p class='small'>Not shown: " + "; ".join(H.esc(m) for m in missing) + ".</p>"
-        return "".join(figs) + note
+        return "".join(made.html) + note
 
 
 def _builders(ctx: ReportContext) -> dict[str, Callable[[str], plots.Plot | None]]:

@@ -1,5 +1,6 @@
 """Section "Skipped and errors": cells the plan skipped or that never ran, cells that failed,
-and the ERROR records of the run's log."""
+what failed after the cells (analysis, an earlier report, a plot) with its one-line cause, and
+the ERROR records of the run's log."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.analysis import outputs
 from harness.report import html as H
 from harness.report.sections.base import ReportContext
+from harness.report.sections.figures import figures
 
 
 class ProblemsSection:
@@ -17,7 +20,27 @@ class ProblemsSection:
     order = 20
 
     def render(self, ctx: ReportContext) -> str:
-        return _skipped(ctx) + _errors(ctx)
+        return _after_cells(ctx) + _skipped(ctx) + _errors(ctx)
+
+
+COLLAPSE_AFTER = 5  # skipped cells shown open up to this many
+WHAT_FAILED = {
+    "analysis": "The analysis (funnel, rankings, recommendation) failed; retry with "
+    "<code>harness funnel RUN_DIR</code>",
+    "report": "An earlier report of this run failed",
+}
+
+
+def _after_cells(ctx: ReportContext) -> str:
+    """What failed once the cells had run: recorded stages, and this report's plots."""
+    found = outputs.read_problems(ctx.run.dir)
+    items = [f"<li>{WHAT_FAILED.get(k, H.esc(k))}: <code>{H.esc(v)}</code></li>"
+             for k, v in found.items()]
+    items += [f"<li>Plot <b>{H.esc(k)}</b> failed: <code>{H.esc(v)}</code></li>"
+              for k, v in figures(ctx).failed.items()]
+    if not items:
+        return ""
+    return H.notice("error", "<ul>" + "".join(items) + "</ul>The run's log has the tracebacks.")
 
 
 def _skipped(ctx: ReportContext) -> str:
@@ -33,12 +56,15 @@ def _skipped(ctx: ReportContext) -> str:
     if skipped.empty:
         return H.notice("ok", "Nothing was skipped: every planned cell ran.")
     link = ctx.save("skipped.csv", skipped)
-    return f"<h3>Skipped ({len(skipped)}) <a class='small' href='{link}'>csv</a></h3>" + H.table(
-        skipped,
-        [H.Col("cell"), H.Col("reason", wrap=True)],
-        table_id="skipped",
-        filter_box=len(skipped) > 8,
-    )
+    head = f"<h3>Skipped ({len(skipped)}) <a class='small' href='{link}'>csv</a></h3>"
+    table = H.table(skipped, [H.Col("cell", wrap=True), H.Col("reason", wrap=True)],
+                    table_id="skipped", filter_box=len(skipped) > 8)
+    if len(skipped) <= COLLAPSE_AFTER:
+        return head + table
+    # A long list of planned exclusions would push the plots off the first screens.
+    reasons = skipped["reason"].value_counts()
+    gist = "; ".join(f"{n} x {r}" for r, n in reasons.head(2).items())
+    return head + f"<details><summary>{H.esc(gist)}</summary>{table}</details>"
 
 
 def _errors(ctx: ReportContext) -> str:

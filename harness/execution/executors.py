@@ -1,0 +1,54 @@
+"""Choosing where cells run: the executor a run asked for, built for its store and cache."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.cell import Cell, Plan
+from harness.encoders.inprocess import KIND as INPROCESS
+from harness.errors import UserError
+from harness.execution.context import RunContext
+from harness.execution.encoding import pre_encode
+from harness.execution.executor import Executor, InlineExecutor
+from harness.execution.processes import ProcessExecutor
+from harness.execution.worker import Job, plugins_from_env
+from harness.registry import split_ref
+from harness.store import RunStore
+
+
+def executor_kind(p: Plan, requested: str | None) -> str:
+    """The suite's or the options' executor; inline when a model is an in-process object."""
+    objects = sorted({c.model_ref.label for c in p.cells if split_ref(c.model["ref"])[0]
+                      == INPROCESS})
+    if not objects:
+        return requested or p.suite.suite.executor or "process"
+    if requested not in (None, "inline"):
+        raise UserError(f"models {', '.join(objects)} are objects in this process: they run "
+                        f"only inline, not with executor '{requested}'",
+                        suggestion="leave executor unset, or register the model as a plugin")
+    return "inline"
+
+
+def encode_on_ray(p: Plan, store: RunStore, ctx: RunContext, executor: Any,
+                   manifest: dict[str, Any]) -> None:
+    """Encodings spread over Ray workers before the cells start; the speed caveat noted."""
+    manifest["speed_measured"] = "one cell per node" if executor.exclusive else "concurrently"
+    store.write_manifest(manifest)
+    ctx.chunk_mapper = executor.chunk_mapper()
+    pre_encode(p.cells, ctx)
+
+
+def make_executor(kind: str, ctx: RunContext, store: RunStore, *, progress: bool,
+                  ray_address: str | None) -> Executor:
+    if kind == "inline":
+        return InlineExecutor(ctx)
+
+    def make_job(cell: Cell) -> Job:
+        return Job(cell, str(ctx.cache.root), str(store.log_path), plugins_from_env(),
+                   progress)
+
+    if kind == "ray":
+        from harness.execution.ray_executor import RayExecutor  # ray is an optional extra
+
+        return RayExecutor(make_job, address=ray_address)
+    return ProcessExecutor(make_job)

@@ -1,0 +1,90 @@
+"""Progress on the terminal: an encoding bar that moves with a rate, plain lines (no `\\r`)
+when the output is not a terminal, an ETA that counts each encoding once, and a failed cell's
+traceback kept out of the terminal."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+
+import pytest
+
+from harness.cache import EmbeddingCache
+from harness.encoders.hashing import HashEncoder, HashOptions
+from harness.execution.executor import FILE_ONLY, close_logging, setup_logging
+from harness.execution.progress import EncodeBars, Eta
+from harness.store import RunStore
+
+TEXTS = [f"document number {i} about topic {i % 7}" for i in range(2000)]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _encode(tmp_path, bars: EncodeBars) -> None:
+    cache = EmbeddingCache(tmp_path / "cache", on_progress=bars)
+    out = cache.encode(HashEncoder(HashOptions(dim=16)), TEXTS, role="document",
+                       texts_fingerprint="t2000", batch_size=64)
+    assert out.vectors.shape == (2000, 16) and not out.cache_hit
+
+
+def test_encoding_2000_documents_shows_a_moving_bar_with_a_rate(tmp_path):
+    term = Terminal()
+    _encode(tmp_path, EncodeBars(stream=term, show_after=0.0))
+    frames = [f for f in term.getvalue().split("\r") if "/2000" in f]
+    done = [int(re.search(r"(\d+)/2000", f).group(1)) for f in frames]
+    assert done[0] == 0 and done[-1] == 2000
+    assert len(set(done)) >= 4 and done == sorted(done)  # 512, 1024, 1536, 2000: it moves
+    assert "encoding documents (hash" in frames[-1]
+    assert re.search(r"[\d.]+ docs/s", frames[-1])  # the rate
+
+
+def test_plain_lines_when_not_a_terminal(tmp_path):
+    pipe = io.StringIO()
+    _encode(tmp_path, EncodeBars(stream=pipe, echo_plain=True, show_after=0.0))
+    text = pipe.getvalue()
+    assert "\r" not in text and "\x1b" not in text
+    assert re.search(r"2,000/2,000 texts \([\d,]+ docs/s\)\n$", text)
+
+
+def test_same_vectors_with_and_without_progress(tmp_path):
+    enc = HashEncoder(HashOptions(dim=16))
+    a = EmbeddingCache(tmp_path / "a").encode(enc, TEXTS, role="query", texts_fingerprint="x")
+    b = EmbeddingCache(tmp_path / "b", on_progress=lambda *_: None).encode(
+        enc, TEXTS, role="query", texts_fingerprint="x")
+    assert (a.vectors == b.vectors).all()
+
+
+class _Cell:
+    def __init__(self, model: str, dataset: str) -> None:
+        self.model, self.dataset = {"ref": model}, {"ref": dataset}
+
+
+def test_eta_counts_each_encoding_once():
+    cells = [_Cell(m, "d") for m in ("a", "b") for _ in range(3)]
+    eta = Eta(cells)
+    assert eta.seconds() is None and "after the first cell" in eta.text()
+    eta.done(cells[0], wall_s=12.0, encode_s=10.0)  # the first of model a encodes
+    # left: model b's encoding (10 s, once) + 5 cells x 2 s
+    assert eta.seconds() == pytest.approx(20.0)
+    eta.done(cells[1], wall_s=2.0, encode_s=0.0)  # a cache hit: no encoding left for a
+    assert eta.seconds() == pytest.approx(10.0 + 4 * 2.0)
+    assert eta.seconds(running_s=5.0) == pytest.approx(13.0)
+
+
+def test_traceback_goes_to_the_log_file_only(tmp_path, capsys):
+    store = RunStore(tmp_path / "run")
+    handlers = setup_logging(store, echo=True)
+    try:
+        log = logging.getLogger("harness")
+        log.error("cell abc failed: ValueError: bad")
+        log.error("Traceback (most recent call last):\n  File x\nValueError: bad", extra=FILE_ONLY)
+    finally:
+        close_logging(handlers)
+    shown = capsys.readouterr().out
+    assert "cell abc failed: ValueError: bad" in shown and "Traceback" not in shown
+    logged = store.log_path.read_text()
+    assert "cell abc failed" in logged and "Traceback (most recent call last)" in logged

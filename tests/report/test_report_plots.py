@@ -1,0 +1,178 @@
+"""The plots tell the truth about what was run: truncation and PCA at the same dim are two
+lines (never one best-of), every point carries its configuration on hover, and the speed view
+draws one curve per index build."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import pytest
+from report_fixtures import write_beir
+
+from harness import api
+from harness.execution.executor import close_logging, setup_logging
+from harness.report import leaderboard
+from harness.report.data import RunData
+from harness.report.plots.speed import build_labels, speed_views
+from harness.report.plots.tradeoffs import dim_curves, matryoshka_view, with_family
+
+SUITE = """schema_version: 1
+name: dims-{name}
+k: 10
+repeats: 1
+warmup: 2
+datasets: [{{ref: "beir:{data}", name: synth}}]
+models: [hash:64]
+dims: [null, 16, "pca:16"]
+metrics: {metrics}
+backends:
+  - name: exact
+  - name: faiss-hnsw
+    build: {{M: [4, 8], efConstruction: 16}}
+    search: {{efSearch: [1, 4, 16]}}
+evaluate: [ndcg@10, mrr@10]
+"""
+
+
+@pytest.fixture(scope="module")
+def dims_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("dims")
+    data = write_beir(root / "synth")
+    suite = root / "dims.yaml"
+    suite.write_text(SUITE.format(name="a", data=data, metrics="[cosine, l2]"))
+    opts = api.RunOptions(output=root / "results", cache_dir=root / "cache", progress=False,
+                          executor="inline", analysis=False)
+    return api.run(suite, opts)
+
+
+def _ok(out) -> pd.DataFrame:
+    return RunData.load(out.run_dir).ok
+
+
+def test_truncation_and_pca_at_one_dim_are_two_lines(dims_run):
+    ok = with_family(_ok(dims_run))
+    exact = ok[(ok["backend"] == "exact") & (ok["metric"] == "cosine")]
+    curves = dim_curves(exact, "ndcg@10")
+    assert set(curves) == {("float32", "truncation"), ("float32", "pca")}
+    for family, method in (("truncation", "truncate"), ("pca", "pca")):
+        line = curves[("float32", family)]
+        assert list(line["_d"]) == [16.0, 64.0]  # each ends at the native dim
+        want = exact[(exact["dim"] == 16) & exact["dim_method"].str.startswith(method)]
+        assert line["_m"].iloc[0] == pytest.approx(want["ndcg@10"].max())
+        native = exact[exact["dim_method"] == "native"]["ndcg@10"].max()
+        assert line["_m"].iloc[1] == pytest.approx(native)
+    # the two methods really differ here, so a best-of would have hidden one of them
+    assert curves[("float32", "truncation")]["_m"].iloc[0] != pytest.approx(
+        curves[("float32", "pca")]["_m"].iloc[0])
+
+
+def test_dims_plot_names_both_methods(dims_run):
+    ok = _ok(dims_run)
+    plot = matryoshka_view(ok, {"synth": "ndcg@10"}, "t")
+    assert plot is not None
+    titles = re.findall(r"<title>([^<]*)</title>", plot.svg)
+    assert any("| d=16 pca |" in t for t in titles)
+    assert any("| d=16 |" in t for t in titles)
+    assert "float32 · PCA" in plot.svg and "float32 · truncation" in plot.svg
+
+
+def test_leaderboard_keeps_truncation_and_pca(dims_run):
+    board = leaderboard.build(dims_run.run_dir.parent, write=False)
+    exact16 = board.table[(board.table["backend"] == "exact") & (board.table["dim"] == 16)]
+    assert sorted(exact16["dim_method"]) == ["pca", "truncate(non-matryoshka)"]
+
+
+def _points_without_title(svg: str) -> tuple[int, int]:
+    """(marks, marks with no <title> on an enclosing group); legends and axis ticks (also
+    <use> elements) left out."""
+    root = ET.fromstring(svg)
+    marks = untitled = 0
+
+    def walk(node, titled: bool, legend: bool) -> None:
+        nonlocal marks, untitled
+        gid = node.get("id") or ""
+        legend = legend or "legend" in gid or "tick" in gid
+        titled = titled or any(c.tag.endswith("title") for c in node)
+        if node.tag.endswith("use") and not legend:
+            marks += 1
+            untitled += not titled
+        for child in node:
+            walk(child, titled, legend)
+
+    walk(root, False, False)
+    return marks, untitled
+
+
+def test_every_point_has_a_title(dims_run):
+    html = (dims_run.run_dir / "report.html").read_text()
+    svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+    assert len(svgs) >= 3
+    for svg in svgs:
+        marks, untitled = _points_without_title(svg)
+        assert untitled == 0, (marks, svg[:300])
+    speed = next(s for s in svgs if "ANN view" in s)
+    n_ok = len(_ok(dims_run))
+    assert speed.count("<title>") >= 2 * n_ok  # each row once per view
+
+
+def test_speed_view_one_line_per_build_and_distance_marked(dims_run):
+    ok = _ok(dims_run)
+    labels = build_labels(ok)
+    assert "faiss-hnsw M=4,efConstruction=16 · d=16 pca" in set(labels)
+    assert labels.nunique() == 2 * 3 + 3  # (2 hnsw builds + exact) x 3 dims
+    plot = speed_views(ok, {"synth": "ndcg@10"}, "t")
+    assert "distance: cosine" in plot.svg and "distance: l2" in plot.svg
+    assert "0.999" in plot.svg  # the spread recall axis' ticks
+
+
+def test_headline_best_qps_at_each_bar(dims_run):
+    from harness.report.sections.headline import headline
+
+    ok = _ok(dims_run)
+    table = headline(ok, "ndcg@10").set_index("backend")
+    hnsw = ok[ok["backend"] == "faiss-hnsw"]
+    for bar in (0.9, 0.95, 0.99):
+        reach = hnsw[hnsw["knn_recall@10"] >= bar]
+        want = reach["qps"].max() if len(reach) else float("nan")
+        assert table.loc["faiss-hnsw", f"recall{bar:g}_qps"] == pytest.approx(want, nan_ok=True)
+    ref = ok[(ok["backend"] == "exact") & (ok["precision"] == "float32")]["ndcg@10"].max()
+    assert table.loc["exact", "reference"] == pytest.approx(ref)
+    fine = hnsw[hnsw["ndcg@10"] >= 0.99 * ref]
+    best = fine.loc[fine["qps"].idxmax()]
+    assert table.loc["faiss-hnsw", "task_qps"] == pytest.approx(best["qps"])
+    assert table.loc["faiss-hnsw", "task_bytes"] == best["bytes_per_vector"]
+    html = (dims_run.run_dir / "report.html").read_text()
+    assert 'id="glance"' in html and "ndcg@10 ≥ 99% of exact" in html
+
+
+def test_problems_show_analysis_and_plot_failures(dims_run, monkeypatch):
+    """A failed analysis and a failed plot are named in the report with their one-line cause
+    (not a misleading 'no analysis' sentence)."""
+    from harness.report import plots
+    from harness.report.page import build_report
+
+    def broken(*_a, **_k):
+        raise RuntimeError("disk full\nsecond line")
+
+    monkeypatch.setattr(api, "_analyse", broken)
+    monkeypatch.setattr(plots, "build_view", broken)
+    store = api.RunStore(dims_run.run_dir)
+    handlers = setup_logging(store, echo=False)  # as during a run: the log file
+    try:
+        api._analyse_quietly(store, None)
+    finally:
+        close_logging(handlers)
+    html = build_report(dims_run.run_dir).html.read_text()
+    problems = html.split('id="problems"')[1].split("</section>")[0]
+    assert "The analysis (funnel, rankings, recommendation) failed" in problems
+    assert "RuntimeError: disk full" in problems and "second line" not in problems
+    assert "Plot <b>build</b> failed: <code>RuntimeError: disk full</code>" in problems
+    analysis = html.split('id="analysis"')[1].split("</section>")[0]
+    assert "The analysis failed" in analysis
+    log = (dims_run.run_dir / "log").read_text()
+    assert "Traceback" in log and "second line" in log  # the traceback went to the log
+    monkeypatch.undo()
+    api._analyse_quietly(api.RunStore(dims_run.run_dir), None)  # clears the record
+    assert "RuntimeError" not in build_report(dims_run.run_dir).html.read_text()
