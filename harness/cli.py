@@ -228,6 +228,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _analysis(args: argparse.Namespace) -> int:
     from harness import api, cli_views
+    from harness.analysis.probe import DISTANCE_NAMES
 
     cache = Path(args.cache_dir) if getattr(args, "cache_dir", None) else None
     if args.command == "funnel":
@@ -238,7 +239,7 @@ def _analysis(args: argparse.Namespace) -> int:
                            cache_dir=cache)
     for key, value in feats.as_dict().items():
         print(f"{key:>18}: {value if not isinstance(value, float) else f'{value:.4f}'}")
-    print(f"\nrecommended distance: {'inner product' if rec.metric == 'ip' else 'Euclidean'}"
+    print(f"\nrecommended distance: {DISTANCE_NAMES[rec.metric]}"
           f" ({rec.metric_reason})")
     print(f"recommended index family: {rec.index_family}-based ({rec.index_reason})")
     return 0

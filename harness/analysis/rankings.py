@@ -102,6 +102,18 @@ def rankings(
     return out
 
 
+def speed_floor(groups: pd.core.groupby.DataFrameGroupBy) -> float:
+    """The fastest qps every group (an index build, a family) reaches."""
+    return float(groups["qps"].max().min())
+
+
+def best_at_speed(rows: pd.DataFrame, by: str, task_metric: str) -> tuple[float, pd.Series]:
+    """Per value of `by`: the best task metric among its rows at or above the speed floor."""
+    rows = rows[rows[task_metric].notna() & rows["qps"].notna()]
+    floor = speed_floor(rows.groupby(by))
+    return floor, rows[rows["qps"] >= floor].groupby(by)[task_metric].max()
+
+
 def rankings_at_speed(frame: pd.DataFrame, task_metric: str,
                       recall: str = "knn_recall@10") -> pd.DataFrame:
     """Index builds compared at matched speed.
@@ -119,7 +131,7 @@ def rankings_at_speed(frame: pd.DataFrame, task_metric: str,
         builds = g.groupby(["backend", "build_params"], dropna=False)
         if builds.ngroups < 2:
             continue
-        floor = float(builds["qps"].max().min())
+        floor = speed_floor(builds)
         picked = []
         for (backend, params), b in builds:
             fast = b[b["qps"] >= floor]

@@ -15,13 +15,22 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis import outputs
-from harness.analysis.funnel import funnel
+from harness.analysis.funnel import DISTANCES, funnel
 from harness.analysis.hybrid import hybrid_table
 from harness.analysis.ports import References
 from harness.analysis.probe import probe, probe_inputs, recommend
-from harness.analysis.rankings import rankings, rankings_at_speed
+from harness.analysis.rankings import best_at_speed, rankings, rankings_at_speed
 from harness.fsutil import atomic_write_text
 from harness.store import RunStore
+
+# Task-metric difference under which two distances (or families) count as equally good: the
+# recommendation matches when its choice is among the best within it. Deliberately small (a
+# standard error over 500 queries is larger); a configured distance also ties with the best
+# when the funnel's paired bootstrap CI of its loss includes zero.
+TIE = 0.005
+# Families the tree chooses between are graph and partition; every ANN family competes for
+# the best row (exact search is the reference, lexical rows have no vectors).
+NOT_ANN = ("exact", "lexical", "")
 
 
 @dataclass(frozen=True)
@@ -60,29 +69,50 @@ def recommendation_table(store: RunStore, fun: pd.DataFrame, refs: References,
     return pd.DataFrame(out)
 
 
+def _tied_best(values: pd.Series) -> set[str]:
+    """The labels whose value is within TIE of the best."""
+    return {str(k) for k, v in values.items() if v >= values.max() - TIE}
+
+
+def _within_ci(rows: pd.DataFrame) -> set[str]:
+    """Distances configured in the run whose loss against the best distance is within its
+    paired bootstrap 95% CI (the funnel's metric_misuse is false): statistically tied."""
+    if "metric_misuse" not in rows or "metric" not in rows:
+        return set()
+    misused = rows["metric_misuse"].astype(str).str.lower() == "true"
+    return set(rows.loc[~misused, "metric"]) - set(rows.loc[misused, "metric"])
+
+
 def _measured_metric(fun: pd.DataFrame, key: tuple[str, str], recommended: str) -> dict:
+    """The best exact distance on the vectors the probe measured (float32, full dim); a
+    distance within TIE of it, or within its CI, counts as best too."""
+    cols = [f"exact_{m}" for m in DISTANCES]
     f = fun[(fun["dataset"] == key[0]) & (fun["model"] == key[1])] if len(fun) else fun
-    if not len(f) or not {"exact_ip", "exact_l2"} <= set(f.columns):
+    if not len(f) or not set(cols) <= set(f.columns):
         return {}
-    # the tree chooses between inner product and Euclidean: compare those two, exact
-    ref = f.iloc[0]
-    ip, l2 = float(ref["exact_ip"]), float(ref["exact_l2"])
-    measured = "tie" if np.isclose(ip, l2, atol=1e-9) else ("ip" if ip > l2 else "l2")
-    return {"measured_metric": measured, "metric_matched": measured in ("tie", recommended)}
+    full = f[f["precision"] == "float32"] if (f["precision"] == "float32").any() else f
+    full = full[full["dim"] == full["dim"].max()]
+    ref = full.iloc[0]
+    values = pd.Series({m: float(ref[f"exact_{m}"]) for m in DISTANCES})
+    best = sorted(_tied_best(values) | _within_ci(full))
+    return {"measured_metric": "|".join(best), "metric_matched": recommended in best,
+            "metric_gap": float(values.max() - values[recommended])}
 
 
 def _measured_index(ok: pd.DataFrame, key: tuple[str, str], name: str,
                     recommended: str) -> dict:
+    """The recommended family's best row against the best row overall, at matched speed."""
     sub = ok[(ok["dataset"] == key[0]) & (ok["model"] == key[1])]
-    if "family" not in sub:
+    if "family" not in sub or name not in sub or "qps" not in sub:
         return {}  # a run stored before rows carried the backend's family
-    # the tree chooses between graph- and partition-based indexes: compare those two
-    fams = sub[sub["family"].isin(("graph", "partition"))]
-    if name not in fams or fams["family"].nunique() != 2:
-        return {}
-    best = fams.groupby("family")[name].max()
-    measured = str(best.idxmax())
-    return {"measured_index": measured, "index_matched": measured == recommended}
+    ann = sub[~sub["family"].fillna("").isin(NOT_ANN)]
+    families = set(ann.loc[ann[name].notna() & ann["qps"].notna(), "family"])
+    if recommended not in families or len(families) < 2:
+        return {}  # nothing to compare the recommendation against
+    floor, best = best_at_speed(ann, "family", name)
+    tied = sorted(_tied_best(best))
+    return {"measured_index": "|".join(tied), "index_matched": recommended in tied,
+            "index_gap": float(best.max() - best[recommended]), "speed_floor_qps": floor}
 
 
 def analyse(store: RunStore, refs: References) -> Analysis:
@@ -141,11 +171,16 @@ def across_runs(results_dir: Path) -> dict[str, int]:
     path = Path(results_dir) / outputs.ACROSS_RUNS
     if not path.is_file():
         return {}
-    df = pd.read_csv(path)
+    return matched_counts(pd.read_csv(path))
+
+
+def matched_counts(rec: pd.DataFrame) -> dict[str, int]:
+    """{metric,index}_matched: recommendations the measurements agree with, of
+    {metric,index}_measured: those the run could check."""
     out = {}
     for col in ("metric_matched", "index_matched"):
-        if col in df:
-            vals = df[col].dropna().map(lambda v: str(v).lower() == "true")
+        if col in rec:
+            vals = rec[col].dropna().map(lambda v: str(v).lower() == "true")
             out[col] = int(vals.sum())
             out[col.replace("matched", "measured")] = len(vals)
     return out

@@ -9,6 +9,7 @@ from harness.analysis.probe import (
     MetaFeatures,
     davies_bouldin,
     hubness,
+    ip_cosine_overlap,
     lid_mle,
     norm_cv,
     probe,
@@ -99,7 +100,13 @@ def feats(**kw) -> MetaFeatures:
     [
         ({}, "ip", "graph"),  # DBI_e >= DBI_c, CV <= 0.1; RA < 60, RC >= 1.5
         ({"dbi_euclidean": 0.8}, "l2", "graph"),  # Euclidean separates labels better
-        ({"norm_cv": 0.3}, "l2", "graph"),  # norms vary
+        ({"norm_cv": 0.3}, "l2", "graph"),  # norms vary, DBIs equal: published branch
+        ({"dbi_cosine": 0.8}, "ip", "graph"),  # direction separates, lengths do not matter
+        ({"dbi_cosine": 0.8, "norm_cv": 0.3}, "cosine", "graph"),  # lengths are noise
+        # norm CV small, but inner product changes the neighbours (averaged word vectors)
+        ({"dbi_cosine": 0.8, "ip_cosine_overlap": 0.2}, "cosine", "graph"),
+        ({"dbi_euclidean": 0.8, "ip_cosine_overlap": 0.2}, "l2", "graph"),
+        ({"dbi_euclidean": None, "dbi_cosine": None, "norm_cv": 0.3}, "l2", "graph"),
         ({"relative_angle": 75.0}, "ip", "partition"),
         ({"relative_contrast": 1.2}, "ip", "partition"),
         ({"dbi_euclidean": None, "dbi_cosine": None, "norm_cv": 0.01}, "ip", "graph"),
@@ -123,3 +130,54 @@ def test_probe_on_constructed_clusters():
     assert f.relative_contrast > 1.0 and 0 < f.relative_angle < 90
     again = probe(docs, queries, labels, sample=800, seed=0)
     assert f == again  # seeded
+
+
+def test_ip_cosine_overlap_known_value():
+    # q=(1,0.1). ip: (5,5) 5.5, (0.99,0.14) 1.004, (1,0) 1.0;
+    # cosine: (0.99,0.14) 0.999, (1,0) 0.995, (5,5) 0.774
+    docs = np.array([[1.0, 0.0], [0.99, 0.14], [5.0, 5.0]])
+    q = np.array([[1.0, 0.1]])
+    assert ip_cosine_overlap(q, docs, k=1) == 0.0  # {2} vs {1}
+    assert ip_cosine_overlap(q, docs, k=2) == pytest.approx(0.5)  # {2,1} vs {1,0}
+    assert ip_cosine_overlap(q, docs / np.linalg.norm(docs, axis=1)[:, None], k=2) == 1.0
+
+
+def _label_precision(queries, docs, q_lab, d_lab, distance: str, k: int = 10) -> float:
+    """Exact search by one distance; share of the top k with the query's label."""
+    if distance == "cosine":
+        queries = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+        docs = docs / np.linalg.norm(docs, axis=1, keepdims=True)
+    if distance == "l2":
+        score = -((queries[:, None, :] - docs[None, :, :]) ** 2).sum(axis=2)
+    else:
+        score = queries @ docs.T
+    top = np.argsort(-score, axis=1)[:, :k]
+    return float(np.mean(d_lab[top] == q_lab[:, None]))
+
+
+def test_cosine_branch_on_data_that_needs_it():
+    # labels live in the direction (6 clusters of directions); the norms are log-normal noise
+    # drawn independently of the labels, so ranking by length (ip) or by raw position (l2)
+    # mixes the labels, and only the angle (cosine) keeps them
+    rng = np.random.default_rng(5)
+    dirs = rng.normal(size=(6, 16))
+
+    def draw(n: int) -> tuple[np.ndarray, np.ndarray]:
+        lab = rng.integers(0, 6, size=n)
+        v = dirs[lab] + rng.normal(scale=1.0, size=(n, 16))
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        return v * rng.lognormal(sigma=2.0, size=(n, 1)), lab
+
+    docs, d_lab = draw(1500)
+    queries, q_lab = draw(200)
+    f = probe(docs, queries, d_lab, sample=1500, seed=0)
+    assert f.norm_cv > 0.5 and f.dbi_cosine < f.dbi_euclidean
+    rec = recommend(f)
+    assert rec.metric == "cosine" and "DBI_cosine" in rec.metric_reason
+    measured = {m: _label_precision(queries, docs, q_lab, d_lab, m) for m in ("cosine", "ip", "l2")}
+    # seeded values: cosine 0.881, ip 0.4845, l2 0.8075
+    assert max(measured, key=measured.get) == "cosine"
+    assert measured["cosine"] > measured["ip"] + 0.3 and measured["cosine"] > measured["l2"] + 0.05
+    unit = (docs / np.linalg.norm(docs, axis=1, keepdims=True),
+            queries / np.linalg.norm(queries, axis=1, keepdims=True))
+    assert _label_precision(unit[1], unit[0], q_lab, d_lab, "l2") == measured["cosine"]

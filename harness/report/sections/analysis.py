@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from harness.analysis import outputs
-from harness.analysis.step import across_runs
+from harness.analysis.probe import DISTANCE_NAMES
+from harness.analysis.step import TIE, across_runs, matched_counts
 from harness.report import html as H
 from harness.report.sections.base import ReportContext
 
@@ -43,6 +44,7 @@ FEATURES = [
     "relative_angle",
     "lid",
     "hubness",
+    "ip_cosine_overlap",
 ]
 
 
@@ -192,23 +194,29 @@ def _recommendation(rec: pd.DataFrame, results_dir: Path) -> str:
             filter_box=False,
         ),
     ]
-    counts = across_runs(results_dir)
-    text = []
-    if counts.get("metric_measured"):
-        text.append(f"distance matched {counts['metric_matched']} of {counts['metric_measured']}")
-    if counts.get("index_measured"):
-        text.append(f"index family matched {counts['index_matched']} of {counts['index_measured']}")
-    if text:
-        parts.append(
-            f"<p class='small'>Across every analysed run in "
-            f"{H.esc(results_dir)}: {'; '.join(text)}.</p>"
-        )
+    this_run = _accuracy(matched_counts(rec))
+    if this_run:
+        parts.append(f"<p><b>The tree's measured accuracy</b> in this run: {this_run}.</p>")
+    across = _accuracy(across_runs(results_dir))
+    if across:
+        parts.append(f"<p class='small'>Across every analysed run in "
+                     f"{H.esc(results_dir)}: {across}.</p>")
     return "".join(parts)
+
+
+def _accuracy(counts: dict[str, int]) -> str:
+    """'distance matched 1 of 2; index family matched 2 of 2' (measured ones only)."""
+    text = []
+    for what, col in (("distance", "metric"), ("index family", "index")):
+        if counts.get(f"{col}_measured"):
+            text.append(f"{what} matched {counts[f'{col}_matched']} of "
+                        f"{counts[f'{col}_measured']}")
+    return "; ".join(text)
 
 
 def _recommended(r: dict) -> str:
     """One dataset x model's recommendation, and whether the measurements agree."""
-    metric = "inner product" if r["recommended_metric"] == "ip" else "Euclidean"
+    metric = DISTANCE_NAMES.get(r["recommended_metric"], r["recommended_metric"])
     line = (
         f"<li><b>{H.esc(r['dataset'])} / {H.esc(r['model'])}</b>: distance "
         f"<b>{metric}</b> ({H.esc(r['metric_reason'])}); index family "
@@ -218,13 +226,16 @@ def _recommended(r: dict) -> str:
     if not H.is_missing(r.get("measured_metric")):
         ok = str(r.get("metric_matched")).lower() == "true"
         line += (
-            f" Measured (exact, ip vs l2): <b>{H.esc(r['measured_metric'])}</b> — "
+            f" Measured best exact distance (ties: within {TIE}, or within the 95% CI): "
+            f"<b>{H.esc(r['measured_metric'])}</b> — "
             f"{'matches' if ok else 'does not match'} the recommendation."
         )
     if not H.is_missing(r.get("measured_index")):
         ok = str(r.get("index_matched")).lower() == "true"
         line += (
-            f" Measured best index family: <b>{H.esc(r['measured_index'])}</b> — "
+            f" Measured best index family at matched speed (every family's rows at or "
+            f"above {float(r.get('speed_floor_qps', float('nan'))):.0f} qps): "
+            f"<b>{H.esc(r['measured_index'])}</b> — "
             f"{'matches' if ok else 'does not match'}."
         )
     return line + "</li>"
