@@ -87,3 +87,30 @@ def test_the_report_imports_no_execution_or_plugin_loading_module():
         if any(name == m or name.startswith(m + ".") for m in FORBIDDEN)
     ]
     assert not bad, bad
+
+
+def test_a_dollar_in_a_display_name_keeps_every_plot(write_suite, tmp_path):
+    # matplotlib would read "$" as mathtext; an unbalanced one used to fail every plot
+    from harness import api
+
+    text = """
+schema_version: 1
+name: dollar
+k: 10
+datasets: [{ref: "synthetic:n=300,dim=16,clusters=3,queries=20", name: "costs $x^$ here"}]
+models: [{ref: vectors, name: "model $"}]
+dims: [null, 8]
+backends:
+  - name: exact
+  - name: faiss-hnsw
+    search: {efSearch: [8, 32]}
+evaluate: [label_recall@10]
+repeats: 1
+warmup: 0
+"""
+    out = api.run(write_suite(text), api.RunOptions(output=tmp_path / "r",
+                                                    cache_dir=tmp_path / "c", progress=False,
+                                                    executor="inline"))
+    html = (out.run_dir / "report.html").read_text()
+    assert html.count("<svg") >= 2 and "costs $x^$ here" in html
+    assert "ParseException" not in html and "ValueError" not in html

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +48,16 @@ def available() -> bool:
     except ImportError:
         return False
     return True
+
+
+@contextmanager
+def literal_text() -> Iterator[None]:
+    """Text in figures drawn as written: a '$' in a dataset or model name is not mathtext
+    (an unbalanced one would otherwise fail the plot)."""
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False}):
+        yield
 
 
 def figure(rows: int, cols: int, *, width: float = 11.0, row_h: float = 3.4, legend: int = 0):

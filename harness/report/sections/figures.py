@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from harness.analysis import outputs
 from harness.report import html as H
 from harness.report import plots
+from harness.report.plots import style
 from harness.report.sections.base import ReportContext
 
 log = logging.getLogger("harness")
@@ -36,7 +37,8 @@ def figures(ctx: ReportContext) -> Figures:
         out = Figures([], [], {})
         for key, make in _builders(ctx).items():
             try:
-                p = make(f"{ctx.run.run_id}-{key}")
+                with style.literal_text():
+                    p = make(f"{ctx.run.run_id}-{key}")
             except Exception as exc:  # a plot must never sink the report
                 out.failed[key] = f"{type(exc).__name__}: {exc}".splitlines()[0]
                 log.warning("report: plot %s failed: %s", key, out.failed[key])

@@ -77,7 +77,8 @@ class HybridSection:
         parts = ["<p>Dense settings fused with a lexical retriever (hybrid), next to the dense "
                  "setting alone and the lexical retriever alone. Hybrid qps includes the "
                  "lexical search and the fusion.</p>"]
-        svg = hybrid_view(ok, ctx.mains, salt="hybrid")
+        with style.literal_text():
+            svg = hybrid_view(ok, ctx.mains, salt="hybrid")
         if svg:
             parts.append(H.figure(svg, "Task metric vs speed: dense, hybrid, lexical",
                                   "Each point is a result row; marker = dense only / hybrid / "
