@@ -108,6 +108,7 @@ def main() -> int:
     p.add_argument("--data-only", action="store_true", help="write the data set and stop")
     args = p.parse_args()
     work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
     data = write_data(Path(args.data or work / f"data-{args.n}x{args.dim}"), args.n, args.dim,
                       args.queries)
     if args.data_only:
