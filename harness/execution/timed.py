@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,7 +117,9 @@ def measure(cell: Cell, ix: CellIndex, *, timing: bool) -> Timings:
     rows_of = [sr.rows() for sr in ix.searchers]  # sliced before any timing
     rng = np.random.default_rng(cell.seed)
     set_threads = getattr(ix.backend, "set_threads", None) or (lambda n: None)
-    with PeakMemory() as mem:
+    # Reference points (timing=False) run in the driver: resetting its high-water mark there
+    # would hide the driver's own peak (the manifest's driver_peak_rss_mb).
+    with (PeakMemory() if timing else nullcontext(PeakMemory())) as mem:
         with thread_limit(cell.threads):
             t0 = time.perf_counter_ns()
             ix.backend.build(ix.index_input)
