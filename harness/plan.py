@@ -31,6 +31,9 @@ def _cells_for(loaded: LoadedSuite, combo: dict[str, Any]) -> list[Cell]:
     be: BackendSpec = combo["backend"]
     # a lexical model runs its own index once: no search grid applies to it
     search = [{}] if is_lexical(combo["model"]) else canonical(grid(be.search), s.models)
+    if dataset_modality(combo["dataset"]) == "vectors":
+        # no texts, no lexical leg: keep the dense settings (all-hybrid grids are skipped)
+        search = [x for x in search if "hybrid" not in x] or search
     return [
         Cell(
             dataset=combo["dataset"].model_dump(),

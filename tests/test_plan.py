@@ -122,3 +122,23 @@ def test_bad_param_value(write_suite, tiny_beir, monkeypatch):
         expand(load_suite(write_suite(text)))
     (err,) = info.value.errors
     assert err.line == 10 and err.key == "backends[0].build.m" and ">= 2" in err.message
+
+
+def test_hybrid_settings_apply_to_text_data_only(write_suite, tiny_beir):
+    from harness.plan import expand
+    from harness.suite import load_suite
+
+    path = write_suite(
+        "schema_version: 1\nname: mixed\nk: 10\n"
+        f'datasets: [{{ref: "synthetic:n=300,dim=8,clusters=3,queries=20"}}, "beir:{tiny_beir}"]\n'
+        "models: [vectors, \"hash:16\", bm25]\n"
+        "backends:\n  - name: exact\n    search: {hybrid: [none, bm25], fusion: [rrf, convex]}\n"
+        "evaluate: [ndcg@10]\n"
+    )
+    cells = {(c.dataset["ref"][:5], c.model["ref"]): c for c in expand(load_suite(path)).cells}
+    # vectors: the dense setting alone; text: dense + rrf + convex (hybrid: none once); bm25: one
+    assert cells[("synth", "vectors")].search_grid == ({},)
+    grid = cells[("beir:", "hash:16")].search_grid
+    assert [s.get("fusion") for s in grid] == [None, "rrf", "convex"]
+    assert grid[1] == {"hybrid": "bm25", "fusion": "rrf", "lexical": {"ref": "bm25"}}
+    assert cells[("beir:", "bm25")].search_grid == ({},)
