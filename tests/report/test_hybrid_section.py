@@ -38,6 +38,8 @@ def test_hybrid_rows_get_a_section_with_their_gains(write_suite, tiny_beir, tmp_
     html = (out.run_dir / "report.html").read_text()
     assert '<section id="hybrid">' in html and 'id="fig-hybrid"' in html
     assert html.count("<tr") >= 2 and "report/hybrid.csv" in html
+    # the at-a-glance reference is the dense model's own exact search, not a hybrid row
+    assert f"hash:32: {dense:.4f}" in html
 
 
 def test_runs_without_hybrid_rows_have_no_hybrid_section(write_suite, tiny_beir, tmp_path):
