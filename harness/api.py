@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -26,6 +27,7 @@ from harness.execution.executor import (
     LoopOptions,
     RunOutcome,
     close_logging,
+    note_speed_caveats,
     now,
     run_id,
     run_plan,
@@ -35,7 +37,7 @@ from harness.execution.executor import (
 from harness.execution.executors import encode_on_ray, executor_kind, make_executor
 from harness.execution.progress import EncodeBars
 from harness.execution.references import ReferencePoints
-from harness.execution.timing import process_peak_mb
+from harness.execution.timing import machine_load, process_peak_mb
 from harness.exports.commands import export, is_run_dir
 from harness.exports.commands import export_run as _export_run
 from harness.exports.rows import Exported
@@ -84,40 +86,52 @@ def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
     if not options.resume:
         rid += datetime.now(UTC).strftime("-%Y%m%dT%H%M%S")
     store = RunStore(Path(options.output) / rid)
+    with store.lock():
+        handlers = setup_logging(store, options.progress)
+        try:
+            return _run_locked(p, store, describe(suite), options)
+        finally:
+            close_logging(handlers)
+
+
+def _start_manifest(p: Plan, store: RunStore, source: str, cache_dir: Path) -> dict[str, Any]:
+    manifest = run_manifest(p, run_id=store.dir.name, suite_file=source, cache_dir=cache_dir,
+                            started_at=now())
+    previous = store.manifest()
+    if previous.get("started_at"):
+        manifest["first_started_at"] = previous.get("first_started_at", previous["started_at"])
+    manifest["load_at_start"] = machine_load()
+    store.write_manifest(manifest)
+    return manifest
+
+
+def _run_locked(p: Plan, store: RunStore, source: str, options: RunOptions) -> RunOutcome:
     cache_dir = options.cache_dir or default_cache_dir()
-    handlers = setup_logging(store, options.progress)
-    try:
-        store.remove_leftovers()  # temp files of a killed run's writes
-        manifest = run_manifest(p, run_id=rid, suite_file=describe(suite),
-                                cache_dir=cache_dir, started_at=now())
-        previous = store.manifest()
-        if previous.get("started_at"):
-            manifest["first_started_at"] = previous.get("first_started_at",
-                                                        previous["started_at"])
-        store.write_manifest(manifest)
-        bars = EncodeBars() if options.progress else None  # encodings in this process
-        ctx = RunContext(cache=EmbeddingCache(cache_dir, on_progress=bars))
-        kind = executor_kind(p, options.executor)
-        manifest["executor"] = kind
-        store.write_manifest(manifest)
-        loop = LoopOptions(resume=options.resume, only=options.only, progress=options.progress)
-        executor = make_executor(kind, ctx, store, progress=options.progress,
-                                 ray_address=options.ray_address)
-        if kind == "ray":
-            encode_on_ray(p, store, ctx, executor, manifest)
-        done = run_plan(p, store, executor, loop)
-        manifest["finished_at"] = now()
-        store.write_manifest(manifest)
-        store.write_tables()
-        if options.analysis:
-            _analyse_quietly(store, ctx)
-        if options.report:
-            _report_quietly(store.dir, ctx)
-        # the driver's own high-water mark (workers report theirs in worker_peak_rss_mb)
-        manifest["driver_peak_rss_mb"] = process_peak_mb(os.getpid())
-        store.write_manifest(manifest)
-    finally:
-        close_logging(handlers)
+    store.remove_leftovers()  # temp files of a killed run's writes
+    manifest = _start_manifest(p, store, source, cache_dir)
+    bars = EncodeBars() if options.progress else None  # encodings in this process
+    ctx = RunContext(cache=EmbeddingCache(cache_dir, on_progress=bars))
+    kind = executor_kind(p, options.executor)
+    manifest["executor"] = kind
+    store.write_manifest(manifest)
+    loop = LoopOptions(resume=options.resume, only=options.only, progress=options.progress)
+    executor = make_executor(kind, ctx, store, progress=options.progress,
+                             ray_address=options.ray_address)
+    if kind == "ray":
+        encode_on_ray(p, store, ctx, executor, manifest)
+    done = run_plan(p, store, executor, loop)
+    manifest["finished_at"] = now()
+    manifest["load_at_end"] = machine_load()
+    store.write_manifest(manifest)
+    store.write_tables()
+    note_speed_caveats(store, manifest)
+    if options.analysis:
+        _analyse_quietly(store, ctx)
+    if options.report:
+        _report_quietly(store.dir, ctx)
+    # the driver's own high-water mark (workers report theirs in worker_peak_rss_mb)
+    manifest["driver_peak_rss_mb"] = process_peak_mb(os.getpid())
+    store.write_manifest(manifest)
     return RunOutcome(store.dir, store.frame(), done.ran, done.failed, done.resumed,
                       done.encode_calls, p.suite)
 

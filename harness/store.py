@@ -9,10 +9,12 @@ no re-read of the others. Records carry a schema version, checked when read.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,25 @@ class RunStore:
                         path, data if isinstance(data, str) else "not a JSON object")
             return {}
         return data
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """One `harness run` writes a run folder at a time: a second one is refused with one
+        line (it would also measure its speed under the first one's load)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        fh = (self.dir / ".lock").open("w")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            raise UserError("another `harness run` is writing this run folder",
+                            file=str(self.dir), suggestion="wait for it to finish, or run "
+                            "into another --output") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
 
     def remove_leftovers(self) -> list[Path]:
         """Delete the temp files of writes a killed run left behind (run start only: a

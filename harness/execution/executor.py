@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 from tqdm import tqdm
@@ -25,6 +25,7 @@ from harness.errors import UserError
 from harness.execution.context import RunContext
 from harness.execution.progress import Eta, cell_bar, duration
 from harness.execution.runner import safe_run_cell
+from harness.execution.timing import UNSTABLE_SPREAD, loaded
 from harness.execution.worker import CellResult
 from harness.store import RunStore
 from harness.suite import LoadedSuite
@@ -236,3 +237,26 @@ def close_logging(handlers: list[logging.Handler]) -> None:
 
 def now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def note_speed_caveats(store: RunStore, manifest: dict[str, Any]) -> list[str]:
+    """Say when speed figures are not to be trusted: the machine was busy at the start or end
+    of the run, or repeats of a setting disagreed (timing_unstable rows)."""
+    notes = []
+    for when in ("load_at_start", "load_at_end"):
+        load = manifest.get(when) or {}
+        if loaded(load):
+            notes.append(f"the machine was loaded ({when.replace('_', ' ')}: load average "
+                         f"{load['load_avg'][0]} on {load['cpu_count']} cores): speed figures "
+                         "were measured under contention")
+    frame = store.frame()
+    if "timing_unstable" in frame:
+        n = int(frame["timing_unstable"].eq(True).sum())
+        if n:
+            notes.append(f"{n} result row(s) have timing_unstable: their repeats' qps differ by "
+                         f"more than {UNSTABLE_SPREAD}x (qps_spread)")
+    for note in notes:
+        log.warning("speed: %s", note)
+    manifest["speed_caveats"] = notes
+    store.write_manifest(manifest)
+    return notes

@@ -34,6 +34,7 @@ from harness.execution.timed import (
     lexical_index_for,
     measure,
 )
+from harness.execution.timing import UNSTABLE_SPREAD, spread
 from harness.metrics.columns import has_positive
 from harness.metrics.ir import parse_metric, qrels_evaluate
 from harness.metrics.knn import knn_recall, true_scores_of
@@ -197,6 +198,8 @@ def _speed_columns(t: Timings, i: int) -> dict[str, Any]:
         "qps": float(np.median(runs)),
         "qps_min": runs[0],
         "qps_max": runs[-1],
+        "qps_spread": spread(runs),
+        "timing_unstable": None if spread(runs) is None else spread(runs) > UNSTABLE_SPREAD,
         "batch_qps": float(np.median(t.batch_qps[i])) if t.batch_qps[i] else None,
         "latency_p50_ms": stats.p50_ms,
         "latency_p95_ms": stats.p95_ms,

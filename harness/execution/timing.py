@@ -7,6 +7,7 @@ Latency is per query from a separate loop. Both use time.perf_counter_ns.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -102,3 +103,38 @@ def process_peak_mb(pid: int) -> float | None:
     """A (child) process's lifetime peak RSS in MB (VmHWM), None once it is gone or unknown."""
     kb = _status_kb("VmHWM", pid)
     return None if kb is None else kb / 1024
+
+
+# Above this max/min ratio of a setting's interleaved repeats, its speed figures are flagged
+# unstable (timing_unstable): the spread inside one measurement on a quiet machine is
+# 10-20%, so 1.3x means the machine changed speed while the setting was measured.
+UNSTABLE_SPREAD = 1.3
+
+
+def spread(runs: list[float]) -> float | None:
+    """max / min of a setting's repeated qps (None with fewer than two repeats)."""
+    if len(runs) < 2 or min(runs) <= 0:
+        return None
+    return max(runs) / min(runs)
+
+
+def machine_load() -> dict[str, Any]:
+    """What says whether timings were taken on a busy machine: load averages and, where
+    readable, the CPU frequency governor."""
+    out: dict[str, Any] = {"cpu_count": os.cpu_count()}
+    try:
+        out["load_avg"] = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        out["load_avg"] = None
+    try:
+        gov = Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").read_text()
+        out["cpu_governor"] = gov.strip()
+    except OSError:
+        out["cpu_governor"] = None
+    return out
+
+
+def loaded(load: dict[str, Any]) -> bool:
+    """The 1-minute load average exceeds the core count: other work competed for the CPUs."""
+    avg, cores = load.get("load_avg"), load.get("cpu_count")
+    return bool(avg and cores and avg[0] > cores)

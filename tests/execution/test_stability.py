@@ -1,0 +1,66 @@
+"""Speed figures that say when not to trust them: repeat spread, machine load, one run per
+folder at a time."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness import api
+from harness.errors import UserError
+from harness.execution import timing
+from harness.execution.timing import UNSTABLE_SPREAD, loaded, spread
+from harness.store import RunStore
+
+SUITE = """
+schema_version: 1
+name: stable
+k: 10
+datasets: [{ref: "synthetic:n=400,dim=8,clusters=3,queries=30"}]
+models: [vectors]
+backends:
+  - name: faiss-hnsw
+    search: {efSearch: [8, 32]}
+evaluate: [label_recall@10]
+repeats: 3
+warmup: 0
+"""
+
+
+def test_spread_and_load_rules():
+    assert spread([100.0, 130.0, 120.0]) == pytest.approx(1.3)
+    assert spread([100.0]) is None and spread([0.0, 5.0]) is None
+    assert loaded({"load_avg": [4.5, 1, 1], "cpu_count": 2})
+    assert not loaded({"load_avg": [1.5, 9, 9], "cpu_count": 2})
+    assert not loaded({"load_avg": None, "cpu_count": 2})
+
+
+def _run(write_suite, tmp_path):
+    return api.run(write_suite(SUITE), api.RunOptions(
+        output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False, executor="inline",
+        report=False, analysis=False))
+
+
+def test_rows_carry_the_spread_of_their_repeats(write_suite, tmp_path):
+    out = _run(write_suite, tmp_path)
+    for _, row in out.frame.iterrows():
+        assert row["qps_spread"] == pytest.approx(row["qps_max"] / row["qps_min"])
+        assert row["timing_unstable"] == (row["qps_spread"] > UNSTABLE_SPREAD)
+
+
+def test_a_loaded_machine_is_recorded_and_said(write_suite, tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(timing.os, "getloadavg", lambda: (9.5, 8.0, 7.0))
+    out = _run(write_suite, tmp_path)
+    manifest = json.loads((out.run_dir / "manifest.json").read_text())
+    assert manifest["load_at_start"]["load_avg"] == [9.5, 8.0, 7.0]
+    caveats = manifest["speed_caveats"]
+    assert any("load average 9.5" in c and "under contention" in c for c in caveats)
+    assert any("speed: the machine was loaded" in r.getMessage() for r in caplog.records)
+
+
+def test_a_second_run_into_the_same_folder_is_refused(write_suite, tmp_path):
+    first = _run(write_suite, tmp_path)
+    with RunStore(first.run_dir).lock(), pytest.raises(UserError, match="another `harness run`"):
+        _run(write_suite, tmp_path)
+    assert _run(write_suite, tmp_path).n_resumed == 1  # the lock is released afterwards
