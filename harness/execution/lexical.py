@@ -43,7 +43,7 @@ class LexicalBackend:
         return None
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.index.search(list(queries), k)
+        return self.index.search(queries, k)  # a sequence of texts, as the index takes
 
     def nbytes(self) -> int:
         return self.index.nbytes()
@@ -115,7 +115,7 @@ class HybridSearcher:
 
     def __call__(self, batch: tuple) -> tuple[np.ndarray, np.ndarray]:
         dense = self.dense(batch[:2])
-        lexical = self.leg.index.search(list(batch[2]), self.k)
+        lexical = self.leg.index.search(batch[2], self.k)
         return fuse(dense, lexical, self.k, self.fusion)
 
 

@@ -194,12 +194,13 @@ def _speed_columns(t: Timings, i: int) -> dict[str, Any]:
     all_lat = np.concatenate(t.lat[i]) if t.lat[i] else np.empty(0, dtype=np.int64)
     stats = latency_stats(all_lat)
     runs = sorted(t.qps[i])
+    ratio = spread(runs)
     return {
         "qps": float(np.median(runs)),
         "qps_min": runs[0],
         "qps_max": runs[-1],
-        "qps_spread": spread(runs),
-        "timing_unstable": None if spread(runs) is None else spread(runs) > UNSTABLE_SPREAD,
+        "qps_spread": ratio,
+        "timing_unstable": None if ratio is None else ratio > UNSTABLE_SPREAD,
         "batch_qps": float(np.median(t.batch_qps[i])) if t.batch_qps[i] else None,
         "latency_p50_ms": stats.p50_ms,
         "latency_p95_ms": stats.p95_ms,
