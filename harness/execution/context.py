@@ -50,7 +50,6 @@ class RunContext:
     # where missing embedding chunks are encoded (None: here); the Ray executor sets one
     chunk_mapper: ChunkMapper | None = None
     encode_calls: int = 0
-    dataset_loads: int = 0
     _datasets: dict[str, Dataset] = field(default_factory=dict)
     _encoders: dict[str, Encoder] = field(default_factory=dict)
     _vectors: dict[tuple, Vectors] = field(default_factory=dict)
@@ -61,7 +60,6 @@ class RunContext:
         if key not in self._datasets:
             parsed = DatasetRef.model_validate(dict(ref))
             log.info("loading dataset %s", parsed.label)
-            self.dataset_loads += 1
             self._datasets[key] = load_dataset(parsed, seed=seed)
         return self._datasets[key]
 
