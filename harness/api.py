@@ -22,6 +22,7 @@ from harness.cache import EmbeddingCache, default_cache_dir
 from harness.cell import Cell, Plan
 from harness.errors import UserError
 from harness.execution.context import RunContext
+from harness.execution.encoding import encodings
 from harness.execution.executor import (
     FILE_ONLY,
     LoopOptions,
@@ -122,6 +123,7 @@ def _run_locked(p: Plan, store: RunStore, source: str, options: RunOptions) -> R
     done = run_plan(p, store, executor, loop)
     manifest["finished_at"] = now()
     manifest["load_at_end"] = machine_load()
+    manifest["encodings"] = encodings(store.frame())
     store.write_manifest(manifest)
     store.write_tables()
     note_speed_caveats(store, manifest)

@@ -25,11 +25,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from harness.datasets.validate import array_problems
-from harness.encoders.base import Encoder, Role
+from harness.encoders.base import Encoder, LoadsModel, Role
 from harness.fsutil import atomic_write_bytes
 
 log = logging.getLogger("harness")
@@ -44,12 +45,42 @@ def default_cache_dir() -> Path:
 
 
 @dataclass(frozen=True)
+class EncodeRecord:
+    """What was measured when a cache entry was encoded (kept in its .json beside it)."""
+
+    seconds: float  # encoding time, the model load excluded
+    n_encoded: int
+    model_load_s: float | None  # None: loaded where the chunks ran (Ray), not timed apart
+
+    @property
+    def per_second(self) -> float | None:
+        return self.n_encoded / self.seconds if self.seconds > 0 and self.n_encoded else None
+
+    @classmethod
+    def from_meta(cls, meta: Any) -> EncodeRecord | None:
+        """None for entries written before the model load was timed apart (their time
+        included it) or a damaged .json."""
+        if not isinstance(meta, dict) or "model_load_s" not in meta:
+            return None
+        try:
+            load = meta["model_load_s"]
+            return cls(float(meta["seconds"]), int(meta["n_encoded"]),
+                       None if load is None else float(load))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
 class Encoded:
     vectors: np.ndarray
     cache_hit: bool
-    seconds: float  # encoding time of what this call encoded (0 on a hit)
+    seconds: float  # encoding time of what this call encoded (0 on a hit), model load excluded
     key: str
     n_encoded: int = 0  # texts encoded by this call (chunks found on disk are not)
+    # the model's load, timed apart (0 when it was loaded before; None: not timed, see
+    # EncodeRecord.model_load_s)
+    load_seconds: float | None = 0.0
+    recorded: EncodeRecord | None = None  # on a hit: what was measured when it was encoded
 
     @property
     def per_second(self) -> float | None:
@@ -123,9 +154,10 @@ class EmbeddingCache:
         if path.is_file():
             vecs = self._read_entry(path, (n, encoder.spec.dim))
             if vecs is not None:
-                return Encoded(vecs, True, 0.0, key)
+                return Encoded(vecs, True, 0.0, key, recorded=self.record(key))
         spans = self.spans(n)
         todo = [s for s in spans if not self._part_ok(key, s, encoder.spec.dim)]
+        load_s = None if mapper is not None and todo else _load_model(encoder, bool(todo))
         t0 = time.perf_counter_ns()
         if mapper is not None and todo:
             fn, model = mapper
@@ -138,9 +170,19 @@ class EmbeddingCache:
                                                        on_step=report))
         seconds = (time.perf_counter_ns() - t0) / 1e9
         vecs = self._join(key, spans, n, encoder.spec.dim)
-        meta = {"model": encoder.spec.name, "role": role, "n": n, "seconds": seconds}
+        n_encoded = sum(b - a for a, b in todo)
+        meta = {"model": encoder.spec.name, "role": role, "n": n, "seconds": seconds,
+                "n_encoded": n_encoded, "model_load_s": load_s}
         atomic_write_bytes(path.with_suffix(".json"), json.dumps(meta).encode())
-        return Encoded(vecs, False, seconds, key, sum(b - a for a, b in todo))
+        return Encoded(vecs, False, seconds, key, n_encoded, load_s)
+
+    def record(self, key: str) -> EncodeRecord | None:
+        """The figures measured when the entry `key` was encoded, where its .json has them."""
+        try:
+            meta = json.loads(self.path_for(key).with_suffix(".json").read_text())
+        except (OSError, ValueError):
+            return None
+        return EncodeRecord.from_meta(meta)
 
     def _progress(self, what: str, total: int, done: int) -> Callable[[int], None] | None:
         """A step counter feeding on_progress (None without one); reports the start now."""
@@ -206,6 +248,16 @@ class EmbeddingCache:
         for span in spans:
             self.part_path(key, span).unlink(missing_ok=True)
         return np.load(path, mmap_mode="r")
+
+
+def _load_model(encoder: Encoder, needed: bool) -> float:
+    """Seconds to load the encoder's model (LoadsModel), 0 when nothing is encoded or the
+    encoder has no separate load (or it is loaded already: load() then returns at once)."""
+    if not needed or not isinstance(encoder, LoadsModel):
+        return 0.0
+    t0 = time.perf_counter_ns()
+    encoder.load()
+    return (time.perf_counter_ns() - t0) / 1e9
 
 
 def encode_span(encoder: Encoder, texts: Sequence[str], span: tuple[int, int], role: Role,

@@ -40,6 +40,19 @@ class Encoder(Protocol):
 
 
 @runtime_checkable
+class LoadsModel(Protocol):
+    """An encoder that loads its model (weights, session, vocabulary) before its first encode.
+
+    `load()` does it once (later calls return at once), so the harness can time the model load
+    apart from the encoding: `model_load_s` and an `encode_docs_per_s` without the load."""
+
+    @property
+    def spec(self) -> EncoderSpec: ...
+
+    def load(self) -> object: ...
+
+
+@runtime_checkable
 class VectorLookup(Protocol):
     """An encoder whose vectors are looked up by document/query id (precomputed files)."""
 

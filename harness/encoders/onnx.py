@@ -66,6 +66,10 @@ class OnnxEncoder:
 
     # -- loading -----------------------------------------------------------------------------
 
+    def load(self) -> None:
+        """The model loaded once (LoadsModel: timed apart from encoding)."""
+        self._load()
+
     def _load(self) -> None:
         with self._lock:
             if self._session is not None:

@@ -110,6 +110,10 @@ class StaticEncoder:
         o = self.options
         return int(o.max_length or self.config().get("max_length") or DEFAULT_MAX_LENGTH)
 
+    def load(self) -> None:
+        """The model loaded once (LoadsModel: timed apart from encoding)."""
+        self._load()
+
     def _load(self) -> None:
         with self._lock:
             if self._loaded:

@@ -73,6 +73,10 @@ class WordVectorEncoder:
         self._rows: dict[str, int] | None = None
         self._spec: EncoderSpec | None = None
 
+    def load(self) -> None:
+        """The vectors and vocabulary loaded once (LoadsModel: timed apart from encoding)."""
+        self._vocab()
+
     def _matrix(self) -> np.ndarray:
         if self._vectors is None:
             path = self.options.vectors_path

@@ -36,10 +36,19 @@ log = logging.getLogger("harness")
 class Vectors:
     docs: np.ndarray
     queries: np.ndarray
-    encode_s: float | None  # documents' encoding time (None: cache hit or given vectors)
+    # documents' encoding time and rate, the model load excluded (None: given vectors, or a
+    # cache entry that does not record them); on a cache hit, as measured when encoded
+    encode_s: float | None
     encode_docs_per_s: float | None
     model_fingerprint: str
     matryoshka_dims: tuple[int, ...] = ()  # dims the model was trained to be truncated to
+    model_load_s: float | None = None
+    encoded: str = "given"  # "now" (encoded by this run), "cache" (read from it), "given"
+
+    def columns(self) -> dict[str, Any]:
+        """The encoding's result-row columns."""
+        return {"encode_docs_per_s": self.encode_docs_per_s, "encode_s": self.encode_s,
+                "model_load_s": self.model_load_s, "encoded": self.encoded}
 
 
 @dataclass
@@ -97,8 +106,8 @@ class RunContext:
         bs = cell.model_ref.batch_size
         d = self._encode(enc, ds, "document", bs, cell.model)
         q = self._encode(enc, ds, "query", bs, cell.model)
-        return Vectors(d.vectors, q.vectors, d.seconds or None, d.per_second,
-                       spec.fingerprint, spec.matryoshka_dims)
+        vec = Vectors(d.vectors, q.vectors, None, None, spec.fingerprint, spec.matryoshka_dims)
+        return _with_encode_figures(vec, d, q)
 
     def _encode(self, enc: Encoder, ds: Dataset, role: Role, batch_size: int,
                 model: Mapping[str, Any]) -> Encoded:
@@ -123,6 +132,25 @@ class RunContext:
         return prepare(vec.docs, vec.queries, dim=cell.dim, metric=cell.metric,
                        precision=cell.precision, matryoshka_dims=vec.matryoshka_dims,
                        seed=cell.seed)
+
+
+def _with_encode_figures(vec: Vectors, docs: Encoded, queries: Encoded) -> Vectors:
+    """The documents' encoding rate without the model load, and the load apart; from the
+    cache entry's record on a hit (None where it has none), never a rate made up from 0 s."""
+    def load(e: Encoded) -> float | None:  # the load one role's encoding timed apart
+        if not e.cache_hit:
+            return e.load_seconds
+        return None if e.recorded is None else e.recorded.model_load_s
+
+    loads = (load(docs), load(queries))
+    vec.model_load_s = None if None in loads else sum(x or 0.0 for x in loads)
+    vec.encoded = "cache" if docs.cache_hit else "now"
+    if not docs.cache_hit:
+        vec.encode_s, vec.encode_docs_per_s = docs.seconds or None, docs.per_second
+    elif docs.recorded is not None:
+        vec.encode_s = docs.recorded.seconds or None
+        vec.encode_docs_per_s = docs.recorded.per_second
+    return vec
 
 
 def exact_top_k(prep: Prepared, k: int) -> tuple[np.ndarray, np.ndarray]:

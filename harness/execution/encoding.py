@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from harness.cell import Cell
 from harness.execution.context import RunContext
@@ -29,3 +34,30 @@ def pre_encode(cells: Iterable[Cell], ctx: RunContext) -> int:
         seen.add(key)
         ctx.vectors(cell, ctx.dataset(cell))
     return ctx.encode_calls - before
+
+
+ENCODE_COLUMNS = ("encoded", "encode_s", "encode_docs_per_s", "model_load_s")
+
+
+def encodings(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The manifest's encode figures per (model, dataset) from the result rows: how the
+    documents were had ("now", "cache", "given"), their encoding time and rate without the
+    model load, and the load. A model encoded now in one cell and read from the cache by the
+    others lists the cell that encoded it."""
+    if frame.empty or "encoded" not in frame:
+        return []
+    out = []
+    rows = frame[frame["encoded"].isin(["now", "cache"])]
+    for (model, dataset), group in rows.groupby(["model", "dataset"], sort=True):
+        now = group[group["encoded"] == "now"]
+        row = (now if len(now) else group).iloc[0]
+        out.append({"model": model, "dataset": dataset, "n_docs": _plain(row.get("n_docs")),
+                    **{c: _plain(row.get(c)) for c in ENCODE_COLUMNS}})
+    return out
+
+
+def _plain(v: Any) -> Any:
+    """A JSON value: numpy scalars as Python ones, NaN as None."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return v.item() if isinstance(v, np.generic) else v

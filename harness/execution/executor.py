@@ -151,8 +151,7 @@ def _encode_seconds(result: CellResult) -> float:
     if not result.encode_calls or not result.rows:
         return 0.0
     r = result.rows[0]
-    rate, n = r.get("encode_docs_per_s"), r.get("n_docs")
-    return float(n) / float(rate) if rate and n else 0.0
+    return float(r.get("encode_s") or 0.0) + float(r.get("model_load_s") or 0.0)
 
 
 class _Progress:
