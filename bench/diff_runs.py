@@ -14,12 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-# Figures that depend on the machine's speed or the clock, not on the configuration.
-TIMING = {
-    "build_s", "qps", "qps_min", "qps_max", "batch_qps", "latency_p50_ms", "latency_p95_ms",
-    "latency_p99_ms", "latency_mean_ms", "encode_docs_per_s", "peak_rss_mb", "finished_at",
-    "worker_peak_rss_mb", "qps_spread", "timing_unstable",
-}
+from harness.metrics.columns import TIMING_COLUMNS as TIMING
+
 TABLES = ("results.csv", "funnel.csv", "rankings.csv", "inversions.csv", "recommendation.csv")
 
 

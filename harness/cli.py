@@ -92,6 +92,8 @@ def _analysis_parsers(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--max-bytes-per-vector", type=float, default=None)
     b.add_argument("--max-p99-ms", type=float, default=None)
     b.add_argument("--min-qps", type=float, default=None)
+    b.add_argument("--max-usd-per-1m-queries", type=float, default=None,
+                   help="dollars per million queries at the suite's `costs:` prices")
     b.add_argument("--metric", default=None, help="task metric (default: the suite's first)")
     b.add_argument("--json", action="store_true", help=JSON_HELP)
 

@@ -27,6 +27,7 @@ from harness.cell import Cell
 from harness.errors import UserError
 from harness.fsutil import atomic_write_bytes, atomic_write_text
 from harness.metrics.columns import main_metric
+from harness.metrics.costs import Prices, with_costs
 from harness.perquery import PerQuery
 from harness.tables import long_parquet, wide_parquet
 
@@ -196,9 +197,19 @@ class RunStore:
         return [dict(row) for r in recs for row in r["rows"]]
 
     def frame(self) -> pd.DataFrame:
-        """The tidy results table (one row per cell x search setting) for reports."""
+        """The tidy results table (one row per cell x search setting) for reports, with the
+        $ columns at the suite's prices (harness.metrics.costs)."""
         order = self.manifest().get("cell_ids")
-        return pd.DataFrame(self.rows(order))
+        return with_costs(pd.DataFrame(self.rows(order)), self.prices())
+
+    def prices(self) -> Prices:
+        """The suite's `costs:` prices (validated when the suite was loaded), else defaults."""
+        block = self.suite().get("costs")
+        try:
+            return Prices.of(block if isinstance(block, dict) else None)
+        except TypeError:  # a manifest edited by hand: the defaults, said once per read
+            log.warning("%s: costs %r not understood; default prices used", self.dir, block)
+            return Prices()
 
     def write_tables(self) -> None:
         df = self.frame()

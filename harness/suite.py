@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictFloat,
     StrictInt,
     ValidationError,
     field_validator,
@@ -22,6 +23,7 @@ from pydantic import (
 )
 
 from harness.errors import UserError, UserErrors, did_you_mean
+from harness.metrics.costs import Prices
 from harness.suite_errors import to_user_error
 from harness.yamlload import line_of, load_with_lines
 
@@ -163,6 +165,15 @@ class Rule(_Strict):
         return self
 
 
+class Costs(_Strict):
+    """Instance prices of the $ columns (formulas, defaults' source: harness.metrics.costs)."""
+
+    usd_per_hour: StrictFloat = Field(default=Prices.usd_per_hour, gt=0, allow_inf_nan=False)
+    cores: StrictInt = Field(default=Prices.cores, gt=0)
+    usd_per_gb_month: StrictFloat = Field(default=Prices.usd_per_gb_month, ge=0,
+                                          allow_inf_nan=False)
+
+
 class Suite(_Strict):
     schema_version: Literal[1]
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -187,6 +198,7 @@ class Suite(_Strict):
     threads: StrictInt = Field(default=1, gt=0)
     # where cells run: each in its own worker process (default), in this process, or on Ray
     executor: Literal["process", "inline", "ray"] | None = None
+    costs: Costs = Field(default_factory=Costs)  # prices of the $ columns (metrics/costs.py)
 
     @field_validator("datasets", "models", mode="before")
     @classmethod

@@ -30,10 +30,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from harness.metrics.costs import COST_COLUMNS
+
 # Numeric columns of a result row (harness.execution.runner): float64 in the wide table.
-FLOAT_COLUMNS = ("encode_docs_per_s", "build_s", "peak_rss_mb", "bytes_per_vector", "qps",
-                 "qps_min", "qps_max", "batch_qps", "latency_p50_ms", "latency_p95_ms",
-                 "latency_p99_ms", "latency_mean_ms")
+FLOAT_COLUMNS = ("encode_docs_per_s", "encode_s", "model_load_s", "build_s", "peak_rss_mb",
+                 "bytes_per_vector", "qps", "qps_min", "qps_max", "batch_qps", "latency_p50_ms",
+                 "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", *COST_COLUMNS)
 INT_COLUMNS = ("dim", "n_docs", "n_queries", "k", "index_bytes", "setting")
 
 PARAM = pa.struct([("scope", pa.string()), ("name", pa.string()), ("number", pa.float64()),

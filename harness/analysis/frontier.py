@@ -37,6 +37,7 @@ class Budget:
     max_bytes_per_vector: float | None = None
     max_p99_ms: float | None = None
     min_qps: float | None = None
+    max_usd_per_1m_queries: float | None = None  # harness.metrics.costs
 
 
 def best_under(frame: pd.DataFrame, task_metric: str, budget: Budget) -> pd.DataFrame:
@@ -48,4 +49,6 @@ def best_under(frame: pd.DataFrame, task_metric: str, budget: Budget) -> pd.Data
         ok = ok[ok["latency_p99_ms"] <= budget.max_p99_ms]
     if budget.min_qps is not None:
         ok = ok[ok["qps"] >= budget.min_qps]
+    if budget.max_usd_per_1m_queries is not None:
+        ok = ok[ok["usd_per_1m_queries"] <= budget.max_usd_per_1m_queries]
     return ok.sort_values([task_metric, "qps"], ascending=[False, False])

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from harness.metrics.costs import COST_COLUMNS
+
 # Task metrics are "<name>@<k>" columns; these @k columns are not task metrics.
 NOT_TASK = re.compile(r"^(knn_recall|qps|latency|batch_qps)")
 AT_K = re.compile(r"^[a-z][a-z0-9_]*@\d+$")
@@ -23,7 +25,18 @@ LOWER_IS_BETTER = frozenset(
         "index_bytes",
         "bytes_per_vector",
         "peak_rss_mb",
+        "encode_s",
+        "model_load_s",
+        *COST_COLUMNS,
     }
+)
+# Figures that depend on the machine's speed, its load, the cache or the clock, not on the
+# configuration: left out when two runs are checked for the same numbers.
+TIMING_COLUMNS = frozenset(
+    {"build_s", "qps", "qps_min", "qps_max", "qps_spread", "timing_unstable", "machine_loaded",
+     "batch_qps", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms",
+     "encode_docs_per_s", "encode_s", "model_load_s", "encoded", "peak_rss_mb",
+     "worker_peak_rss_mb", "finished_at", "run_id", *COST_COLUMNS}
 )
 # A per-query value of 0 for one of these metric families at k means no relevant document is
 # in the top k (the drill-down says "missed" for it).

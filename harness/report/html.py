@@ -87,6 +87,8 @@ def _number(col: str, x: float) -> str:
         return f"{x:+.4f}"
     if col in ("a", "b", "value", "ci_low", "ci_high"):
         return f"{x:.4f}"
+    if col.startswith("usd_"):
+        return f"${x:,.2f}" if x >= 100 else f"${x:.3g}"
     if col in ("qps", "batch_qps", "qps_min", "qps_max", "encode_docs_per_s"):
         return f"{x:,.0f}"
     if col in ("dim", "n_docs", "n_queries", "k", "bytes_per_vector", "index_bytes", "rank"):

@@ -96,10 +96,10 @@ def _group_metric(g: pd.DataFrame, wanted: str | None) -> str | None:
 
 
 KEEP = [
-    "dataset", "dataset_fingerprint", "main_metric", "rank", *ENTRY, "metric",
-    "params", "value", "ci_low", "ci_high", "knn_recall@10", "qps", "latency_p99_ms",
-    "bytes_per_vector", "index_bytes", "build_s", "run_id", "suite", "harness_version",
-    "cpu_model", "flag", "config",
+    "dataset", "dataset_fingerprint", "main_metric", "rank", *ENTRY, "metric", "params", "value",
+    "ci_low", "ci_high", "knn_recall@10", "qps", "latency_p99_ms", "bytes_per_vector",
+    "index_bytes", "build_s", "usd_per_1m_queries", "usd_per_month_ram", "run_id", "suite",
+    "harness_version", "cpu_model", "flag", "config",
 ]  # fmt: skip
 
 
@@ -250,8 +250,8 @@ def _write(board: Leaderboard, root: Path, output, metric) -> Leaderboard:
 
 
 HTML_COLS_AFTER = [("knn_recall@10", None), ("qps", None), ("latency_p99_ms", "p99 ms"),
-                   ("bytes_per_vector", "bytes/vector"), ("run_id", "run"),
-                   ("harness_version", "harness"), ("flag", None)]  # fmt: skip
+                   ("bytes_per_vector", "bytes/vector"), ("usd_per_1m_queries", "$/1M q"),
+                   ("run_id", "run"), ("harness_version", "harness"), ("flag", None)]  # fmt: skip
 
 
 def _html(board: Leaderboard, root: Path) -> str:

@@ -10,6 +10,7 @@ import pytest
 from harness import api
 from harness.cache import EmbeddingCache
 from harness.datasets.base import fingerprint_texts
+from harness.metrics.columns import TIMING_COLUMNS as TIMING
 from harness.plugins import build_encoder
 from harness.store import RunStore
 from harness.suite import ModelRef
@@ -17,9 +18,6 @@ from tests.conftest import write_beir
 
 ray = pytest.importorskip("ray")
 
-TIMING = {"build_s", "qps", "qps_min", "qps_max", "batch_qps", "latency_p50_ms",
-          "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", "encode_docs_per_s",
-          "peak_rss_mb", "worker_peak_rss_mb", "finished_at", "run_id"}
 
 SUITE = """
 schema_version: 1

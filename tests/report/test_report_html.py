@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pytest
 from report_fixtures import IMG, SCRIPT, runs_fixture  # noqa: F401 (the `runs` fixture)
 
 from harness.cli import main
@@ -38,6 +39,11 @@ def test_run_writes_a_self_contained_report(runs):
     assert {"ndcg@10", "ndcg@10_ci_low", "ndcg@10_ci_high", "pareto"} <= set(shown.columns)
     assert (shown["ndcg@10_ci_low"] <= shown["ndcg@10"]).all()
     assert (run_dir / "report" / "summary.csv").is_file()
+    # The $ figures: shown as computed from the row's own measurements (harness.metrics.costs)
+    frame = runs.a.frame.set_index("cell_id")
+    for col in ("usd_per_1m_queries", "usd_per_1m_docs_indexed", "usd_per_month_ram"):
+        assert shown[col].tolist() == pytest.approx(frame.loc[shown["cell_id"], col].tolist())
+    assert "$/1M queries" in page and "per GiB-month of RAM" in page
     drill = pd.read_csv(run_dir / "report" / "drilldown.csv")
     assert len(drill) and (drill["loss"] > 0).all()
     assert drill["query_text"].str.contains("<script>", regex=False).all()

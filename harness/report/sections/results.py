@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.frontier import pareto_mask
+from harness.metrics.costs import COST_COLUMNS, Prices
 from harness.report import html as H
 from harness.report.data import SHOWN_AXES, RunData, config_label, params_text
 from harness.report.sections.base import ReportContext
@@ -27,8 +28,17 @@ SPEED_COLS = (
     "build_s",
     "index_mib",
     "peak_rss_mb",
+    "model_load_s",
+    "encode_docs_per_s",
+    *COST_COLUMNS,
 )
 HEADERS = {
+    "model_load_s": "model load s",
+    "encode_docs_per_s": "encoded docs/s",
+    "usd_per_1m_docs_encoded": "$/1M docs encoded",
+    "usd_per_1m_docs_indexed": "$/1M docs indexed",
+    "usd_per_1m_queries": "$/1M queries",
+    "usd_per_month_ram": "$/month RAM",
     "index_mib": "index MiB",
     "latency_p50_ms": "p50 ms",
     "latency_p99_ms": "p99 ms",
@@ -110,7 +120,16 @@ class ResultsSection:
         tables = shown(ctx)
         if not tables:
             return H.notice("warn", "No results yet: no cell has finished.")
-        return "".join(_dataset_table(i, s) for i, s in enumerate(tables))
+        return _prices_note(ctx.run.store.prices()) + "".join(
+            _dataset_table(i, s) for i, s in enumerate(tables))
+
+
+def _prices_note(p: Prices) -> str:
+    return (f"<p class='small'>$ columns at ${p.usd_per_hour:g} an hour for {p.cores} cores and "
+            f"${p.usd_per_gb_month:.3g} per GiB-month of RAM (the suite's <code>costs:</code>; "
+            "queries at the measured single-thread qps times the cores, encoding and builds at "
+            "their measured wall time, RAM for the index's bytes). Empty where a figure was "
+            "not measured (e.g. an encoding read from the cache without its record).</p>")
 
 
 def _dataset_table(i: int, s: Shown) -> str:
