@@ -253,7 +253,8 @@ def note_speed_caveats(store: RunStore, manifest: dict[str, Any]) -> list[str]:
         n = int(frame["timing_unstable"].eq(True).sum())
         if n:
             notes.append(f"{n} result row(s) have timing_unstable: their repeats' qps differ by "
-                         f"more than {UNSTABLE_SPREAD}x (qps_spread)")
+                         f"more than {UNSTABLE_SPREAD}x (qps_spread) or the machine was loaded "
+                         "while they were measured (machine_loaded)")
     for note in notes:
         log.warning("speed: %s", note)
     manifest["speed_caveats"] = notes

@@ -200,7 +200,9 @@ def _speed_columns(t: Timings, i: int) -> dict[str, Any]:
         "qps_min": runs[0],
         "qps_max": runs[-1],
         "qps_spread": ratio,
-        "timing_unstable": None if ratio is None else ratio > UNSTABLE_SPREAD,
+        # repeats that disagree, or a machine busy with other work while the cell was timed
+        "timing_unstable": t.machine_loaded or (ratio and ratio > UNSTABLE_SPREAD),
+        "machine_loaded": t.machine_loaded,
         "batch_qps": float(np.median(t.batch_qps[i])) if t.batch_qps[i] else None,
         "latency_p50_ms": stats.p50_ms,
         "latency_p95_ms": stats.p95_ms,

@@ -26,7 +26,14 @@ from harness.execution.lexical import (
     options_of,
 )
 from harness.execution.searcher import Searcher
-from harness.execution.timing import PeakMemory, per_query_ns, thread_limit, timed_pass
+from harness.execution.timing import (
+    PeakMemory,
+    loaded,
+    machine_load,
+    per_query_ns,
+    thread_limit,
+    timed_pass,
+)
 from harness.prepared import Prepared
 from harness.registry import BACKENDS
 
@@ -59,6 +66,8 @@ class Timings:
     batch_qps: dict[int, list[float]] = field(default_factory=dict)
     index_bytes: int = 0
     peak_rss_mb: float | None = None
+    # the 1-minute load average exceeded the cores when the cell's timing began or ended
+    machine_loaded: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,7 @@ def measure(cell: Cell, ix: CellIndex, *, timing: bool) -> Timings:
     rows_of = [sr.rows() for sr in ix.searchers]  # sliced before any timing
     rng = np.random.default_rng(cell.seed)
     set_threads = getattr(ix.backend, "set_threads", None) or (lambda n: None)
+    t.machine_loaded = loaded(machine_load())
     # Reference points (timing=False) run in the driver: resetting its high-water mark there
     # would hide the driver's own peak (the manifest's driver_peak_rss_mb).
     with (PeakMemory() if timing else nullcontext(PeakMemory())) as mem:
@@ -144,6 +154,7 @@ def measure(cell: Cell, ix: CellIndex, *, timing: bool) -> Timings:
         # `threads` > 1: a separate batch-throughput measurement with that many threads
         t.batch_qps = (_batch_qps(cell, ix, rng, set_threads) if timing
                        else {i: [] for i in range(n)})
+    t.machine_loaded = t.machine_loaded or loaded(machine_load())
     t.index_bytes = ix.backend.nbytes()
     t.peak_rss_mb = None if mem.peak_increase_bytes is None else mem.peak_increase_bytes / 2**20
     return t

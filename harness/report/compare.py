@@ -4,7 +4,8 @@ Configurations match on dataset (and its content fingerprint), model, dim, preci
 backend and build/search parameters. For every per-query metric both runs stored (task metrics,
 knn recall, latency) the difference B - A comes with a paired bootstrap 95% CI and a paired
 randomization-test p-value on the queries both evaluated, Holm-adjusted across the whole
-comparison. Throughput has no per-query values: its ratio is shown without a test.
+comparison. Throughput has no per-query values: its ratio B/A comes with a range from the
+repeats and a verdict, "within noise" or "not significant" included (analysis/speed.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from harness import stats
+from harness.analysis.speed import speed_ratio
 from harness.fsutil import atomic_write_text, safe_filename
 from harness.report import html as H
 from harness.report.data import EXTRA_AXES, RunData, config_label, paired
@@ -45,7 +47,7 @@ class Comparison:
             out.append("no configuration is in both runs")
         else:
             cols = ["config", "main_metric", "a", "b", "diff", "ci", "p_value", "p_holm"]
-            cols += ["qps_a", "qps_b", "qps_ratio"]
+            cols += ["qps_a", "qps_b", "qps_ratio", "qps_range", "speed"]
             shown = self.pairs[[c for c in cols if c in self.pairs]].copy()
             for c in ("a", "b"):
                 shown[c] = shown[c].map(lambda v: f"{v:.4f}")
@@ -124,10 +126,10 @@ def _run_warnings(ma: dict, mb: dict) -> list[str]:
     """What differs between the two runs' harness versions and machines."""
     warnings = []
     if ma.get("harness_version") != mb.get("harness_version"):
-        warnings.append(
-            f"different harness versions: A {ma.get('harness_version')}, "
-            f"B {mb.get('harness_version')}"
-        )
+        warnings.append(f"different harness versions: A {ma.get('harness_version')}, "
+                        f"B {mb.get('harness_version')}")
+    for side, m in (("A", ma), ("B", mb)):  # measured under load, repeats that disagreed
+        warnings += [f"{side}: {note}" for note in m.get("speed_caveats") or []]
     if ma.get("cpu_model") != mb.get("cpu_model") or ma.get("cpu_count") != mb.get("cpu_count"):
         warnings.append(
             f"different machines (A: {ma.get('cpu_model')} x{ma.get('cpu_count')}, "
@@ -191,9 +193,7 @@ def _pair(ra: pd.Series, rb: pd.Series, label: str, main: str | None) -> dict:
         if c in ra and c in rb:
             pair[f"{c}_a"] = pd.to_numeric(ra[c], errors="coerce")
             pair[f"{c}_b"] = pd.to_numeric(rb[c], errors="coerce")
-    if pair.get("qps_a"):
-        pair["qps_ratio"] = pair["qps_b"] / pair["qps_a"]
-    return pair
+    return {**pair, **speed_ratio(ra, rb)}
 
 
 def _holm(tests: pd.DataFrame) -> pd.DataFrame:
@@ -212,12 +212,8 @@ def _with_main_test(pairs: pd.DataFrame, tests: pd.DataFrame) -> pd.DataFrame:
     by = mains.set_index("config") if not mains.empty else pd.DataFrame()
     for col in ("a", "b", "diff", "ci_low", "ci_high", "p_value", "p_holm", "significant"):
         pairs[col] = [by[col].get(c, np.nan) if not by.empty else np.nan for c in pairs["config"]]
-    pairs["ci"] = [
-        f"[{lo:+.4f}, {hi:+.4f}]" if np.isfinite(lo) else ""
-        for lo, hi in zip(
-            pairs["ci_low"].astype(float), pairs["ci_high"].astype(float), strict=True
-        )
-    ]
+    lo_hi = zip(pairs["ci_low"].astype(float), pairs["ci_high"].astype(float), strict=True)
+    pairs["ci"] = [f"[{lo:+.4f}, {hi:+.4f}]" if np.isfinite(lo) else "" for lo, hi in lo_hi]
     return pairs
 
 
@@ -238,6 +234,7 @@ _SIDE = [("a", "A", False), ("b", "B", False), ("diff", "Δ B−A", False),
 PAIR_COLS = [H.Col(k, h, highlight=hl) for k, h, hl in [
     ("config", None, True), ("main_metric", "metric", True), *_SIDE,
     ("qps_a", "qps A", False), ("qps_b", "qps B", False), ("qps_ratio", "qps B/A", False),
+    ("qps_range", "B/A from the repeats", False), ("speed", None, False),
     ("latency_p99_ms_a", "p99 ms A", False), ("latency_p99_ms_b", "p99 ms B", False),
 ]]  # fmt: skip
 TEST_COLS = [H.Col(k, h, highlight=hl) for k, h, hl in [

@@ -8,6 +8,8 @@ import json
 import pytest
 
 from harness import api
+from harness.analysis.speed import NOT_SIGNIFICANT
+from harness.cli import main
 from harness.errors import UserError
 from harness.execution import timing
 from harness.execution.timing import UNSTABLE_SPREAD, loaded, spread
@@ -36,9 +38,9 @@ def test_spread_and_load_rules():
     assert not loaded({"load_avg": None, "cpu_count": 2})
 
 
-def _run(write_suite, tmp_path):
+def _run(write_suite, tmp_path, out: str = "r"):
     return api.run(write_suite(SUITE), api.RunOptions(
-        output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False, executor="inline",
+        output=tmp_path / out, cache_dir=tmp_path / "c", progress=False, executor="inline",
         report=False, analysis=False))
 
 
@@ -46,7 +48,8 @@ def test_rows_carry_the_spread_of_their_repeats(write_suite, tmp_path):
     out = _run(write_suite, tmp_path)
     for _, row in out.frame.iterrows():
         assert row["qps_spread"] == pytest.approx(row["qps_max"] / row["qps_min"])
-        assert row["timing_unstable"] == (row["qps_spread"] > UNSTABLE_SPREAD)
+        assert row["timing_unstable"] == (row["qps_spread"] > UNSTABLE_SPREAD
+                                          or row["machine_loaded"])
 
 
 def test_a_loaded_machine_is_recorded_and_said(write_suite, tmp_path, monkeypatch, caplog):
@@ -64,3 +67,20 @@ def test_a_second_run_into_the_same_folder_is_refused(write_suite, tmp_path):
     with RunStore(first.run_dir).lock(), pytest.raises(UserError, match="another `harness run`"):
         _run(write_suite, tmp_path)
     assert _run(write_suite, tmp_path).n_resumed == 1  # the lock is released afterwards
+
+
+def test_the_same_suite_twice_under_load_is_not_a_speed_difference(
+        write_suite, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(timing.os, "getloadavg", lambda: (9.5, 8.0, 7.0))  # on 2 cores
+    monkeypatch.setattr(timing.os, "cpu_count", lambda: 2)
+    runs = [_run(write_suite, tmp_path, side) for side in ("a", "b")]
+    for out in runs:  # the load is read as each cell's timing begins and ends
+        assert out.frame["machine_loaded"].all() and out.frame["timing_unstable"].all()
+    comp = api.compare(runs[0].run_dir, runs[1].run_dir, output=tmp_path / "cmp")
+    assert len(comp.pairs) == 2
+    assert comp.pairs["speed"].str.startswith(NOT_SIGNIFICANT).all()
+    assert any(w.startswith("A: the machine was loaded") for w in comp.warnings)
+    assert main(["compare", str(runs[0].run_dir), str(runs[1].run_dir),
+                 "--output", str(tmp_path / "cmp")]) == 0
+    assert "not significant (timing unstable in A and B)" in capsys.readouterr().out
+    assert "B/A from the repeats" in comp.html_path.read_text()

@@ -1,0 +1,56 @@
+"""Whether two measurements of one configuration's speed differ beyond their own noise.
+
+qps is the median of a setting's interleaved repeats (repeats: in the suite); each row keeps
+the slowest and fastest repeat (qps_min, qps_max). The ratio B/A then has an interval from
+the repeats, the widest their disagreement allows:
+
+    [qps_min_B / qps_max_A,  qps_max_B / qps_min_A]
+
+(asv compares benchmark results the same way: by the ranges of the repeats, not by a model
+of the noise). The verdict is "within noise" when the interval holds 1, "not significant"
+when either side had one repeat or was flagged timing_unstable (its repeats disagreed, or
+the machine was loaded while it was measured), else "B faster" / "B slower".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+WITHIN_NOISE = "within noise"
+NOT_SIGNIFICANT = "not significant"
+
+
+def _num(row: Mapping[str, Any], col: str) -> float:
+    try:
+        v = float(row.get(col))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+    return v
+
+
+def _unstable(row: Mapping[str, Any]) -> bool:
+    return str(row.get("timing_unstable")).lower() in ("true", "1", "1.0")
+
+
+def speed_ratio(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    """qps B/A, its interval from the repeats and the verdict (see the module docstring)."""
+    qa, qb = _num(a, "qps"), _num(b, "qps")
+    if not (qa > 0 and np.isfinite(qb)):
+        return {}
+    low = _num(b, "qps_min") / _num(a, "qps_max")
+    high = _num(b, "qps_max") / _num(a, "qps_min")
+    one_repeat = any(_num(r, "qps_min") == _num(r, "qps_max") for r in (a, b))
+    if not (np.isfinite(low) and np.isfinite(high)) or one_repeat:
+        verdict = f"{NOT_SIGNIFICANT} (one repeat)"
+    elif _unstable(a) or _unstable(b):
+        side = "A and B" if _unstable(a) and _unstable(b) else ("A" if _unstable(a) else "B")
+        verdict = f"{NOT_SIGNIFICANT} (timing unstable in {side})"
+    elif low <= 1.0 <= high:
+        verdict = WITHIN_NOISE
+    else:
+        verdict = "B faster" if low > 1.0 else "B slower"
+    return {"qps_ratio": qb / qa, "qps_ratio_low": low, "qps_ratio_high": high,
+            "qps_range": f"[{low:.2f}, {high:.2f}]", "speed": verdict}
