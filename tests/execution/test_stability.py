@@ -13,6 +13,8 @@ from harness.cli import main
 from harness.errors import UserError
 from harness.execution import timing
 from harness.execution.timing import UNSTABLE_SPREAD, loaded, spread
+from harness.report.data import RunData
+from harness.report.sections.header import speed_banner
 from harness.store import RunStore
 
 SUITE = """
@@ -60,6 +62,12 @@ def test_a_loaded_machine_is_recorded_and_said(write_suite, tmp_path, monkeypatc
     caveats = manifest["speed_caveats"]
     assert any("load average 9.5" in c and "under contention" in c for c in caveats)
     assert any("speed: the machine was loaded" in r.getMessage() for r in caplog.records)
+    # the report's banner says it, from the manifest's caveats or else the rows' flags
+    assert "load average 9.5" in speed_banner(RunData.load(out.run_dir))
+    del manifest["speed_caveats"]
+    (out.run_dir / "manifest.json").write_text(json.dumps(manifest))
+    assert f"{len(out.frame)} result row(s) have timing_unstable" in speed_banner(
+        RunData.load(out.run_dir))
 
 
 def test_a_second_run_into_the_same_folder_is_refused(write_suite, tmp_path):

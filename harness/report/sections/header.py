@@ -17,8 +17,25 @@ def header(run: RunData) -> str:
     return (
         f"<h1>Run report: {H.esc(run.run_id)}</h1>"
         + (f'<p class="lead">{lead}</p>' if lead else "")
+        + speed_banner(run)
         + H.meta_block([_suite(run), _dates(m), _machine(m), _versions(m)])
     )
+
+
+def speed_banner(run: RunData) -> str:
+    """A warning at the top when speed figures are not to be trusted: the run's speed caveats
+    (machine loaded at its start or end, timing_unstable rows), else unstable rows alone."""
+    notes = list(run.manifest.get("speed_caveats") or [])
+    frame = run.frame
+    n = int(frame["timing_unstable"].eq(True).sum()) if "timing_unstable" in frame else 0
+    if n and not any("timing_unstable" in note for note in notes):
+        notes.append(f"{n} result row(s) have timing_unstable")
+    if not notes:
+        return ""
+    items = "".join(f"<li>{H.esc(note)}</li>" for note in notes)
+    return H.notice("warn", "<b>Speed figures (qps, latency, build time and the $ columns) "
+                    "may not be trustworthy:</b><ul>" + items + "</ul>Compare runs with "
+                    "<code>harness compare</code>: it says when a difference is within noise.")
 
 
 def _suite(run: RunData) -> Box:
