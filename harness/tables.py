@@ -36,7 +36,7 @@ from harness.metrics.costs import COST_COLUMNS
 FLOAT_COLUMNS = ("encode_docs_per_s", "encode_s", "model_load_s", "build_s", "peak_rss_mb",
                  "bytes_per_vector", "qps", "qps_min", "qps_max", "batch_qps", "latency_p50_ms",
                  "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", *COST_COLUMNS)
-INT_COLUMNS = ("dim", "n_docs", "n_queries", "k", "index_bytes", "setting")
+INT_COLUMNS = ("dim", "n_docs", "n_queries", "k", "index_bytes", "setting", "query_batch")
 
 PARAM = pa.struct([("scope", pa.string()), ("name", pa.string()), ("number", pa.float64()),
                    ("text", pa.string())])

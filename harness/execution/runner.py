@@ -202,7 +202,7 @@ def _speed_columns(t: Timings, i: int) -> dict[str, Any]:
         "qps_spread": ratio,
         # repeats that disagree, or a machine busy with other work while the cell was timed
         "timing_unstable": t.machine_loaded or (ratio and ratio > UNSTABLE_SPREAD),
-        "machine_loaded": t.machine_loaded,
+        "machine_loaded": t.machine_loaded, "query_batch": t.query_batch,
         "batch_qps": float(np.median(t.batch_qps[i])) if t.batch_qps[i] else None,
         "latency_p50_ms": stats.p50_ms,
         "latency_p95_ms": stats.p95_ms,

@@ -68,6 +68,9 @@ class Timings:
     peak_rss_mb: float | None = None
     # the 1-minute load average exceeded the cores when the cell's timing began or ended
     machine_loaded: bool = False
+    # queries per timed pass (qps, batch_qps): exact search's speed depends on it (faiss takes
+    # its BLAS path only above a batch threshold), so it is part of the measurement
+    query_batch: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,8 @@ def measure(cell: Cell, ix: CellIndex, *, timing: bool) -> Timings:
     are sequential, not nested: each sets its own limit on entry.)
     """
     n = len(ix.settings)
-    t = Timings(qps={i: [] for i in range(n)}, lat={i: [] for i in range(n)})
+    t = Timings(qps={i: [] for i in range(n)}, lat={i: [] for i in range(n)},
+                query_batch=len(ix.queries))
     rows_of = [sr.rows() for sr in ix.searchers]  # sliced before any timing
     rng = np.random.default_rng(cell.seed)
     set_threads = getattr(ix.backend, "set_threads", None) or (lambda n: None)

@@ -50,6 +50,7 @@ def test_rows_carry_the_spread_of_their_repeats(write_suite, tmp_path):
     out = _run(write_suite, tmp_path)
     for _, row in out.frame.iterrows():
         assert row["qps_spread"] == pytest.approx(row["qps_max"] / row["qps_min"])
+        assert row["query_batch"] == 30  # every query in one timed call: part of the figure
         assert row["timing_unstable"] == (row["qps_spread"] > UNSTABLE_SPREAD
                                           or row["machine_loaded"])
 
