@@ -18,6 +18,7 @@ import numpy as np
 
 from harness.encoders.base import EncoderSpec, Role
 from harness.encoders.files import file_sha256, spec_fingerprint
+from harness.encoders.onnx_graph import graph_dim
 from harness.errors import UserError
 
 INSTALL_RUNTIME = "pip install onnxruntime tokenizers"
@@ -130,6 +131,11 @@ class OnnxEncoder:
 
     @property
     def dim(self) -> int:
+        """The graph's declared output width, read without a session (so the spec, which the
+        cache needs first, does not load the model: its load is timed apart, model_load_s);
+        the model is loaded only when the graph does not say."""
+        if self._dim is None:
+            self._dim = graph_dim(Path(self.options.model_path))
         if self._dim is None:
             self._load()
         assert self._dim is not None

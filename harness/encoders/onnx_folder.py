@@ -13,7 +13,7 @@ from pathlib import Path
 
 from harness.encoders.files import read_json_config
 from harness.encoders.onnx import OnnxEncoder, OnnxOptions
-from harness.encoders.onnx_graph import output_shapes
+from harness.encoders.onnx_graph import graph_dim
 from harness.errors import UserError
 
 
@@ -85,17 +85,6 @@ def _check_modules(folder: Path) -> bool:
     return normalize
 
 
-def graph_dim(model_path: Path) -> int | None:
-    """The width of the token output the encoder pools, as the graph declares it (None when
-    the graph does not say). Picks the output the way OnnxEncoder does."""
-    try:
-        shapes = output_shapes(model_path)
-    except (OSError, EOFError, ValueError):
-        return None
-    dims = shapes.get("last_hidden_state")
-    if dims is None:
-        dims = next((d for d in shapes.values() if d is not None and len(d) == 3), None)
-    return dims[-1] if dims else None
 
 
 def read_dim(folder: Path) -> int:

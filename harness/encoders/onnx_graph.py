@@ -127,3 +127,16 @@ def output_shapes(path: Path) -> dict[str, list[int | None] | None]:
                     s.skip(g_value)
             break
     return out
+
+
+def graph_dim(model_path: Path) -> int | None:
+    """The width of the token output the encoder pools, as the graph declares it (None when
+    the graph does not say). Picks the output the way OnnxEncoder does."""
+    try:
+        shapes = output_shapes(model_path)
+    except (OSError, EOFError, ValueError):
+        return None
+    dims = shapes.get("last_hidden_state")
+    if dims is None:
+        dims = next((d for d in shapes.values() if d is not None and len(d) == 3), None)
+    return dims[-1] if dims else None
