@@ -272,3 +272,14 @@ def test_folder_dim_at_plan_time_needs_no_session_and_no_hashing(
     monkeypatch.setattr(OnnxEncoder, "_load", refuse)
     monkeypatch.setattr(files, "file_sha256", refuse)
     assert onnx_folder.read_dim(tmp_path) == 384
+
+
+@needs_minilm
+def test_the_spec_does_not_load_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache needs the spec first; the model's load is then timed apart (model_load_s)."""
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the spec must not load the model")
+
+    monkeypatch.setattr(OnnxEncoder, "_load", refuse)
+    assert OnnxEncoder(minilm_int8_options()).spec.dim == 384
