@@ -36,13 +36,13 @@ def _ref_value(rows: pd.DataFrame, main: str) -> float | None:
 
 
 def _best(rows: pd.DataFrame, mask: pd.Series) -> dict[str, Any]:
-    """The fastest row of the mask: its qps, bytes per vector and configuration."""
+    """The fastest row of the mask: its qps, bytes per document and configuration."""
     sel = rows[mask.fillna(False).to_numpy(bool)]
     qps = pd.to_numeric(sel.get("qps", pd.Series(dtype=float)), errors="coerce")
     if qps.dropna().empty:
         return {"qps": np.nan, "bytes": np.nan, "config": ""}
     row = sel.loc[qps.idxmax()]
-    return {"qps": float(qps.max()), "bytes": row.get("bytes_per_vector", np.nan),
+    return {"qps": float(qps.max()), "bytes": row.get("bytes_per_doc", np.nan),
             "config": config_label(row)}
 
 
@@ -131,6 +131,6 @@ def _html(table: pd.DataFrame, main: str | None, table_id: str) -> str:
 def _value_cell(qps: Any, nbytes: Any, config: str) -> str:
     if H.is_missing(qps):
         return "<td class='num' title='no configuration reaches this bar'>—</td>"
-    size = "" if H.is_missing(nbytes) else H.fmt("bytes_per_vector", nbytes) + " B/vec"
+    size = "" if H.is_missing(nbytes) else H.fmt("bytes_per_doc", nbytes) + " B/doc"
     return (f"<td class='num' data-v='{float(qps)!r}' title='{H.esc(config)}'>"
             f"{H.fmt('qps', qps)} qps <span class='ci'>{size}</span></td>")

@@ -23,7 +23,7 @@ SPEED_COLS = (
     "batch_qps",
     "latency_p50_ms",
     "latency_p99_ms",
-    "bytes_per_vector",
+    "bytes_per_doc",
     "build_s",
     "index_mib",
     "peak_rss_mb",
@@ -32,7 +32,7 @@ HEADERS = {
     "index_mib": "index MiB",
     "latency_p50_ms": "p50 ms",
     "latency_p99_ms": "p99 ms",
-    "bytes_per_vector": "bytes/vector",
+    "bytes_per_doc": "bytes/doc",
     "build_s": "build s",
     "peak_rss_mb": "peak RSS MiB",
     "batch_qps": "batch qps",
@@ -73,7 +73,7 @@ def _display_frame(run: RunData, sub: pd.DataFrame, main: str | None) -> pd.Data
     ok = sub["status"].astype(str) == "ok"
     pareto = np.zeros(len(sub), dtype=bool)
     if main and main in sub and "qps" in sub:
-        objectives_min = ["bytes_per_vector"] if "bytes_per_vector" in sub else []
+        objectives_min = ["bytes_per_doc"] if "bytes_per_doc" in sub else []
         pareto[ok.to_numpy()] = pareto_mask(sub[ok], [main, "qps"], objectives_min)
     d["pareto"] = np.where(pareto, "★", "")
     for c in SHOWN_AXES:
