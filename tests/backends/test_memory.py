@@ -52,6 +52,8 @@ def test_flat_codes_exact(data):
     assert memory("faiss-sq", {}, data, "float16") == IndexMemory(2 * D, 0)
     # RaBitQ 1 bit: d / 8 code bytes and two float32 factors; its centre is trained
     assert memory("faiss-rabitq", {}, data) == IndexMemory(D / 8 + 8, 4 * D)
+    # extended RaBitQ (nb_bits > 1): nb_bits bits a dimension and 12 more bytes of factors
+    assert memory("faiss-rabitq", {"nb_bits": 4}, data) == IndexMemory(D * 4 / 8 + 8 + 12, 4 * D)
 
 
 def test_inverted_lists_codes_ids_and_centroids(data):

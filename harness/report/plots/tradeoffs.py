@@ -1,4 +1,4 @@
-"""The trade-off views: quality against memory per vector, and quality against the number of
+"""The trade-off views: quality against the code size per vector, and quality against the number of
 dimensions kept. Truncation (the first d components, Matryoshka) and PCA (the top d principal
 components) are different operations: they are kept apart everywhere, never one best-of."""
 
@@ -111,7 +111,7 @@ def _compression_panel(ax, sub: pd.DataFrame, what: tuple, look: tuple, tips: Ti
     scale = " (log scale" if log else " ("
     ax.set_xlabel("code bytes per vector" + scale + "; smaller is cheaper)")
     ax.set_ylabel(f"{metric} (higher is better)")
-    ax.set_title(f"{dataset} — compression: quality vs memory per vector", fontsize=10)
+    ax.set_title(f"{dataset} — compression: quality vs code size per vector", fontsize=10)
     handles = S.key_handles(best, "model", colors, "precision", markers)
     return {**handles, **method_handles(set(best["_dm"]))}
 

@@ -1,5 +1,5 @@
 """Section "At a glance": per dataset and backend, the best queries/s at a quality bar, with
-the bytes per vector at that point (ann-benchmarks' "qps at recall 0.9", plus the task bar).
+the bytes per document at that point (ann-benchmarks' "qps at recall 0.9", plus the task bar).
 
 The bars are knn_recall@10 >= 0.9 / 0.95 / 0.99 (against exact search on the same vectors)
 and the task metric within 1% of the exact float32 reference: the best main-metric value of
@@ -93,7 +93,7 @@ class HeadlineSection:
         link = ctx.offer("glance.csv", pd.concat(tables, ignore_index=True))
         intro = (
             "<p class='small'>Per backend, the highest single-thread queries/s among its "
-            f"configurations that reach the bar, and the bytes per vector there. knn@10 = "
+            f"configurations that reach the bar, and the bytes per document there. knn@10 = "
             f"{RECALL}, against exact search on the same vectors. The task bar is the "
             f"dataset's main metric within {TASK_TOLERANCE:.0%} of the exact float32 "
             "reference: the best exact search on float32 vectors of the same model (any "

@@ -131,7 +131,7 @@ def _dataset_table(i: int, s: Shown) -> str:
         f"{H.esc(_int(_first(s.rows, 'n_docs')))} documents, "
         f"{H.esc(_int(_first(s.rows, 'n_queries')))} evaluated queries; main metric "
         f"<b>{H.esc(main or '-')}</b>. ★ = Pareto-optimal (no other configuration has "
-        "higher quality and higher qps with no more bytes per vector). Green = best in "
+        "higher quality and higher qps with no more bytes per document in memory). Green = best in "
         "column; ± = half-width of the 95% bootstrap CI over queries.</p>"
     ]
     same = [
