@@ -21,10 +21,10 @@ With d_1 <= ... <= d_2k a query's nearest distances (self-hits dropped):
   duplicates, left out). High LID is hard.
 - expansion (Aumüller & Ceccarello 2021): d_2k / d_k. Near 1 is hard (twice as many
   neighbours at almost the same distance).
-- shift: d_1(q) / the median of d_1(x) over a seeded sample of documents x (their nearest
-  other document): how far a query lies from the corpus, in units of the corpus's own spacing
-  (about 1 in distribution, well above 1 for out-of-distribution queries; cf. the
-  out-of-distribution query sets of VIBE 2025).
+- shift: d_1(q) / the median of d_1(x) over a seeded sample of documents x asked as queries
+  (their nearest other document): how far a query lies from the corpus, in units of the
+  corpus's own spacing (about 1 in distribution, well above 1 for out-of-distribution
+  queries; cf. the out-of-distribution query sets of VIBE 2025).
 """
 
 from __future__ import annotations
