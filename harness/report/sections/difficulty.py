@@ -58,7 +58,7 @@ class DifficultySection:
         shown = shown.sort_values("hard_index_loss", kind="stable")
         link = ctx.offer(outputs.DIFFICULTY, table)
         parts.append(H.table(shown, [H.Col(c, wrap=c == "config") for c in COLS],
-                             table_id="difficulty", filter_box=len(shown) > 8,
+                             table_id="difficulty-rows", filter_box=len(shown) > 8,
                              caption="Rows by hard-third index loss, smallest first "
                              f"(<a href='{H.esc(link)}'>{H.esc(link)}</a>)."))
         queries = ctx.run.analysis_table(outputs.QUERY_DIFFICULTY)
@@ -67,7 +67,7 @@ class DifficultySection:
             qlink = ctx.offer(outputs.QUERY_DIFFICULTY, queries)
             parts.append("<h3>Query/corpus shift per dataset</h3>" + H.table(
                 summary, [H.Col(c, highlight=False) for c in summary.columns],
-                table_id="shift", filter_box=False,
+                table_id="shift-summary", filter_box=False,
                 caption=f"Per searched vector space; every query in "
                 f"<a href='{H.esc(qlink)}'>{H.esc(qlink)}</a>."))
         return "".join(parts)
