@@ -80,9 +80,10 @@ def _group_row(row: pd.Series, cell: Cell, refs: References, diff: QueryDifficul
     evaluated = np.array([where.get(str(q), -1) for q in perq.query_ids], dtype=np.int64)
     aligned = (task is not None and len(task) == len(exact) == len(evaluated)
                and (evaluated >= 0).all())
+    shift = diff.shift[np.isfinite(diff.shift)]  # NaN: the corpus's spacing is 0
     out = {**{c: row[c] for c in ROW_KEYS}, "main_metric": name, "grouped_by": "lid",
            "difficulty_k": diff.k, "recall_metric": recall_name,
-           "shift_score": float(np.nanmedian(diff.shift)) if len(diff.shift) else np.nan}
+           "shift_score": float(np.median(shift)) if shift.size else np.nan}
     for g, mask in query_groups(diff).items():
         ev = mask[evaluated] if aligned else np.zeros(0, dtype=bool)
         has_recall = recall is not None and len(recall) == len(mask) and mask.any()
