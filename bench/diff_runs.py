@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness.metrics.columns import TIMING_COLUMNS as TIMING
+from harness.tables import upgraded_frame
 
 TABLES = ("results.csv", "funnel.csv", "rankings.csv", "inversions.csv", "recommendation.csv")
 
@@ -22,7 +23,7 @@ TABLES = ("results.csv", "funnel.csv", "rankings.csv", "inversions.csv", "recomm
 def _read(path: Path) -> pd.DataFrame:
     if not path.is_file() or path.stat().st_size <= 1:
         return pd.DataFrame()
-    df = pd.read_csv(path)
+    df = upgraded_frame(pd.read_csv(path))  # older runs' column names, as today's
     df = df[[c for c in df.columns if c not in TIMING]]
     return df.sort_values(list(df.columns), ignore_index=True) if len(df) else df
 

@@ -6,13 +6,17 @@ all read the columns made here). With `h` the instance price per hour and `c` it
     usd_per_1m_docs_encoded = h / 3600 * 1e6 / encode_docs_per_s
     usd_per_1m_docs_indexed = h / 3600 * build_s * 1e6 / n_docs
     usd_per_1m_queries      = h / 3600 * 1e6 / (qps * c)
-    usd_per_month_ram       = index_bytes / 2**30 * usd_per_gb_month
+    usd_per_month_ram       = (bytes_per_doc * n_docs + index_fixed_bytes) / 2**30
+                              * usd_per_gb_month
 
 Encoding and the build are priced as measured: their wall time on the whole instance (they use
 every thread they were given). Queries are priced at the measured single-thread qps times the
-instance's cores (one query stream per core; `batch_qps` is not used). RAM is the index held in
-memory for a month. A figure that was not measured (encoding read from a cache entry without a
-record, given vectors, a failed row) gives no cost: None, never an estimate.
+instance's cores (one query stream per core; `batch_qps` is not used). RAM is what the row's
+search holds in memory (bytes_per_doc: the index's codes, links, lists and ids, rescoring
+vectors, a hybrid row's lexical index; plus the index's fixed part) for a month; rows written
+before bytes_per_doc existed are priced at their serialized index_bytes. A figure that was not
+measured (encoding read from a cache entry without a record, given vectors, a failed row)
+gives no cost: NaN, never an estimate.
 
 The defaults are AWS EC2 on-demand list prices, us-east-1, Linux: m7i.xlarge (4 vCPUs, 16 GiB)
 at $0.2016 per hour; memory at the price difference of r7i.xlarge (4 vCPUs, 32 GiB, $0.2646 per
@@ -69,7 +73,10 @@ def cost_columns(frame: pd.DataFrame, prices: Prices) -> pd.DataFrame:
     out["usd_per_1m_docs_indexed"] = (per_s * _numbers(frame, "build_s") * 1e6
                                       / _positive(frame, "n_docs"))
     out["usd_per_1m_queries"] = per_s * 1e6 / (_positive(frame, "qps") * prices.cores)
-    out["usd_per_month_ram"] = _positive(frame, "index_bytes") / GIB * prices.usd_per_gb_month
+    held = (_numbers(frame, "bytes_per_doc") * _positive(frame, "n_docs")
+            + _numbers(frame, "index_fixed_bytes").fillna(0.0))
+    held = held.fillna(_positive(frame, "index_bytes"))  # older rows: the serialized index
+    out["usd_per_month_ram"] = held / GIB * prices.usd_per_gb_month
     if "status" in frame:
         out.loc[frame["status"].astype(str) != "ok"] = float("nan")
     return out

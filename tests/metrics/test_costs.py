@@ -17,12 +17,15 @@ PRICES = Prices(usd_per_hour=3.6, cores=2, usd_per_gb_month=4.0)  # $0.001 a sec
 
 def test_each_formula_by_hand():
     row = {"encode_docs_per_s": 500.0, "build_s": 2.0, "n_docs": 10_000, "qps": 250.0,
-           "index_bytes": 2**29, "status": "ok"}
+           "bytes_per_doc": 2**29 / 10_000 - 1.0, "index_fixed_bytes": 10_000,
+           "index_bytes": 1, "status": "ok"}
     got = cost_columns(pd.DataFrame([row]), PRICES).iloc[0]
     assert got["usd_per_1m_docs_encoded"] == pytest.approx(2.0)  # 1e6 / 500 s * $0.001
     assert got["usd_per_1m_docs_indexed"] == pytest.approx(0.2)  # 2 s for 1e4 docs
     assert got["usd_per_1m_queries"] == pytest.approx(2.0)  # 1e6 / (250 * 2 cores) s
-    assert got["usd_per_month_ram"] == pytest.approx(2.0)  # half a GiB at $4
+    assert got["usd_per_month_ram"] == pytest.approx(2.0)  # half a GiB held, at $4
+    older = cost_columns(pd.DataFrame([{**row, "bytes_per_doc": None}]), PRICES).iloc[0]
+    assert older["usd_per_month_ram"] == pytest.approx(4.0 / 2**30)  # its index_bytes
 
 
 def test_the_defaults_and_their_source():
@@ -70,7 +73,8 @@ def test_a_suites_prices_reach_the_results_table_and_best(write_suite, tmp_path,
     for _, r in csv.iterrows():
         assert r["usd_per_1m_queries"] == pytest.approx(per_s * 1e6 / (r["qps"] * 8))
         assert r["usd_per_1m_docs_indexed"] == pytest.approx(per_s * r["build_s"] * 1e6 / 300)
-        assert r["usd_per_month_ram"] == pytest.approx(r["index_bytes"] / 2**30 * 1.5)
+        held = r["bytes_per_doc"] * 300 + r["index_fixed_bytes"]
+        assert r["usd_per_month_ram"] == pytest.approx(held / 2**30 * 1.5)
         assert math.isnan(r["usd_per_1m_docs_encoded"])  # the dataset's own vectors
     parquet = pd.read_parquet(out.run_dir / "results.parquet")
     assert parquet["usd_per_1m_queries"].tolist() == pytest.approx(
