@@ -11,7 +11,15 @@ from harness.errors import UserErrors
 from harness.hybrid import canonical
 from harness.plugins import dataset_modality, is_lexical, model_modality
 from harness.registry import BACKENDS
-from harness.suite import AXES, BackendSpec, DatasetRef, LoadedSuite, ModelRef, Rule
+from harness.suite import (
+    AXES,
+    BackendSpec,
+    DatasetRef,
+    LoadedSuite,
+    ModelRef,
+    Rule,
+    corpus_size_of,
+)
 
 
 def _axis_values(loaded: LoadedSuite) -> dict[str, list[Any]]:
@@ -50,8 +58,10 @@ def _cells_for(loaded: LoadedSuite, combo: dict[str, Any]) -> list[Cell]:
             repeats=s.repeats,
             warmup=s.warmup,
             threads=s.threads,
+            corpus_size=corpus_size_of(size),
         )
         for build in grid(be.build)
+        for size in s.corpus_sizes
     ]
 
 

@@ -58,6 +58,11 @@ def template_problem(template: str) -> str | None:
     return None
 
 
+def corpus_size_of(size: int | str) -> int | None:
+    """A `corpus_sizes` entry as a cell holds it: 10000 -> 10000, 'full' -> None."""
+    return None if size == "full" else int(size)
+
+
 def dim_reducer(dim: int | str | None) -> str:
     """'pca' for a 'pca:N' dims entry, else 'truncate' (keep the first N dims)."""
     return "pca" if isinstance(dim, str) else "truncate"
@@ -187,6 +192,34 @@ class Suite(_Strict):
     threads: StrictInt = Field(default=1, gt=0)
     # where cells run: each in its own worker process (default), in this process, or on Ray
     executor: Literal["process", "inline", "ray"] | None = None
+    # corpus-size axis: each cell runs on nested seeded samples of the corpus (every judged
+    # document kept, the rest random distractors); 'full' is the whole corpus
+    corpus_sizes: list[StrictInt | Literal["full"]] = Field(
+        default_factory=lambda: ["full"], min_length=1
+    )
+    # the corpus size the growth fits extrapolate to (analysis only)
+    extrapolate_to: StrictInt | None = Field(default=None, gt=0)
+
+    @model_serializer(mode="wrap")
+    def _without_default_scaling(self, handler: Any) -> Any:
+        # Absent at their defaults, so run ids of suites without a corpus-size axis are kept.
+        data = handler(self)
+        if isinstance(data, dict):
+            if self.corpus_sizes == ["full"]:
+                data.pop("corpus_sizes", None)
+            if self.extrapolate_to is None:
+                data.pop("extrapolate_to", None)
+        return data
+
+    @field_validator("corpus_sizes")
+    @classmethod
+    def _corpus_sizes(cls, v: list[int | str]) -> list[int | str]:
+        for n in v:
+            if isinstance(n, int) and n <= 0:
+                raise ValueError(f"a corpus size must be a positive integer or 'full', got {n}")
+        if len(set(v)) != len(v):
+            raise ValueError(f"corpus_sizes lists a size twice: {v}")
+        return v
 
     @field_validator("datasets", "models", mode="before")
     @classmethod
