@@ -211,12 +211,16 @@ class Suite(_Strict):
                 data.pop("extrapolate_to", None)
         return data
 
-    @field_validator("corpus_sizes")
+    @field_validator("corpus_sizes", mode="before")
     @classmethod
-    def _corpus_sizes(cls, v: list[int | str]) -> list[int | str]:
+    def _corpus_sizes(cls, v: Any) -> Any:
+        if not isinstance(v, list):
+            return v  # pydantic says a list is expected
         for n in v:
-            if isinstance(n, int) and n <= 0:
-                raise ValueError(f"a corpus size must be a positive integer or 'full', got {n}")
+            ok = n == "full" if isinstance(n, str) else (type(n) is int and n > 0)
+            if not ok:
+                raise ValueError("a corpus size must be a positive integer or 'full' (the "
+                                 f"whole corpus), got {n!r}")
         if len(set(v)) != len(v):
             raise ValueError(f"corpus_sizes lists a size twice: {v}")
         return v
