@@ -40,8 +40,7 @@ warmup: 0
 
 def test_a_scaling_run_has_n_docs_per_row_and_a_growth_table(write_suite, tmp_path):
     out = api.run(write_suite(SUITE), api.RunOptions(
-        output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False, executor="inline",
-        report=False))
+        output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False, executor="inline"))
     rows = pd.read_csv(out.run_dir / "results.csv")
     assert (rows["status"] == "ok").all() and len(rows) == 3 * 3  # exact 1 + hnsw 2 settings
     sizes = rows.groupby("corpus_size")["n_docs"].unique()
@@ -54,6 +53,14 @@ def test_a_scaling_run_has_n_docs_per_row_and_a_growth_table(write_suite, tmp_pa
     ib = table[(table["quantity"] == "index_bytes") & (table["backend"] == "exact")].iloc[0]
     assert ib["exponent"] == pytest.approx(1.0, abs=0.01)  # a flat index grows with N
     assert ib["sizes"] == 3 and ib["target_n"] == 100000 and bool(ib["extrapolated"])
+    # the report's section: every measured point and every extrapolation carries a title
+    html = (out.run_dir / "report.html").read_text()
+    section = html.split('<section id="scaling">')[1].split("</section>")[0]
+    figure = section.split('id="plot-growth-0"')[1].split("</figure>")[0]
+    assert figure.count("<title>") == int((table["sizes"] + 1).sum())
+    assert figure.count("<title>EXTRAPOLATION to N = 100,000 from the model") == len(table)
+    assert "Values at N = 100,000 are extrapolations from the stated model" in section
+    assert "N = 100,000 (extrapolated)" in section
 
 
 def test_a_text_corpus_is_encoded_once_and_samples_take_its_rows(beir_writer, tmp_path):
