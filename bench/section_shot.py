@@ -1,9 +1,10 @@
-"""Screenshot one section of a run's report.html with headless Chromium, for the README.
+"""Screenshot one section or figure of a run's report.html with headless Chromium (README).
 
-    python bench/section_shot.py RUN_DIR SECTION_ANCHOR OUT.png [--width 1400]
+    python bench/section_shot.py RUN_DIR ANCHOR OUT.png [--width 1400] [--height 2400]
 
-Writes RUN_DIR/section-ANCHOR.html (the report's head, styles and script, and that one
-section), then a full-height screenshot of it at the given width.
+ANCHOR is a section's id (e.g. `scaling`) or a figure's (e.g. `plot-growth-1`). Writes
+RUN_DIR/section-ANCHOR.html (the report's head, styles and script, and that one element),
+screenshots it at the given window size, and trims the blank rows below it (Pillow).
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from pathlib import Path
 
 
 def section_page(report: str, anchor: str) -> str:
-    """report.html with only the <section id=anchor> in its <main>."""
-    m = re.search(rf'<section id="{re.escape(anchor)}">.*?</section>', report, re.S)
+    """report.html with only the <section> or <figure> of that id in its <main>."""
+    m = re.search(rf'<(section|figure) id="{re.escape(anchor)}">.*?</\1>', report, re.S)
     if not m:
-        raise SystemExit(f"error: report.html has no section '{anchor}'")
+        raise SystemExit(f"error: report.html has no section or figure '{anchor}'")
     head, rest = report.split("<main>", 1)
     return f"{head}<main>\n{m.group(0)}\n</main>{rest.split('</main>', 1)[1]}"
 
@@ -47,8 +48,20 @@ def main() -> int:
                         f"--screenshot={a.out.resolve()}",
                         f"--window-size={a.width},{a.height}", page.resolve().as_uri()],
                        check=True, capture_output=True, timeout=120)
+    _trim(a.out)
     print(a.out)
     return 0
+
+
+def _trim(png: Path, margin: int = 16) -> None:
+    """Cut the blank rows below the content (the window is taller than the element)."""
+    from PIL import Image, ImageChops
+
+    with Image.open(png) as im:
+        rgb = im.convert("RGB")
+    box = ImageChops.difference(rgb, Image.new("RGB", rgb.size, rgb.getpixel((0, 0)))).getbbox()
+    if box:
+        rgb.crop((0, 0, rgb.width, min(rgb.height, box[3] + margin))).save(png, optimize=True)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def test_a_scaling_run_has_n_docs_per_row_and_a_growth_table(write_suite, tmp_pa
     assert figure.count("<title>") == int((table["sizes"] + 1).sum())
     assert figure.count("<title>EXTRAPOLATION to N = 100,000 from the model") == len(table)
     assert "Values at N = 100,000 are extrapolations from the stated model" in section
-    assert "N = 100,000 (extrapolated)" in section
+    assert "at N = 100,000 (extrapolated) (95% PI)" in section
 
 
 def test_a_text_corpus_is_encoded_once_and_samples_take_its_rows(beir_writer, tmp_path):

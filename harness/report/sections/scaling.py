@@ -17,9 +17,6 @@ from harness.report.plots import style
 from harness.report.plots.growth import config_of, growth_views
 from harness.report.sections.base import ReportContext
 
-COLUMNS = ("configuration", "law", "measured N", "exponent b (95% CI)", "r2",
-           "at target N (95% prediction interval)")
-
 
 def _interval(v: float, lo: float, hi: float, digits: str) -> str:
     if not np.isfinite(lo) or not np.isfinite(hi):
@@ -40,18 +37,17 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
         "r2": table["r2"],
     })
     if "target_n" in table:  # a target inside the measured range is interpolated
-        out["at target N (95% prediction interval)"] = [
-            f"N = {int(n):,}{' (extrapolated)' if bool(x) else ''}: "
-            + _interval(v, lo, hi, ".4g") for n, x, v, lo, hi in zip(
-                table["target_n"], table["extrapolated"], table["at_target"],
-                table["at_target_low"], table["at_target_high"], strict=True)]
+        n, beyond = int(table["target_n"].iloc[0]), bool(table["extrapolated"].any())
+        header = f"at N = {n:,}{' (extrapolated)' if beyond else ''} (95% PI)"
+        out[header] = [_interval(v, lo, hi, ".3g") for v, lo, hi in zip(
+            table["at_target"], table["at_target_low"], table["at_target_high"], strict=True)]
     return out
 
 
 class ScalingSection:
     anchor = "scaling"
     title = "Growth with the corpus"
-    order = 42
+    order = 47  # after hybrid, before the results table
 
     def render(self, ctx: ReportContext) -> str:
         table = ctx.run.analysis_table(outputs.SCALING)
@@ -84,8 +80,9 @@ class ScalingSection:
                 parts.append(H.figure(p.svg, p.title, p.caption, f"plot-{p.key}"))
             else:
                 parts.append(f"<h3>{H.esc(dataset)}</h3>")
-            cols = [H.Col(c, wrap=c == "configuration", highlight=False) for c in COLUMNS]
-            parts.append(H.table(_shown(rows), cols, table_id=f"scaling-{_slug(str(dataset))}",
+            shown = _shown(rows)
+            cols = [H.Col(c, wrap=c == "configuration", highlight=False) for c in shown]
+            parts.append(H.table(shown, cols, table_id=f"scaling-{_slug(str(dataset))}",
                                  filter_box=len(rows) > 8,
                                  caption=f"The fits of {H.esc(dataset)}, by quantity."))
         parts.append(f"<p class='small'>All fits: <a href='{H.esc(link)}'>{H.esc(link)}</a>."
