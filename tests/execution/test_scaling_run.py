@@ -61,6 +61,10 @@ def test_a_scaling_run_has_n_docs_per_row_and_a_growth_table(write_suite, tmp_pa
     assert figure.count("<title>EXTRAPOLATION to N = 100,000 from the model") == len(table)
     assert "Values at N = 100,000 are extrapolations from the stated model" in section
     assert "at N = 100,000 (extrapolated) (95% PI)" in section
+    # the results table tells the sizes apart; the speed view draws a line per build and N
+    results = html.split('<section id="results">')[1].split("</section>")[0]
+    assert "300 to 1,200 (corpus sizes) documents" in results and ">n_docs" in results
+    assert "faiss-hnsw M=8,efConstruction=40 · N=600" in html
 
 
 def test_a_text_corpus_is_encoded_once_and_samples_take_its_rows(beir_writer, tmp_path):

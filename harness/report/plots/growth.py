@@ -68,7 +68,7 @@ def _panel(ax, rows: pd.DataFrame, fits: pd.DataFrame, colors: dict, tips: Tips)
         ax.plot(mine["n_docs"], S.num(mine[quantity]), color=color, linewidth=1.2, zorder=3)
         for _, p in mine.iterrows():
             tips.point(ax, p["n_docs"], float(p[quantity]),
-                       row_title(p, [quantity, "n_docs"]) + f" · N {int(p['n_docs']):,}",
+                       row_title(p, [quantity]) + f" · N {int(p['n_docs']):,}",
                        color=color, marker="o", markersize=5, markeredgecolor="white",
                        markeredgewidth=0.5, zorder=5)
         if "target_n" in fit and np.isfinite(fit.get("target_n", np.nan)):
