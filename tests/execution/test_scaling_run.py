@@ -53,6 +53,9 @@ def test_a_scaling_run_has_n_docs_per_row_and_a_growth_table(write_suite, tmp_pa
     ib = table[(table["quantity"] == "index_bytes") & (table["backend"] == "exact")].iloc[0]
     assert ib["exponent"] == pytest.approx(1.0, abs=0.01)  # a flat index grows with N
     assert ib["sizes"] == 3 and ib["target_n"] == 100000 and bool(ib["extrapolated"])
+    # rankings compare configurations at one corpus size
+    ranks = pd.read_csv(out.run_dir / outputs.RANKINGS)
+    assert sorted(ranks["n_docs"]) == [300, 600, 1200] and (ranks["configurations"] == 3).all()
     # the report's section: every measured point and every extrapolation carries a title
     html = (out.run_dir / "report.html").read_text()
     section = html.split('<section id="scaling">')[1].split("</section>")[0]
