@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from harness.cache import EmbeddingCache
 from harness.cell import Cell
 from harness.errors import UserErrors
 from harness.execution.context import RunContext
+from harness.report.compare import compare
 from harness.suite import load_suite_text
 
 SUITE = """
@@ -68,6 +70,12 @@ def test_a_scaling_run_has_n_docs_per_row_and_a_growth_table(write_suite, tmp_pa
     results = html.split('<section id="results">')[1].split("</section>")[0]
     assert "300 to 1,200 (corpus sizes) documents" in results and ">n_docs" in results
     assert "faiss-hnsw M=8,efConstruction=40 · N=600" in html
+    # compare pairs each configuration at its own size
+    copy = tmp_path / "copy"
+    shutil.copytree(out.run_dir, copy)
+    pairs = compare(out.run_dir, copy, write=False).pairs
+    assert len(pairs) == 9 and pairs["config"].nunique() == 9
+    assert sum(c.endswith("| exact | N=300") for c in pairs["config"]) == 1
 
 
 def test_a_text_corpus_is_encoded_once_and_samples_take_its_rows(beir_writer, tmp_path):
