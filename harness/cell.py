@@ -72,6 +72,7 @@ class Cell:
             "precision": (self.precision,),
             "metric": (self.metric,),
             "backend": (self.backend,),
+            "corpus_size": ("full" if self.corpus_size is None else self.corpus_size,),
         }
 
     @classmethod

@@ -26,6 +26,7 @@ from harness.suite_errors import to_user_error
 from harness.yamlload import line_of, load_with_lines
 
 AXES = ("dataset", "model", "dim", "precision", "metric", "backend")
+RULE_AXES = (*AXES, "corpus_size")  # rules also match a cell's corpus size (or 'full')
 Scalar = str | int | float | bool | None
 PCA_DIM = re.compile(r"^pca:([0-9]+)$")
 
@@ -140,10 +141,19 @@ class Rule(_Strict):
     precision: Scalar | list[Scalar] = None
     metric: Scalar | list[Scalar] = None
     backend: Scalar | list[Scalar] = None
+    corpus_size: Scalar | list[Scalar] = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_size(self, handler: Any) -> Any:
+        # Absent unless given, so run ids of suites with rules from before the axis hold.
+        data = handler(self)
+        if isinstance(data, dict) and "corpus_size" not in self.model_fields_set:
+            data.pop("corpus_size", None)
+        return data
 
     def given(self) -> dict[str, list[Scalar]]:
         out: dict[str, list[Scalar]] = {}
-        for axis in AXES:
+        for axis in RULE_AXES:
             if axis in self.model_fields_set:
                 v = getattr(self, axis)
                 out[axis] = list(v) if isinstance(v, list) else [v]
@@ -164,8 +174,16 @@ class Rule(_Strict):
     @model_validator(mode="after")
     def _not_empty(self) -> Rule:
         if not self.model_fields_set:
-            raise ValueError(f"a rule needs at least one of: {', '.join(AXES)}")
+            raise ValueError(f"a rule needs at least one of: {', '.join(RULE_AXES)}")
         return self
+
+    @field_validator("corpus_size")
+    @classmethod
+    def _sizes(cls, v: Scalar | list[Scalar]) -> Scalar | list[Scalar]:
+        for n in v if isinstance(v, list) else [v]:
+            if n != "full" and not (type(n) is int and n > 0):
+                raise ValueError(f"a corpus size must be a positive integer or 'full', got {n!r}")
+        return v
 
 
 class Suite(_Strict):

@@ -128,3 +128,20 @@ def test_without_the_axis_suites_and_cells_keep_their_ids():
     old_id = hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode())
     assert cell.cell_id == old_id.hexdigest()[:12]
     assert dataclasses.replace(cell, corpus_size=1000).cell_id != cell.cell_id
+
+
+def test_rules_match_the_corpus_size(tmp_path):
+    from harness.plan import expand
+
+    text = SUITE + ("exclude:\n  - {backend: exact, corpus_size: [300, full]}\n"
+                    "include:\n  - {backend: exact, corpus_size: 900}\n")
+    plan = expand(load_suite_text(text, "s.yaml"))
+    exact = sorted(str(c.corpus_size) for c in plan.cells if c.backend == "exact")
+    assert exact == ["600", "900"]
+    assert sorted(str(c.corpus_size) for c in plan.cells if c.backend != "exact") == [
+        "300", "600", "None"]
+    with pytest.raises(UserErrors, match="positive integer or 'full', got 'all'"):
+        load_suite_text(SUITE + "exclude:\n  - {corpus_size: all}\n", "s.yaml")
+    plain = load_suite_text(SUITE + "exclude:\n  - {backend: exact}\n", "s.yaml")
+    rule = plain.suite.model_dump(mode="json")["exclude"][0]
+    assert rule["backend"] == "exact" and "corpus_size" not in rule  # run ids unchanged
