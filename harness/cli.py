@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 from harness import __version__
+from harness.analysis.budget import Budget
 from harness.checks import MAX_CELLS
 from harness.errors import UserError, UserErrors
 from harness.terminal import QuietPipe, confirm_grid
@@ -89,9 +91,9 @@ def _analysis_parsers(sub: argparse._SubParsersAction) -> None:
 
     b = sub.add_parser("best", help="the best configuration under budgets, and Pareto frontiers")
     b.add_argument("run_dir")
-    b.add_argument("--max-bytes-per-vector", type=float, default=None)
-    b.add_argument("--max-p99-ms", type=float, default=None)
-    b.add_argument("--min-qps", type=float, default=None)
+    for limit in fields(Budget):  # --max-bytes-per-doc, --max-p99-ms, --min-qps, ...
+        b.add_argument("--" + limit.name.replace("_", "-"), type=float, default=None,
+                       help=limit.metadata["help"])
     b.add_argument("--metric", default=None, help="task metric (default: the suite's first)")
     b.add_argument("--json", action="store_true", help=JSON_HELP)
 

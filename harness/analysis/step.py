@@ -2,8 +2,9 @@
 
 Writes into the run folder, next to results.csv, the tables the report shows:
 funnel.csv, rankings.csv (Kendall's tau per group), inversions.csv, rankings_at_speed.csv
-(index builds compared at a matched speed floor), recommendation.csv, scaling.csv (growth
-with the corpus size); and
+(index builds compared at a matched speed floor), difficulty.csv and query_difficulty.csv
+(rows by query difficulty and shift), recommendation.csv, scaling.csv (growth with the
+corpus size); and
 appends the recommendation outcome to RESULTS_DIR/recommendations.csv, the count across runs.
 """
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis import outputs
+from harness.analysis.difficulty import difficulty_tables
 from harness.analysis.funnel import DISTANCES, funnel
 from harness.analysis.hybrid import hybrid_table
 from harness.analysis.ports import References
@@ -144,6 +146,9 @@ def analyse(store: RunStore, refs: References) -> Analysis:
     _write(store, outputs.RANKINGS_AT_SPEED, speed_df)
     _write(store, outputs.HYBRID, hybrid_table(frame, name, perquery))
     _write(store, outputs.SCALING, growth_table(frame, name, extrapolate_to(store)))
+    by_group, per_query = difficulty_tables(store, refs, name)
+    _write(store, outputs.DIFFICULTY, by_group)
+    _write(store, outputs.QUERY_DIFFICULTY, per_query)
     rec = recommendation_table(store, fun, refs, name)
     _write(store, outputs.RECOMMENDATION, rec)
     _count_across_runs(store, rec)
