@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+from pydantic import ValidationError
 
 from harness.cell import Cell
 from harness.errors import UserError
@@ -218,7 +219,7 @@ class RunStore:
         block = self.suite().get("costs")
         try:
             return Prices.of(block if isinstance(block, dict) else None)
-        except TypeError:  # a manifest edited by hand: the defaults, said once per read
+        except ValidationError:  # a manifest edited by hand: the defaults, said once per read
             log.warning("%s: costs %r not understood; default prices used", self.dir, block)
             return Prices()
 

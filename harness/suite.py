@@ -14,7 +14,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StrictFloat,
     StrictInt,
     ValidationError,
     field_validator,
@@ -28,6 +27,7 @@ from harness.suite_errors import to_user_error
 from harness.yamlload import line_of, load_with_lines
 
 AXES = ("dataset", "model", "dim", "precision", "metric", "backend")
+RULE_AXES = (*AXES, "corpus_size")  # rules also match a cell's corpus size (or 'full')
 Scalar = str | int | float | bool | None
 PCA_DIM = re.compile(r"^pca:([0-9]+)$")
 
@@ -58,6 +58,11 @@ def template_problem(template: str) -> str | None:
     if "text" not in fields:
         return f"doc_template {template!r} must contain {{text}}"
     return None
+
+
+def corpus_size_of(size: int | str) -> int | None:
+    """A `corpus_sizes` entry as a cell holds it: 10000 -> 10000, 'full' -> None."""
+    return None if size == "full" else int(size)
 
 
 def dim_reducer(dim: int | str | None) -> str:
@@ -137,10 +142,19 @@ class Rule(_Strict):
     precision: Scalar | list[Scalar] = None
     metric: Scalar | list[Scalar] = None
     backend: Scalar | list[Scalar] = None
+    corpus_size: Scalar | list[Scalar] = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_size(self, handler: Any) -> Any:
+        # Absent unless given, so run ids of suites with rules from before the axis hold.
+        data = handler(self)
+        if isinstance(data, dict) and "corpus_size" not in self.model_fields_set:
+            data.pop("corpus_size", None)
+        return data
 
     def given(self) -> dict[str, list[Scalar]]:
         out: dict[str, list[Scalar]] = {}
-        for axis in AXES:
+        for axis in RULE_AXES:
             if axis in self.model_fields_set:
                 v = getattr(self, axis)
                 out[axis] = list(v) if isinstance(v, list) else [v]
@@ -161,17 +175,16 @@ class Rule(_Strict):
     @model_validator(mode="after")
     def _not_empty(self) -> Rule:
         if not self.model_fields_set:
-            raise ValueError(f"a rule needs at least one of: {', '.join(AXES)}")
+            raise ValueError(f"a rule needs at least one of: {', '.join(RULE_AXES)}")
         return self
 
-
-class Costs(_Strict):
-    """Instance prices of the $ columns (formulas, defaults' source: harness.metrics.costs)."""
-
-    usd_per_hour: StrictFloat = Field(default=Prices.usd_per_hour, gt=0, allow_inf_nan=False)
-    cores: StrictInt = Field(default=Prices.cores, gt=0)
-    usd_per_gb_month: StrictFloat = Field(default=Prices.usd_per_gb_month, ge=0,
-                                          allow_inf_nan=False)
+    @field_validator("corpus_size")
+    @classmethod
+    def _sizes(cls, v: Scalar | list[Scalar]) -> Scalar | list[Scalar]:
+        for n in v if isinstance(v, list) else [v]:
+            if n != "full" and not (type(n) is int and n > 0):
+                raise ValueError(f"a corpus size must be a positive integer or 'full', got {n!r}")
+        return v
 
 
 class Suite(_Strict):
@@ -198,7 +211,39 @@ class Suite(_Strict):
     threads: StrictInt = Field(default=1, gt=0)
     # where cells run: each in its own worker process (default), in this process, or on Ray
     executor: Literal["process", "inline", "ray"] | None = None
-    costs: Costs = Field(default_factory=Costs)  # prices of the $ columns (metrics/costs.py)
+    # corpus-size axis: each cell runs on nested seeded samples of the corpus (every judged
+    # document kept, the rest random distractors); 'full' is the whole corpus
+    corpus_sizes: list[StrictInt | Literal["full"]] = Field(
+        default_factory=lambda: ["full"], min_length=1
+    )
+    # the corpus size the growth fits extrapolate to (analysis only)
+    extrapolate_to: StrictInt | None = Field(default=None, gt=0)
+
+    @model_serializer(mode="wrap")
+    def _without_default_scaling(self, handler: Any) -> Any:
+        # Absent at their defaults, so run ids of suites without a corpus-size axis are kept.
+        data = handler(self)
+        if isinstance(data, dict):
+            if self.corpus_sizes == ["full"]:
+                data.pop("corpus_sizes", None)
+            if self.extrapolate_to is None:
+                data.pop("extrapolate_to", None)
+        return data
+
+    @field_validator("corpus_sizes", mode="before")
+    @classmethod
+    def _corpus_sizes(cls, v: Any) -> Any:
+        if not isinstance(v, list):
+            return v  # pydantic says a list is expected
+        for n in v:
+            ok = n == "full" if isinstance(n, str) else (type(n) is int and n > 0)
+            if not ok:
+                raise ValueError("a corpus size must be a positive integer or 'full' (the "
+                                 f"whole corpus), got {n!r}")
+        if len(set(v)) != len(v):
+            raise ValueError(f"corpus_sizes lists a size twice: {v}")
+        return v
+    costs: Prices = Field(default_factory=Prices)  # prices of the $ columns (metrics/costs.py)
 
     @field_validator("datasets", "models", mode="before")
     @classmethod
@@ -239,9 +284,10 @@ class LoadedSuite(BaseModel):
 
     @property
     def sha256(self) -> str:
-        """A hash of what the results depend on: where cells run (`executor`) is left out, so
-        the same suite resumes the same run folder on any executor."""
-        canon = json.dumps(self.suite.model_dump(mode="json", exclude={"executor"}),
+        """A hash of what the results depend on: where cells run (`executor`) and the prices
+        of the $ columns (`costs`, applied when the results are read) are left out, so the same
+        suite resumes the same run folder on any executor and at any prices."""
+        canon = json.dumps(self.suite.model_dump(mode="json", exclude={"executor", "costs"}),
                            sort_keys=True)
         return hashlib.sha256(canon.encode()).hexdigest()
 

@@ -26,27 +26,30 @@ hour) over m7i.xlarge, i.e. $0.063 for 16 GiB an hour = $2.874 per GiB-month (73
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 HOURS_PER_MONTH = 730.0  # 365 * 24 / 12, as cloud price lists count a month
 GIB = 2**30
 
 
-@dataclass(frozen=True)
-class Prices:
-    """The instance a configuration would run on (a suite's `costs:` block overrides these)."""
+class Prices(BaseModel):
+    """The instance a configuration would run on: a suite's `costs:` block (validated here:
+    positive numbers, known keys), these defaults where it says nothing."""
 
-    usd_per_hour: float = 0.2016  # AWS m7i.xlarge on-demand, us-east-1
-    cores: int = 4  # its vCPUs
-    usd_per_gb_month: float = 0.063 / 16 * HOURS_PER_MONTH  # r7i.xlarge - m7i.xlarge, per GiB
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    usd_per_hour: StrictFloat = Field(default=0.2016, gt=0, allow_inf_nan=False)  # m7i.xlarge
+    cores: StrictInt = Field(default=4, gt=0)  # its vCPUs
+    usd_per_gb_month: StrictFloat = Field(  # r7i.xlarge - m7i.xlarge, per GiB
+        default=0.063 / 16 * HOURS_PER_MONTH, ge=0, allow_inf_nan=False)
 
     @classmethod
     def of(cls, block: Mapping[str, Any] | None) -> Prices:
-        """The prices of a (validated) suite's `costs:` block; the defaults where it has none."""
-        return cls(**dict(block or {}))
+        """The prices of a `costs:` block (ValidationError when it is not valid)."""
+        return cls.model_validate(dict(block or {}))
 
 
 COST_COLUMNS = ("usd_per_1m_docs_encoded", "usd_per_1m_docs_indexed", "usd_per_1m_queries",

@@ -11,6 +11,7 @@ import pytest
 from harness import api
 from harness.cli import main
 from harness.metrics.costs import COST_COLUMNS, Prices, cost_columns
+from harness.suite import load_suite_text
 
 PRICES = Prices(usd_per_hour=3.6, cores=2, usd_per_gb_month=4.0)  # $0.001 a second
 
@@ -87,3 +88,10 @@ def test_a_suites_prices_reach_the_results_table_and_best(write_suite, tmp_path,
     assert best["usd_per_1m_queries"] == pytest.approx(cheap)
     assert main(["best", str(out.run_dir), "--max-usd-per-1m-queries", str(cheap / 2)]) == 1
     assert "no configuration fits" in capsys.readouterr().out
+
+
+def test_prices_do_not_change_the_run_id():
+    """The $ columns are applied when results are read: new prices resume the same run."""
+    plain = SUITE.replace("costs: {usd_per_hour: 7.2, cores: 8, usd_per_gb_month: 1.5}\n", "")
+    assert plain != SUITE
+    assert load_suite_text(plain).sha256 == load_suite_text(SUITE).sha256
