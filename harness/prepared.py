@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.backends.base import IndexInput
 from harness.memmaps import blocks
 from harness.registry import PRECISIONS
 from harness.suite import dim_reducer, dim_size
@@ -123,3 +124,14 @@ def prepare(
         dim_method=dim_method(dim, native, matryoshka_dims),
         quantizer=quantizer,
     )
+
+
+def backend_input(prep: Prepared, native: bool) -> tuple[IndexInput, np.ndarray]:
+    """What a backend indexes, and the queries it is searched with: the float32 vectors before
+    quantization for a backend that quantizes natively (capabilities.input == 'raw'), else the
+    prepared ones. The backend is built with `IndexInput.metric`."""
+    if native:
+        return IndexInput(prep.raw_docs, prep.raw_metric, prep.precision, raw=prep.raw_docs,
+                          raw_metric=prep.raw_metric), prep.raw_queries
+    return IndexInput(prep.docs, prep.metric, prep.precision, raw=prep.raw_docs,
+                      raw_metric=prep.raw_metric), prep.queries

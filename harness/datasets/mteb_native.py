@@ -11,6 +11,10 @@ score. The data must already be on this machine, in one of
 2. the `datasets` cache (`$HF_DATASETS_CACHE`, else `$HF_HOME/datasets`, else
    `~/.cache/huggingface/datasets`), which an earlier online `mteb` run fills.
 
+A local folder is read with a temporary `datasets` cache, removed after the load: `datasets`
+names a local folder's cache entry by the folder's name and its configuration, not by the
+files' content, so a shared cache could hand back another folder's rows. (Offline, `datasets`
+takes the latest cached version of a hub dataset whatever its revision, as mteb itself would.)
 Hugging Face offline mode is forced for the call, so nothing is downloaded: a missing copy
 fails at once (`ConnectionError`, `FileNotFoundError`) and the caller (harness/datasets/mteb.py)
 falls back to its own file reader with one line saying why. The rows then go through the same
@@ -24,6 +28,7 @@ import contextlib
 import importlib
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -94,6 +99,25 @@ def mteb_task(name: str, split: str, folder: Path | None) -> Any:
     return task
 
 
+@contextlib.contextmanager
+def own_datasets_cache() -> Iterator[None]:
+    """A temporary `datasets` cache for the block (removed after it)."""
+    import datasets.config
+
+    saved, env = datasets.config.HF_DATASETS_CACHE, os.environ.get("HF_DATASETS_CACHE")
+    with tempfile.TemporaryDirectory(prefix="harness-mteb-") as tmp:
+        datasets.config.HF_DATASETS_CACHE = Path(tmp)
+        os.environ["HF_DATASETS_CACHE"] = tmp
+        try:
+            yield
+        finally:
+            datasets.config.HF_DATASETS_CACHE = saved
+            if env is None:
+                os.environ.pop("HF_DATASETS_CACHE", None)
+            else:
+                os.environ["HF_DATASETS_CACHE"] = env
+
+
 def _split_data(task: Any, split: str) -> dict[str, Any]:
     """The task's loaded split (corpus, queries, relevant_docs), read offline."""
     import datasets
@@ -128,7 +152,13 @@ def load_with_mteb(
 ) -> Dataset:
     """Task `name`'s split as a harness Dataset, loaded by mteb (raises when it cannot)."""
     task = mteb_task(name, split, folder)
-    data = _split_data(task, split)
+    with own_datasets_cache() if folder is not None else contextlib.nullcontext():
+        return _assemble(task, _split_data(task, split), split, folder, options)
+
+
+def _assemble(task: Any, data: dict[str, Any], split: str, folder: Path | None,
+              options: RetrievalOptions) -> Dataset:
+    """The loaded split through the harness's retrieval assembly (beir.build_retrieval)."""
     where = f"mteb task {task.metadata.name} ({folder or task.metadata.dataset['path']})"
     qrels = data["relevant_docs"]
     src = RetrievalSource(
