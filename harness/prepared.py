@@ -87,6 +87,21 @@ def _reduce(docs: np.ndarray, queries: np.ndarray, dim: int | str | None, metric
     return _by_rows(docs, step), step(queries)
 
 
+def dim_problem(dim: int | str | None, native: int) -> str | None:
+    """What is wrong with a dims entry for vectors of `native` dimensions, or None."""
+    if dim is None:
+        return None
+    try:
+        size = dim_size(dim)
+    except ValueError as exc:
+        return str(exc)
+    if size is None or size < 1:
+        return f"dim {dim}: expected a dimension >= 1"
+    if size > native:
+        return f"dim {dim} is larger than the vectors' native dim {native}"
+    return None
+
+
 def prepare(
     docs: np.ndarray,
     queries: np.ndarray,
@@ -104,9 +119,9 @@ def prepare(
     copies made are the reduced float32 vectors and, for a lossy precision, their quantized
     form (float32 stays one array)."""
     native = docs.shape[1]
-    size = dim_size(dim)
-    if size is not None and size > native:
-        raise ValueError(f"dim {dim} is larger than the vectors' native dim {native}")
+    problem = dim_problem(dim, native)
+    if problem:
+        raise ValueError(problem)
     d, q = _reduce(docs, queries, dim, metric, seed)
     raw_metric = "l2" if metric == "l2" else "ip"
     quantizer = PRECISIONS.get(precision).load()().fit(d)

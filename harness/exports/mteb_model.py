@@ -38,7 +38,7 @@ from harness.encoders.base import Encoder, Role
 from harness.errors import UserError
 from harness.exports.mteb import revision
 from harness.plugins import build_encoder
-from harness.prepared import backend_input, prepare
+from harness.prepared import backend_input, dim_problem, prepare
 from harness.registry import BACKENDS, PRECISIONS
 from harness.suite import DEFAULT_TEMPLATE, ModelRef, dim_size
 
@@ -97,6 +97,9 @@ class HarnessModel:
             raise UserError(f"HarnessModel: {problem}")
         ref = ModelRef(ref=model) if isinstance(model, str) else model
         self.encoder: Encoder = build_encoder(ref) if isinstance(ref, ModelRef) else ref
+        problem = dim_problem(self.config.dim, self.encoder.spec.dim)
+        if problem:
+            raise UserError(f"HarnessModel: {problem}")
         self.name = name or (ref.label if isinstance(ref, ModelRef) else self.encoder.spec.name)
         self.cache = EmbeddingCache(self.config.cache_dir or default_cache_dir())
         self._corpus: tuple[tuple[str, ...], np.ndarray] | None = None
