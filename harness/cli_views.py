@@ -16,19 +16,29 @@ from harness.errors import UserError
 from harness.suite_source import suite_listing
 
 
+def _out_folder(path: str, key: str) -> Path:
+    """A folder to write into: absent (it is created) or a folder, never a file."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{path} is a file, not a folder", key=key,
+                        suggestion="give a folder to write into; it is created if absent")
+    return out
+
+
 def export(args: argparse.Namespace) -> int:
 
     if api.is_run_dir(args.dataset):
         if args.layout:
             raise UserError("--layout is for datasets; a run folder takes --format trec|mteb")
-        got = api.export_run(args.dataset, Path(args.out), fmt=args.format or "trec")
+        got = api.export_run(args.dataset, _out_folder(args.out, "OUT"),
+                             fmt=args.format or "trec")
         print(got.summary())
         return 0
     if args.format:
         raise UserError(f"--format is for run folders: {args.dataset} has no manifest.json",
                         suggestion="pass results/<run-id>, or --layout beir|hf for a dataset")
     layout = args.layout or "beir"
-    ds = api.export(args.dataset, Path(args.out), layout=layout, split=args.split)
+    ds = api.export(args.dataset, _out_folder(args.out, "OUT"), layout=layout, split=args.split)
     print(f"{args.out}: {ds.n_docs} documents, {ds.n_queries} queries ({layout} layout)")
     return 0
 
@@ -44,6 +54,9 @@ def listing(args: argparse.Namespace) -> int:
 def funnel(df: pd.DataFrame, args: argparse.Namespace) -> int:
 
     if args.csv:
+        if not Path(args.csv).expanduser().parent.is_dir():
+            raise UserError(f"no folder {Path(args.csv).parent} to write {args.csv} into",
+                            key="--csv", suggestion="create the folder, or give another path")
         df.to_csv(args.csv, index=False)
     if args.json:
         print(as_json(df))

@@ -165,6 +165,9 @@ def test_value_mistakes_are_one_line(tiny_run, tiny_beir, tmp_path, capsys):
         (["compare", run_dir, run_dir, "--metric", "ndcg@100"],
          "--metric: metric 'ndcg@100' is not in both runs (both runs have: "),
         (["leaderboard", str(tmp_path / "r"), "--metric", "mrr@10"], "has the metric 'mrr@10'"),
+        (["export", run_dir, str(suite), "--format", "trec"], f"OUT: {suite} is a file, not a"),
+        (["export", f"beir:{tiny_beir}", str(suite)], "is a file, not a folder"),
+        (["funnel", run_dir, "--csv", str(tmp_path / "no" / "f.csv")], "--csv: no folder"),
     ]
     for argv, says in cases:
         assert main(argv) == 2, argv
