@@ -35,7 +35,7 @@ from harness.execution.executor import (
     setup_logging,
 )
 from harness.execution.executors import encode_on_ray, executor_kind, make_executor
-from harness.execution.progress import EncodeBars
+from harness.execution.progress import EncodeBars, build_tickers
 from harness.execution.references import ReferencePoints
 from harness.execution.timing import machine_load, process_peak_mb
 from harness.exports.commands import export, is_run_dir
@@ -110,7 +110,8 @@ def _run_locked(p: Plan, store: RunStore, source: str, options: RunOptions) -> R
     store.remove_leftovers()  # temp files of a killed run's writes
     manifest = _start_manifest(p, store, source, cache_dir)
     bars = EncodeBars() if options.progress else None  # encodings in this process
-    ctx = RunContext(cache=EmbeddingCache(cache_dir, on_progress=bars))
+    ctx = RunContext(cache=EmbeddingCache(cache_dir, on_progress=bars),
+                     build_progress=build_tickers() if options.progress else None)
     kind = executor_kind(p, options.executor)
     manifest["executor"] = kind
     store.write_manifest(manifest)

@@ -24,6 +24,7 @@ from harness.cache import ChunkMapper, EmbeddingCache, Encoded
 from harness.cell import Cell
 from harness.datasets.base import Dataset, fingerprint_texts
 from harness.encoders.base import Encoder, Role, VectorLookup
+from harness.execution.progress import BuildWatch
 from harness.plugins import build_encoder, load_dataset, model_modality
 from harness.prepared import Prepared, prepare
 from harness.registry import BACKENDS
@@ -49,6 +50,8 @@ class RunContext:
     cache: EmbeddingCache
     # where missing embedding chunks are encoded (None: here); the Ray executor sets one
     chunk_mapper: ChunkMapper | None = None
+    # wraps each index build (a live progress line); None: builds run silently
+    build_progress: BuildWatch | None = None
     encode_calls: int = 0
     _datasets: dict[str, Dataset] = field(default_factory=dict)
     _encoders: dict[str, Encoder] = field(default_factory=dict)

@@ -1,5 +1,5 @@
-"""Progress a person can trust: the run's cell bar with an ETA from what cells have cost, and
-a bar per encoding (texts done / total, texts per second).
+"""Progress a person can trust: the run's cell bar with an ETA from what cells have cost, a
+bar per encoding (texts done / total, texts per second) and a live line per long index build.
 
 On a terminal (the stream is a TTY) progress is a tqdm bar. Anywhere else (a log file, CI, a
 pipe) it is plain lines, at most one every PLAIN_EVERY_S seconds: never `\\r` frames.
@@ -15,8 +15,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import IO, Any
 
 from tqdm import tqdm
@@ -26,6 +28,7 @@ from harness.cell import Cell
 log = logging.getLogger("harness")
 PLAIN_EVERY_S = 15.0  # plain progress lines: at most one per this many seconds
 SHOW_AFTER_S = 1.0  # a bar appears only for work that takes longer than this
+BUILD_SHOW_S = 3.0  # an index build gets a line once it has taken this long
 
 
 def is_tty(stream: IO[str] | None = None) -> bool:
@@ -140,3 +143,70 @@ def cell_bar(total: int, enabled: bool, stream: IO[str] | None = None) -> Any:
     return tqdm(total=total, desc="cells", unit="cell", file=stream or sys.stderr, leave=True,
                 bar_format="{desc}: {percentage:3.0f}%|{bar:24}| {n_fmt}/{total_fmt} "
                            "[{elapsed}{postfix}]")
+
+
+# wraps one index build, given what is built: the RunContext's build_progress
+BuildWatch = Callable[[str], AbstractContextManager[Any]]
+
+
+class BuildTicker:
+    """A live line while one index builds (one library call: no fraction to show, so the bar
+    says what is built over how many vectors and how long it has taken so far).
+
+    Nothing appears for builds shorter than `show_after`. On a terminal the line refreshes
+    every `tick_s`; elsewhere a plain line is written at most every PLAIN_EVERY_S. The
+    libraries release the GIL while they build, so the ticking thread keeps time.
+    """
+
+    def __init__(self, what: str, *, stream: IO[str] | None = None, position: int | None = None,
+                 echo_plain: bool = False, show_after: float | None = None,
+                 tick_s: float = 0.5) -> None:
+        self.what, self.stream = what, stream or sys.stderr
+        self.position, self.echo, self.tick_s = position, echo_plain, tick_s
+        self.show_after = BUILD_SHOW_S if show_after is None else show_after
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._tick, daemon=True)
+        self.bar: tqdm | None = None
+        self.t0 = 0.0
+
+    def __enter__(self) -> BuildTicker:
+        self.t0 = time.perf_counter()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        if self.bar is not None:
+            self.bar.close()
+
+    def _tick(self) -> None:
+        last_line = self.t0
+        while not self.stop.wait(self.tick_s):
+            now = time.perf_counter()
+            if now - self.t0 < self.show_after:
+                continue
+            if not is_tty(self.stream):
+                if now - last_line >= PLAIN_EVERY_S or last_line == self.t0:
+                    last_line = now
+                    self._plain(now - self.t0)
+                continue
+            if self.bar is None:
+                self.bar = tqdm(total=None, file=self.stream, position=self.position,
+                                leave=False, dynamic_ncols=True, bar_format="{desc}")
+            self.bar.set_description_str(self._line(now - self.t0))  # time since the start
+
+    def _line(self, elapsed: float) -> str:
+        return f"{self.what}: {duration(elapsed)} so far"
+
+    def _plain(self, elapsed: float) -> None:
+        line = self._line(elapsed)
+        log.info("%s", line)
+        if self.echo:
+            print(line, file=self.stream, flush=True)
+
+
+def build_tickers(*, position: int | None = None, echo_plain: bool = False) -> BuildWatch:
+    """The RunContext's build_progress: a BuildTicker per index build, drawn like the
+    encoding bars of the same process."""
+    return lambda what: BuildTicker(what, position=position, echo_plain=echo_plain)

@@ -104,7 +104,7 @@ def run_cell(cell: Cell, ctx: RunContext, *, timing: bool = True
             truth = drop_identical(t_ids, t_scores, ds, k)
         inputs = _Inputs(cell, ds, vec, prep, k, truth)
         ix = index_for(cell, prep, k_search, _hybrid(cell, ds))
-    t = measure(cell, ix, timing=timing)
+    t = measure(cell, ix, timing=timing, watch=ctx.build_progress)
     rows: list[dict[str, Any]] = []
     settings: list[SettingValues] = []
     evaluated_qids: list[str] = []

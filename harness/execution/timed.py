@@ -25,6 +25,7 @@ from harness.execution.lexical import (
     leg_of,
     options_of,
 )
+from harness.execution.progress import BuildWatch
 from harness.execution.searcher import Searcher
 from harness.execution.timing import PeakMemory, per_query_ns, thread_limit, timed_pass
 from harness.prepared import Prepared, backend_input
@@ -97,12 +98,14 @@ def lexical_index_for(cell: Cell, prep: Prepared, k_search: int) -> CellIndex:
                      [{}], [searcher], "lexical")
 
 
-def measure(cell: Cell, ix: CellIndex, *, timing: bool) -> Timings:
+def measure(cell: Cell, ix: CellIndex, *, timing: bool, watch: BuildWatch | None = None
+            ) -> Timings:
     """Build, then interleaved timed passes per setting (and per-query latency when timing).
 
     Peak memory covers the build and the searches: the cell's own high-water mark. The build
     uses the suite's `threads`; qps and latency are always single-thread. (thread_limit blocks
-    are sequential, not nested: each sets its own limit on entry.)
+    are sequential, not nested: each sets its own limit on entry.) `watch` wraps the build
+    (the progress line of a long build).
     """
     n = len(ix.settings)
     t = Timings(qps={i: [] for i in range(n)}, lat={i: [] for i in range(n)})
@@ -112,7 +115,8 @@ def measure(cell: Cell, ix: CellIndex, *, timing: bool) -> Timings:
     # Reference points (timing=False) run in the driver: resetting its high-water mark there
     # would hide the driver's own peak (the manifest's driver_peak_rss_mb).
     with (PeakMemory() if timing else nullcontext(PeakMemory())) as mem:
-        with thread_limit(cell.threads):
+        what = f"building {cell.backend} over {len(ix.index_input.vectors):,} documents"
+        with thread_limit(cell.threads), (watch(what) if watch else nullcontext()):
             t0 = time.perf_counter_ns()
             ix.backend.build(ix.index_input)
             t.build_s = (time.perf_counter_ns() - t0) / 1e9

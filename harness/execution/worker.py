@@ -17,7 +17,7 @@ from typing import Any
 from harness.cache import EmbeddingCache
 from harness.cell import Cell
 from harness.execution.context import RunContext
-from harness.execution.progress import EncodeBars
+from harness.execution.progress import EncodeBars, build_tickers
 from harness.execution.runner import safe_run_cell
 from harness.execution.timing import process_peak_mb
 from harness.perquery import PerQuery
@@ -61,7 +61,9 @@ def run_job(job: Job) -> CellResult:
     try:
         # the worker's stderr is the driver's terminal: its bar goes below the cell bar
         bars = EncodeBars(position=1, echo_plain=True) if job.progress else None
-        ctx = RunContext(cache=EmbeddingCache(Path(job.cache_dir), on_progress=bars))
+        ctx = RunContext(cache=EmbeddingCache(Path(job.cache_dir), on_progress=bars),
+                         build_progress=build_tickers(position=1, echo_plain=True)
+                         if job.progress else None)
         log.info("worker %d runs cell %s", os.getpid(), job.cell.cell_id)
         rows, perq = safe_run_cell(job.cell, ctx, on_error=lambda tb: log.error("%s", tb))
         # the whole worker's high-water mark: data, vectors, ground truth, index and searches

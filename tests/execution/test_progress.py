@@ -4,16 +4,18 @@ traceback kept out of the terminal."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import re
+import time
 
 import pytest
 
 from harness.cache import EmbeddingCache
 from harness.encoders.hashing import HashEncoder, HashOptions
 from harness.execution.executor import FILE_ONLY, close_logging, setup_logging
-from harness.execution.progress import EncodeBars, Eta
+from harness.execution.progress import BuildTicker, EncodeBars, Eta
 from harness.store import RunStore
 
 TEXTS = [f"document number {i} about topic {i % 7}" for i in range(2000)]
@@ -88,3 +90,61 @@ def test_traceback_goes_to_the_log_file_only(tmp_path, capsys):
     assert "cell abc failed: ValueError: bad" in shown and "Traceback" not in shown
     logged = store.log_path.read_text()
     assert "cell abc failed" in logged and "Traceback (most recent call last)" in logged
+
+
+def _slow_build(ticker: BuildTicker, seconds: float) -> None:
+    with ticker:
+        time.sleep(seconds)  # a library call holding no GIL, as index builds do
+
+
+def test_a_long_build_shows_a_live_line_with_its_time():
+    term = Terminal()
+    _slow_build(BuildTicker("building hnswlib over 5,000 documents", stream=term,
+                            show_after=0.1, tick_s=0.05), 0.6)
+    frames = [f for f in term.getvalue().split("\r") if "building hnswlib" in f]
+    assert len(frames) >= 3  # refreshed while the build ran
+    # the time since the build started (not since the line appeared)
+    assert re.search(r"building hnswlib over 5,000 documents: [01] s so far$", frames[-1])
+
+
+def test_short_builds_show_nothing_and_logs_get_plain_lines(caplog):
+    term = Terminal()
+    _slow_build(BuildTicker("building exact over 10 documents", stream=term, show_after=5.0,
+                            tick_s=0.05), 0.2)
+    assert term.getvalue() == ""
+    pipe = io.StringIO()
+    with caplog.at_level(logging.INFO, logger="harness"):
+        _slow_build(BuildTicker("building annoy over 9 documents", stream=pipe, echo_plain=True,
+                                show_after=0.1, tick_s=0.05), 0.5)
+    # one plain line when it shows (the next only after PLAIN_EVERY_S): no `\r` frames
+    assert pipe.getvalue() == "building annoy over 9 documents: 0 s so far\n"
+    assert "building annoy over 9 documents: 0 s so far" in caplog.messages
+
+
+def test_the_runner_wraps_each_build(write_suite, tiny_beir, tmp_path, monkeypatch):
+    from harness import api
+    from harness.execution import context
+
+    built: list[str] = []
+
+    @contextlib.contextmanager
+    def record(what: str):
+        built.append(what)
+        yield
+
+    real = context.RunContext.__init__
+
+    def with_watch(self, *a, **kw):
+        real(self, *a, **{**kw, "build_progress": record})
+
+    monkeypatch.setattr(context.RunContext, "__init__", with_watch)
+    path = write_suite(f"schema_version: 1\nname: t\ndatasets: [beir:{tiny_beir}]\n"
+                       "models: [hash:16]\nmetrics: [cosine]\n"
+                       "backends: [{name: exact}, {name: hnswlib}]\n")
+    api.run(path, api.RunOptions(output=tmp_path / "r", cache_dir=tmp_path / "c",
+                                 progress=False, executor="inline"))
+    # 6 topics x 4 documents: each index build wrapped, named with what it builds (the
+    # analysis's exact reference points are builds too)
+    assert built.count("building hnswlib over 24 documents") == 1
+    assert set(built) == {"building exact over 24 documents",
+                          "building hnswlib over 24 documents"}
