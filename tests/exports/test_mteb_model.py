@@ -71,3 +71,26 @@ def test_a_bad_configuration_is_one_line():
         HarnessModel("hash:8", Configuration(dim="pca8"))
     with pytest.raises(UserError, match="metric: expected cosine, ip or l2"):
         HarnessModel("hash:8", Configuration(metric="dot"))
+
+
+def test_a_query_judged_only_zero_counts_in_mteb_mean_only(tmp_path, hf_writer, write_suite):
+    """MTEB averages over every judged query (all-zero ones score 0); the harness evaluates
+    queries with a positive judgment: with 8 of 9 positive, MTEB's mean is 8/9 of ours."""
+    pytest.importorskip("mteb")
+    import mteb
+
+    from harness.datasets.mteb_native import hf_offline, mteb_task, own_datasets_cache
+
+    hf = hf_writer(tmp_path / "scifact", DOCS, {**QUERIES, "qz": "apple car"},
+                   [*QRELS, ("qz", "d1", 0)])
+    opts = api.RunOptions(output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False,
+                          executor="inline", report=False, analysis=False)
+    suite = SUITE.format(hf=hf).replace('dims: [16, "pca:8"]\nprecisions: [int8, binary]\n', "")
+    out = api.run(write_suite(suite), opts)
+    [ours] = out.frame["ndcg@10"].tolist()
+    with own_datasets_cache(), hf_offline():
+        res = mteb.evaluate(HarnessModel("hash:32", Configuration(cache_dir=tmp_path / "c")),
+                            mteb_task("SciFact", "test", hf), cache=None,
+                            show_progress_bar=False)
+    got = res.task_results[0].scores["test"][0]["ndcg_at_10"]
+    assert 0 < ours < 1 and got == pytest.approx(ours * 8 / 9, abs=1e-5)
