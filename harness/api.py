@@ -278,5 +278,5 @@ def compare(
 
 
 def export_run(run_dir: str | Path, out: Path, *, fmt: str = "trec") -> Exported:
-    """`harness export RUN_DIR OUT --format trec|mteb` (see harness.exports)."""
+    """`harness export RUN_DIR OUT --format trec|mteb|ann-benchmarks` (see harness.exports)."""
     return _export_run(open_run(run_dir).dir, out, fmt=fmt)

@@ -106,16 +106,17 @@ def _report_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _export_parser(sub: argparse._SubParsersAction) -> None:
-    ex = sub.add_parser("export", help="a run's results as TREC runs + qrels or MTEB result "
-                        "JSON; or a text dataset with judgments as a BEIR folder (or the "
-                        "Hugging Face layout MTEB reads)")
+    ex = sub.add_parser("export", help="a run's results as TREC runs + qrels, MTEB result "
+                        "JSON or ann-benchmarks HDF5 files; or a text dataset with judgments "
+                        "as a BEIR folder (or the Hugging Face layout MTEB reads)")
     ex.add_argument("dataset", metavar="SOURCE",
                     help="a run folder (RESULTS/<run-id>), or a dataset reference, e.g. "
                     "bbc-news or beir:FOLDER")
     ex.add_argument("out", help="the folder to write")
-    ex.add_argument("--format", choices=("trec", "mteb"), default=None,
+    ex.add_argument("--format", choices=("trec", "mteb", "ann-benchmarks"), default=None,
                     help="for a run folder: trec (default; a run file per result row, and "
-                    "qrels) or mteb (a result JSON per model and variant)")
+                    "qrels), mteb (a result JSON per model and variant) or ann-benchmarks "
+                    "(HDF5 data and result files; needs h5py)")
     ex.add_argument("--layout", choices=("beir", "hf"), default=None,
                     help="for a dataset: beir (default) or hf")
     ex.add_argument("--split", default="test", help="for a dataset: the qrels split to write")

@@ -29,7 +29,8 @@ def export(args: argparse.Namespace) -> int:
 
     if api.is_run_dir(args.dataset):
         if args.layout:
-            raise UserError("--layout is for datasets; a run folder takes --format trec|mteb")
+            raise UserError("--layout is for datasets; a run folder takes --format "
+                            "trec|mteb|ann-benchmarks")
         got = api.export_run(args.dataset, _out_folder(args.out, "OUT"),
                              fmt=args.format or "trec")
         print(got.summary())

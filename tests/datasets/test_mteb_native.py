@@ -93,15 +93,22 @@ def test_a_layout_mteb_cannot_read_falls_back_with_one_line(tmp_path, beir_write
 
 def test_the_datasets_cache_is_used_offline(tmp_path, hf_writer, loads):
     """What an earlier online mteb run leaves in the datasets cache loads with no folder."""
+    import datasets
+
     own = hf_writer(tmp_path / "copy" / "scifact", DOCS, QUERIES, QRELS)
-    first = mteb.load_mteb("SciFact", path=str(own))
+    first = load_hf_folder(own, name="mteb:SciFact", split="test",
+                           options=mteb_native.DEFAULT_OPTIONS)
+    with mteb_native.hf_offline():
+        for config in ("corpus", "queries", "default"):
+            datasets.load_dataset(str(own), config)
     # datasets caches a folder named 'scifact' as the hub's mteb/scifact would be: rename it so
     (tmp_path / "ds" / "scifact").rename(tmp_path / "ds" / "mteb___scifact")
     shutil.rmtree(own)
     assert mteb.locate(mteb.get_task("SciFact"), None) is None
     assert mteb.check("SciFact", None) is None
     ds = mteb.load_mteb("SciFact")
-    assert loads == [str(own), "mteb/scifact"] and ds.meta["path"] == "mteb/scifact"
+    assert loads == ["mteb/scifact"] and ds.meta["path"] == "mteb/scifact"
+    assert ds.meta["loader"] == "mteb task"
     _same(ds, first)
 
 
