@@ -52,19 +52,23 @@ def _distances(scores: np.ndarray, distance: str) -> np.ndarray:
     return np.where(np.isfinite(scores), d, np.inf).astype(np.float32)
 
 
-def _encoded(cell: Cell, ds: Dataset, cache: EmbeddingCache) -> tuple[np.ndarray, np.ndarray]:
-    """The cell's model vectors of the corpus and queries (the run's cache entries)."""
+def _encoded(cell: Cell, ds: Dataset, cache: EmbeddingCache
+             ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """The cell's model vectors of the corpus and queries (the run's cache entries), and the
+    dims the model was trained to be truncated to."""
     if not ds.is_text:
-        return ds.doc_vectors, ds.query_vectors
+        return ds.doc_vectors, ds.query_vectors, ()
     enc = build_encoder(cell.model_ref)
+    dims = enc.spec.matryoshka_dims
     if isinstance(enc, VectorLookup):
-        return enc.vectors_for(ds.doc_ids, "document"), enc.vectors_for(ds.query_ids, "query")
+        return (enc.vectors_for(ds.doc_ids, "document"), enc.vectors_for(ds.query_ids, "query"),
+                dims)
     out = []
     for role, ids, texts in (("document", ds.doc_ids, ds.docs), ("query", ds.query_ids,
                                                                    ds.queries)):
         out.append(cache.encode(enc, texts, role=role, texts_fingerprint=fingerprint_texts(
             ids, texts), batch_size=cell.model_ref.batch_size).vectors)
-    return out[0], out[1]
+    return out[0], out[1], dims
 
 
 class _Data:
@@ -72,10 +76,9 @@ class _Data:
 
     def __init__(self, cell: Cell, cache: EmbeddingCache) -> None:
         ds = load_dataset(cell.dataset_ref, seed=cell.seed)
-        docs, queries = _encoded(cell, ds, cache)
-        spec_dims = () if not ds.is_text else build_encoder(cell.model_ref).spec.matryoshka_dims
+        docs, queries, dims = _encoded(cell, ds, cache)
         prep = prepare(docs, queries, dim=cell.dim, metric=cell.metric, precision="float32",
-                       matryoshka_dims=spec_dims, seed=cell.seed)
+                       matryoshka_dims=dims, seed=cell.seed)
         self.train, self.test = prep.raw_docs, prep.raw_queries
         self.position = {d: i for i, d in enumerate(ds.doc_ids)}
         self.query_ids = ds.query_ids
