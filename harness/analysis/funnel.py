@@ -20,6 +20,7 @@ of the cell's distance against it (`metric_loss_vs_best`): that is metric misuse
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,9 @@ from harness.stats import bootstrap_ci
 from harness.store import RunStore
 
 DISTANCES = ("cosine", "ip", "l2")
+# what names a result row in the analysis tables
+ROW_KEYS = ("cell_id", "dataset", "model", "dim", "precision", "metric", "backend",
+            "build_params", "search_params")
 STAGES = ("embedding_loss", "dimension_loss", "precision_loss", "metric_loss", "index_loss")
 
 
@@ -51,24 +55,32 @@ def ideal(ds: Dataset, metric_name: str) -> float:
     return 1.0
 
 
-def funnel(store: RunStore, refs: References, metric_name: str) -> pd.DataFrame:
-    """One row per ok result row: the reference points, the stage losses, metric misuse."""
-    name = metric_name.lower()
+def dense_rows(store: RunStore, name: str) -> Iterator[tuple[pd.Series, Cell]]:
+    """The ok result rows the funnel decomposes (those holding `name`), with their cells."""
     cells = store.cells()
-    out = []
     for _, row in store.frame().iterrows():
         cell = cells.get(row["cell_id"])
         if cell is None or row.get("status") != "ok" or name not in row:
             continue
         if row.get("family") == "lexical" or not pd.isna(row.get("lexical_bytes", np.nan)):
             continue  # no embedding stages in lexical rows; hybrid rows: see analysis.hybrid
-        out.append(_funnel_row(row, cell, refs, name))
-    return pd.DataFrame(out)
+        yield row, cell
+
+
+def funnel(store: RunStore, refs: References, metric_name: str) -> pd.DataFrame:
+    """One row per ok result row: the reference points, the stage losses, metric misuse."""
+    name = metric_name.lower()
+    return pd.DataFrame([_funnel_row(row, cell, refs, name)
+                         for row, cell in dense_rows(store, name)])
+
+
+def rescore_of(row: pd.Series) -> int:
+    """The rescoring depth of a row's search setting (0: none)."""
+    return int(json.loads(row["search_params"] or "{}").get("rescore", 0) or 0)
 
 
 def _funnel_row(row: pd.Series, cell: Cell, refs: References, name: str) -> dict[str, Any]:
-    params = json.loads(row["search_params"] or "{}")
-    rescore = int(params.get("rescore", 0) or 0)
+    rescore = rescore_of(row)
     native = refs.native_distance(cell)
     s0 = ideal(refs.dataset(cell), name)
     s1, _ = refs.value(cell, dim=None, precision="float32", metric=native)
@@ -85,8 +97,7 @@ def _funnel_row(row: pd.Series, cell: Cell, refs: References, name: str) -> dict
     best = max(by_distance, key=lambda m: by_distance[m][0])
     gap = bootstrap_ci(by_distance[best][1] - per_q4) if best != cell.metric else None
     return {
-        **{c: row[c] for c in ("cell_id", "dataset", "model", "dim", "precision", "metric",
-                               "backend", "build_params", "search_params")},
+        **{c: row[c] for c in ROW_KEYS},
         "main_metric": name,
         "native_metric": native,
         "ideal": s0,

@@ -12,6 +12,7 @@ import numpy as np
 
 from harness.cell import Cell
 from harness.datasets.base import Dataset
+from harness.metrics.difficulty import QueryDifficulty
 
 
 class References(Protocol):
@@ -31,4 +32,9 @@ class References(Protocol):
 
     def vectors(self, cell: Cell) -> tuple[np.ndarray, np.ndarray]:
         """(documents, queries) as the model encodes them: full dim, float32."""
+        ...
+
+    def difficulty(self, cell: Cell) -> QueryDifficulty:
+        """Every query's difficulty (RC, LID, expansion at the cell's k) and shift score, on
+        the vectors the cell searches (its dim, precision and distance)."""
         ...

@@ -2,7 +2,8 @@
 
 Writes into the run folder, next to results.csv, the tables the report shows:
 funnel.csv, rankings.csv (Kendall's tau per group), inversions.csv, rankings_at_speed.csv
-(index builds compared at a matched speed floor), recommendation.csv; and
+(index builds compared at a matched speed floor), difficulty.csv and query_difficulty.csv
+(rows by query difficulty and shift), recommendation.csv; and
 appends the recommendation outcome to RESULTS_DIR/recommendations.csv, the count across runs.
 """
 
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis import outputs
+from harness.analysis.difficulty import difficulty_tables
 from harness.analysis.funnel import DISTANCES, funnel
 from harness.analysis.hybrid import hybrid_table
 from harness.analysis.ports import References
@@ -141,6 +143,9 @@ def analyse(store: RunStore, refs: References) -> Analysis:
     speed_df = rankings_at_speed(frame, name) if "knn_recall@10" in frame else pd.DataFrame()
     _write(store, outputs.RANKINGS_AT_SPEED, speed_df)
     _write(store, outputs.HYBRID, hybrid_table(frame, name, perquery))
+    by_group, per_query = difficulty_tables(store, refs, name)
+    _write(store, outputs.DIFFICULTY, by_group)
+    _write(store, outputs.QUERY_DIFFICULTY, per_query)
     rec = recommendation_table(store, fun, refs, name)
     _write(store, outputs.RECOMMENDATION, rec)
     _count_across_runs(store, rec)

@@ -11,7 +11,11 @@
   anisotropy=1 (the data is stretched so that the largest/smallest axis ratio is this, then
   randomly rotated), separation=1 (distance of cluster centres relative to the cluster radius),
   noise=1 (query = a corpus point + gaussian noise whose norm is about noise x the points'
-  root-mean-square norm; in 32 dims noise=1 still leaves the source in the top 10 ~80% of the time).
+  root-mean-square norm; in 32 dims noise=1 still leaves the source in the top 10 ~80% of the time),
+  noise_groups=1 (the queries, in order, split into this many equal groups; group g of G gets
+  noise x (g+1)/G: query difficulty known by construction), shift=0 (the second half of the
+  queries is moved by shift x the points' root-mean-square norm along one random direction:
+  out-of-distribution queries by construction).
   Every query is a perturbed copy of one corpus point, its *source*: qrels hold that one
   document (so hit@k / mrr@k measure finding it) and labels are the clusters (label metrics).
 """
@@ -81,6 +85,8 @@ class SyntheticSpec:
     anisotropy: float = 1.0
     separation: float = 1.0
     noise: float = 1.0
+    noise_groups: int = 1
+    shift: float = 0.0
 
     def problem(self) -> str | None:
         if self.n < 1 or self.dim < 1 or self.clusters < 1 or self.queries < 1:
@@ -89,13 +95,21 @@ class SyntheticSpec:
             return f"queries={self.queries} is more than n={self.n} (queries copy corpus points)"
         if self.imbalance < 0 or self.norm_spread < 0 or self.noise < 0 or self.separation < 0:
             return "imbalance, norm_spread, noise and separation must be >= 0"
+        if self.noise_groups < 1 or self.noise_groups > self.queries or self.shift < 0:
+            return "noise_groups must be 1..queries and shift >= 0"
         if self.anisotropy < 1:
             return "anisotropy is a ratio of axis lengths: it must be >= 1"
         return None
 
     @property
     def label(self) -> str:
-        return ",".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))
+        """Every knob, except the later ones at their defaults (a set made before they
+        existed keeps its fingerprint, and so its cache entries)."""
+        return ",".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self)
+                        if f.name not in _LATER or getattr(self, f.name) != f.default)
+
+
+_LATER = ("noise_groups", "shift")
 
 
 def parse_synthetic(arg: str) -> SyntheticSpec:
@@ -144,7 +158,14 @@ def generate(spec: SyntheticSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
         x *= np.exp(spec.norm_spread * rng.standard_normal(spec.n))[:, None]
     source = np.sort(rng.choice(spec.n, size=spec.queries, replace=False))
     size = np.sqrt(np.mean(np.sum(x**2, axis=1)))
-    q = x[source] + rng.standard_normal((spec.queries, d)) * (spec.noise * size / np.sqrt(d))
+    noise = rng.standard_normal((spec.queries, d)) * (spec.noise * size / np.sqrt(d))
+    if spec.noise_groups > 1:  # group g of G (in query order) gets noise x (g + 1) / G
+        group = np.arange(spec.queries) * spec.noise_groups // spec.queries
+        noise *= ((group + 1) / spec.noise_groups)[:, None]
+    q = x[source] + noise
+    if spec.shift > 0:  # the second half of the queries moved along one random direction
+        direction = rng.standard_normal(d)
+        q[spec.queries // 2:] += spec.shift * size * direction / np.linalg.norm(direction)
     return x.astype(np.float32), labels, q.astype(np.float32), source
 
 

@@ -17,8 +17,10 @@ import numpy as np
 
 from harness.cell import Cell
 from harness.datasets.base import Dataset
+from harness.execution import difficulty
 from harness.execution.context import RunContext
 from harness.execution.runner import run_cell
+from harness.metrics.difficulty import QueryDifficulty
 from harness.plugins import model_modality
 from harness.store import RunStore
 
@@ -32,6 +34,7 @@ class ReferencePoints:
         self.reused = 0  # reference points read from stored exact cells
         self._memo: dict[str, tuple[float, np.ndarray]] = {}
         self._stored: dict[tuple, tuple[float, np.ndarray]] | None = None
+        self._difficulty: dict[tuple, QueryDifficulty] = {}
 
     def value(self, cell: Cell, *, dim: Any, precision: str, metric: str,
               rescore: int = 0) -> tuple[float, np.ndarray]:
@@ -63,6 +66,15 @@ class ReferencePoints:
     def vectors(self, cell: Cell) -> tuple[np.ndarray, np.ndarray]:
         vec = self.ctx.vectors(cell, self.ctx.dataset(cell))
         return vec.docs, vec.queries
+
+    def difficulty(self, cell: Cell) -> QueryDifficulty:
+        key = _content(cell, 0)
+        if key not in self._difficulty:
+            vec = self.ctx.vectors(cell, self.ctx.dataset(cell))
+            prep = self.ctx.prepared(cell, vec)
+            self._difficulty[key] = difficulty.measure(prep, self.ctx.dataset(cell), cell.k,
+                                                       cell.seed)
+        return self._difficulty[key]
 
     def _stored_points(self) -> dict[tuple, tuple[float, np.ndarray]]:
         """Every ok setting of the stored exact cells that holds the main metric."""

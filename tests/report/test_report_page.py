@@ -39,8 +39,8 @@ def test_sections_render_in_declared_order(runs, tmp_path):
     toc, body = _anchors((runs.a.run_dir / "report.html").read_text())
     declared = [s.anchor for s in sorted(SECTIONS, key=lambda s: s.order)]
     assert declared == [
-        "summary", "glance", "problems", "plots", "analysis", "hybrid", "results", "drilldown",
-        "files",
+        "summary", "glance", "problems", "plots", "analysis", "difficulty", "hybrid", "results",
+        "drilldown", "files",
     ]
     assert toc == body == [a for a in declared if a != "hybrid"]
     # Sections handed in out of order are shown by their `order`, not their position.
