@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.tables import upgraded_frame
+
 # Figures that depend on the machine's speed or the clock, not on the configuration.
 TIMING = {
     "build_s", "qps", "qps_min", "qps_max", "batch_qps", "latency_p50_ms", "latency_p95_ms",
@@ -26,7 +28,7 @@ TABLES = ("results.csv", "funnel.csv", "rankings.csv", "inversions.csv", "recomm
 def _read(path: Path) -> pd.DataFrame:
     if not path.is_file() or path.stat().st_size <= 1:
         return pd.DataFrame()
-    df = pd.read_csv(path)
+    df = upgraded_frame(pd.read_csv(path))  # older runs' column names, as today's
     df = df[[c for c in df.columns if c not in TIMING]]
     return df.sort_values(list(df.columns), ignore_index=True) if len(df) else df
 

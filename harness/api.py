@@ -179,7 +179,7 @@ def best(run_dir: str | Path, budget: Budget, metric: str | None = None
     ok = frame[frame["status"] == "ok"]
     fits = best_under(frame, name, budget)
     fronts = {}
-    for other, sense in (("qps", "max"), ("bytes_per_vector", "min")):
+    for other, sense in (("qps", "max"), ("bytes_per_doc", "min")):
         if other in ok and len(ok):
             mask = pareto_mask(ok, [name, other] if sense == "max" else [name],
                                [] if sense == "max" else [other])

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import fields
 from typing import NoReturn
 
 from harness import __version__
+from harness.analysis.budget import Budget
 from harness.checks import MAX_CELLS
 from harness.suite import PCA_DIM
 
@@ -140,12 +142,9 @@ def _analysis_parsers(sub: argparse._SubParsersAction) -> None:
 
     b = sub.add_parser("best", help="the best configuration under budgets, and Pareto frontiers")
     b.add_argument("run_dir", help=RUN_DIR)
-    b.add_argument("--max-bytes-per-vector", type=positive_float, default=None,
-                   help="keep configurations whose vectors take at most this many bytes")
-    b.add_argument("--max-p99-ms", type=positive_float, default=None,
-                   help="keep configurations whose p99 query latency is at most this (ms)")
-    b.add_argument("--min-qps", type=positive_float, default=None,
-                   help="keep configurations answering at least this many queries per second")
+    for limit in fields(Budget):  # --max-bytes-per-doc, --max-p99-ms, --min-qps, ...
+        b.add_argument("--" + limit.name.replace("_", "-"), type=positive_float, default=None,
+                       help=limit.metadata["help"])
     b.add_argument("--metric", default=None, help="task metric (default: the suite's first)")
     b.add_argument("--json", action="store_true", help=JSON_HELP)
 

@@ -5,6 +5,7 @@ these functions call api.py and print."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
@@ -79,10 +80,10 @@ def funnel(df: pd.DataFrame, args: argparse.Namespace) -> int:
 
 def best(args: argparse.Namespace) -> int:
 
-    budget = Budget(args.max_bytes_per_vector, args.max_p99_ms, args.min_qps)
+    budget = Budget(**{f.name: getattr(args, f.name) for f in fields(Budget)})
     name, fits, fronts = api.best(args.run_dir, budget, args.metric)
     cols = ["dataset", "model", "dim", "precision", "metric", "backend", "build_params",
-            "search_params", name, "qps", "latency_p99_ms", "bytes_per_vector"]
+            "search_params", name, "qps", "latency_p99_ms", "bytes_per_doc"]
     if args.json:
         print(as_json({"metric": name, "best": fits.head(1),
                        **{f"frontier_{k}": v for k, v in fronts.items()}}))

@@ -19,7 +19,7 @@ def summary(frame: pd.DataFrame, metrics: list[str]) -> str:
         return "(no results)"
     cols = [c for c in SUMMARY_COLUMNS if c in frame and frame[c].nunique(dropna=False) > 1]
     cols = cols or ["model"]
-    wanted = [*metrics, "knn_recall@10", "qps", "latency_p99_ms", "bytes_per_vector", "status"]
+    wanted = [*metrics, "knn_recall@10", "qps", "latency_p99_ms", "bytes_per_doc", "status"]
     shown = frame[[*cols, *[m for m in wanted if m in frame]]].copy()
     if "search_params" in shown:
         shown["search_params"] = shown["search_params"].fillna("")

@@ -28,9 +28,13 @@ from harness.errors import UserError
 from harness.fsutil import atomic_write_bytes, atomic_write_text
 from harness.metrics.columns import main_metric
 from harness.perquery import PerQuery
-from harness.tables import long_parquet, wide_parquet
+from harness.tables import long_parquet, upgraded_row, wide_parquet
 
-SCHEMA_VERSION = 1
+#: 2: rows carry bytes_per_doc, index_fixed_bytes, rescore_bytes_per_doc, and the precision's
+#: code size as code_bytes_per_vector (version 1: bytes_per_vector). Version 1 records are read
+#: with their columns renamed, and their cells run again on resume (they lack bytes_per_doc).
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, SCHEMA_VERSION)
 log = logging.getLogger("harness")
 
 
@@ -127,7 +131,7 @@ class RunStore:
     def _read_record(self, path: Path) -> dict[str, Any] | None:
         self.cell_reads += 1
         rec = _read_json(path)
-        if isinstance(rec, dict) and rec.get("schema_version") not in (SCHEMA_VERSION, None):
+        if isinstance(rec, dict) and rec.get("schema_version") not in (*READABLE_VERSIONS, None):
             raise UserError(  # a genuine other version: re-running would mix two schemas
                 f"cell record has schema version {rec['schema_version']}, this harness reads "
                 f"{SCHEMA_VERSION}", file=str(path),
@@ -139,16 +143,23 @@ class RunStore:
             why = rec if isinstance(rec, str) else "not a complete cell record"
             log.warning("%s is damaged (%s); its cell runs again", path, why)
             return None
+        if rec["schema_version"] != SCHEMA_VERSION:
+            rec["rows"] = [upgraded_row(r) for r in rec["rows"]]
         return rec
 
     def finished(self) -> dict[str, dict[str, Any]]:
         """cell_id -> stored cell record, for cells whose every row is ok (resume skips them)
         and whose per-query file, when there is one, is readable (else the cell runs again)."""
-        return {
+        done = {
             cid: rec for cid, rec in self.records().items()
             if rec.get("rows") and all(r.get("status") == "ok" for r in rec["rows"])
             and self._perquery_readable(cid)
         }
+        old = [cid for cid, rec in done.items() if rec["schema_version"] != SCHEMA_VERSION]
+        if old:
+            log.info("%d cell(s) were written by an older harness (schema version %s, no "
+                     "bytes_per_doc); they run again", len(old), done[old[0]]["schema_version"])
+        return {cid: rec for cid, rec in done.items() if cid not in old}
 
     def _perquery_readable(self, cell_id: str) -> bool:
         path = self.perquery_dir / f"{cell_id}.npz"

@@ -31,10 +31,35 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 # Numeric columns of a result row (harness.execution.runner): float64 in the wide table.
-FLOAT_COLUMNS = ("encode_docs_per_s", "build_s", "peak_rss_mb", "bytes_per_vector", "qps",
-                 "qps_min", "qps_max", "batch_qps", "latency_p50_ms", "latency_p95_ms",
-                 "latency_p99_ms", "latency_mean_ms")
-INT_COLUMNS = ("dim", "n_docs", "n_queries", "k", "index_bytes", "setting")
+FLOAT_COLUMNS = ("encode_docs_per_s", "build_s", "peak_rss_mb", "code_bytes_per_vector",
+                 "bytes_per_doc", "rescore_bytes_per_doc", "qps", "qps_min", "qps_max",
+                 "batch_qps", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms",
+                 "latency_mean_ms")
+INT_COLUMNS = ("dim", "n_docs", "n_queries", "k", "index_bytes", "index_fixed_bytes", "setting")
+#: Columns renamed since rows of schema version 1 were written: old name -> new name. Version 1
+#: rows called the precision's code size `bytes_per_vector`; they have no `bytes_per_doc`.
+RENAMED_V1 = {"bytes_per_vector": "code_bytes_per_vector"}
+
+
+def upgraded_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A result row of schema version 1 under today's column names. Version 1 put a bm25
+    row's index per document in bytes_per_vector (today's bytes_per_doc), and a hybrid row's
+    code size plus its lexical index per document (the code size is taken back out)."""
+    out = {RENAMED_V1.get(k, k): v for k, v in row.items()}
+    old = _number(row.get("bytes_per_vector"))
+    lexical, n = _number(row.get("lexical_bytes")), _number(row.get("n_docs"))
+    if old is not None and row.get("dim_method") == "lexical":
+        out["bytes_per_doc"], out["code_bytes_per_vector"] = old, None
+    elif old is not None and lexical is not None and n:
+        out["code_bytes_per_vector"] = round(old - lexical / n, 6)  # code sizes are whole
+    return out
+
+
+def upgraded_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A results table (results.csv) of any version under today's column names."""
+    if not set(RENAMED_V1) & set(frame.columns) or set(RENAMED_V1.values()) & set(frame):
+        return frame
+    return pd.DataFrame([upgraded_row(r) for r in frame.to_dict("records")])
 
 PARAM = pa.struct([("scope", pa.string()), ("name", pa.string()), ("number", pa.float64()),
                    ("text", pa.string())])
@@ -46,7 +71,8 @@ LONG_SCHEMA = pa.schema([
     ("search_params", pa.string()), ("k", pa.int64()), ("n_queries", pa.int64()),
     ("measure", pa.string()), ("value", pa.float64()),
     ("qps", pa.float64()), ("latency_p50_ms", pa.float64()), ("latency_p99_ms", pa.float64()),
-    ("bytes_per_vector", pa.float64()), ("index_bytes", pa.int64()), ("build_s", pa.float64()),
+    ("bytes_per_doc", pa.float64()), ("code_bytes_per_vector", pa.float64()),
+    ("index_bytes", pa.int64()), ("build_s", pa.float64()),
     ("status", pa.string()), ("finished_at", pa.timestamp("us", tz="UTC")),
 ])
 
@@ -96,7 +122,8 @@ def _base(row: Mapping[str, Any], run_id: str) -> dict[str, Any]:
         "k": num("k", int), "n_queries": num("n_queries", int), "qps": num("qps", float),
         "latency_p50_ms": num("latency_p50_ms", float),
         "latency_p99_ms": num("latency_p99_ms", float),
-        "bytes_per_vector": num("bytes_per_vector", float),
+        "bytes_per_doc": num("bytes_per_doc", float),
+        "code_bytes_per_vector": num("code_bytes_per_vector", float),
         "index_bytes": num("index_bytes", int), "build_s": num("build_s", float),
         "finished_at": _time(row.get("finished_at")),
     }

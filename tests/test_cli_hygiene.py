@@ -61,6 +61,13 @@ def test_best_with_a_metric_the_run_lacks_is_one_line(write_suite, tiny_beir, tm
     assert got["best"][0]["ndcg@10"] == pytest.approx(out.frame["ndcg@10"].max())
     assert main(["best", str(out.run_dir)]) == 0
     assert max(len(line) for line in capsys.readouterr().out.splitlines()) <= 100
+    # --max-bytes-per-doc: exact float32 holds 4 d bytes a document (64 and 128 here)
+    assert main(["best", str(out.run_dir), "--max-bytes-per-doc", "100", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert [(r["model"], r["bytes_per_doc"]) for r in got["best"]] == [("hash:16", 64)]
+    assert sorted(r["bytes_per_doc"] for r in got["frontier_bytes_per_doc"])[0] == 64
+    assert main(["best", str(out.run_dir), "--max-bytes-per-doc", "10"]) == 1
+    assert "max_bytes_per_doc=10.0" in capsys.readouterr().out
 
 
 def _options(parser, path="harness"):

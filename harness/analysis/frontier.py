@@ -1,12 +1,15 @@
-"""The one Pareto mask, and budgets: which configurations are worth considering at all."""
+"""The one Pareto mask, and budgets (analysis/budget.py): which configurations are worth
+considering at all."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import fields
 
 import numpy as np
 import pandas as pd
+
+from harness.analysis.budget import Budget
 
 
 def pareto_mask(
@@ -32,20 +35,16 @@ def pareto_mask(
     return mask
 
 
-@dataclass(frozen=True)
-class Budget:
-    max_bytes_per_vector: float | None = None
-    max_p99_ms: float | None = None
-    min_qps: float | None = None
-
-
 def best_under(frame: pd.DataFrame, task_metric: str, budget: Budget) -> pd.DataFrame:
     """Rows within the budgets, best task metric first."""
     ok = frame[(frame.get("status") == "ok") & frame[task_metric].notna()]
-    if budget.max_bytes_per_vector is not None:
-        ok = ok[ok["bytes_per_vector"] <= budget.max_bytes_per_vector]
-    if budget.max_p99_ms is not None:
-        ok = ok[ok["latency_p99_ms"] <= budget.max_p99_ms]
-    if budget.min_qps is not None:
-        ok = ok[ok["qps"] >= budget.min_qps]
+    for f in fields(Budget):
+        limit = getattr(budget, f.name)
+        if limit is None:
+            continue
+        values = pd.to_numeric(ok[f.metadata["column"]], errors="coerce")
+        ok = ok[values <= limit] if f.name.startswith("max_") else ok[values >= limit]
     return ok.sort_values([task_metric, "qps"], ascending=[False, False])
+
+
+__all__ = ["Budget", "best_under", "pareto_mask"]

@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.backends.base import SEED, Capabilities, saved_bytes
+from harness.backends._faiss_memory import faiss_memory
+from harness.backends.base import SEED, Capabilities, IndexMemory, saved_bytes
 
 log = logging.getLogger("harness")
 
@@ -82,7 +83,7 @@ def check_training_size(
 
 
 class FaissBackend:
-    """Search, scores and size for every faiss index (exact and ANN); subclasses build and
+    """Search, scores, size and memory for every faiss index (exact and ANN); subclasses build and
     prepare."""
 
     name: ClassVar[str] = "faiss"
@@ -110,6 +111,9 @@ class FaissBackend:
 
     def nbytes(self) -> int:
         return serialized_bytes(self._index)
+
+    def memory(self) -> IndexMemory:
+        return faiss_memory(self._index)
 
     @property
     def index(self) -> Any:

@@ -4,6 +4,11 @@ annoy has no batch search: search() loops over the queries (that loop is the lib
 For the harness's 'ip' metric the index uses 'angular' when every document is a unit vector
 (cosine: the ranking of the inner product exactly) and 'dot' otherwise; 'l2' uses 'euclidean'.
 Scores are converted to exact search's scale: inner product, or minus the squared distance.
+
+Memory: annoy holds one array of equal-size nodes (a node: n_descendants and two children as
+int32, 4d float32 coordinates, plus a float for 'euclidean' and 'dot'), one per item and
+one per split or leaf node of every tree, and saves exactly that array (plus one root copy
+per tree): bytes_per_doc is the saved size over the number of items.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from harness.backends.base import (
     SEED,
     Capabilities,
     IndexInput,
+    IndexMemory,
     Param,
     as_float32,
     saved_bytes,
@@ -50,6 +56,7 @@ class AnnoyBackend:
         self.search_k = -1
         self.annoy_metric: str | None = None
         self._index: Any = None
+        self._saved = 0
 
     def build(self, data: IndexInput) -> None:
         from annoy import AnnoyIndex
@@ -67,7 +74,7 @@ class AnnoyBackend:
         for i, row in enumerate(x.tolist()):
             index.add_item(i, row)
         index.build(int(self.build_params["n_trees"]), n_jobs=self.threads)
-        self._index = index
+        self._index, self._saved = index, 0
 
     def set_threads(self, n: int) -> None:
         self.threads = n
@@ -118,7 +125,11 @@ class AnnoyBackend:
     def nbytes(self) -> int:
         # annoy.save() re-opens the index from the file (mmap); once unlinked, the mapping stays
         # valid, so searches after nbytes() still work.
-        return saved_bytes(self._index.save, "index.ann")
+        self._saved = saved_bytes(self._index.save, "index.ann")
+        return self._saved
+
+    def memory(self) -> IndexMemory:
+        return IndexMemory((self._saved or self.nbytes()) / max(1, self._index.get_n_items()))
 
     @property
     def index(self) -> Any:

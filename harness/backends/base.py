@@ -1,4 +1,4 @@
-"""The backend plugin interface: declared capabilities, build, prepare, search, nbytes.
+"""The backend plugin interface: declared capabilities, build, prepare, search, nbytes, memory.
 
 The runner owns timing: backends only build and search. Capabilities are checked at plan
 time, so an unsupported combination is skipped with a reason, never converted silently.
@@ -112,6 +112,22 @@ class IndexInput:
     raw_metric: str | None = None
 
 
+@dataclass(frozen=True)
+class IndexMemory:
+    """What a built index holds in memory, read from the index's own structures.
+
+    `per_doc`: bytes per document (codes or vectors, graph links, inverted-list entries and
+    their ids, per-element bookkeeping), so that N documents cost about N * per_doc + fixed.
+    `fixed`: bytes independent of N: training data (IVF centroids, PQ codebooks and tables,
+    SQ ranges) and the library's fixed tables. `rescore_per_doc`: the part of `per_doc` that
+    is full vectors kept only to re-rank (IndexRefineFlat, ScaNN's reorder dataset).
+    """
+
+    per_doc: float
+    fixed: int = 0
+    rescore_per_doc: float = 0.0
+
+
 class Backend(Protocol):
     capabilities: ClassVar[Capabilities]
 
@@ -132,6 +148,9 @@ class Backend(Protocol):
 
     def nbytes(self) -> int:
         """The index's own size in bytes (serialized)."""
+
+    def memory(self) -> IndexMemory:
+        """Bytes per document and fixed bytes of the built index (see IndexMemory)."""
 
 
 def saved_bytes(save: Any, filename: str) -> int:
@@ -161,7 +180,8 @@ def saved_bytes(save: Any, filename: str) -> int:
 #: Every metric a suite can name; cosine arrives at a backend as 'ip' on unit vectors.
 FLOAT_METRICS = frozenset({"cosine", "ip", "l2"})
 #: float16/float8/int8 reach a float backend as float32 values after quantize-dequantize:
-#: the index stores float32 (index_bytes says so), bytes_per_vector is the precision's.
+#: the index stores float32 (index_bytes and bytes_per_doc say so); the precision's own code
+#: size is the row's code_bytes_per_vector.
 FLOAT_PRECISIONS = frozenset({"float32", "float16", "float8", "int8"})
 #: Fixed seeds, so that training (k-means, PQ) and graph levels are reproducible.
 SEED = 1234

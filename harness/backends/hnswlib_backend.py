@@ -1,5 +1,12 @@
 """hnswlib: an HNSW graph over float32 vectors (space 'ip' or 'l2').
 
+Memory (hnswlib's hnswalg.h): per element, the level-0 block (4d vector bytes, 2M int32 links
+and their count, an 8-byte label), M int32 links and a count per upper level, its level
+(int32): together what index_file_size() writes per element. In memory, each element also
+has a pointer to its upper-level links, a std::mutex (40 bytes on glibc), a visited-list
+slot (2 bytes) and an entry in the label -> id hash map (about 44 bytes: a 32-byte node and
+its bucket share, measured as RSS growth at 200k elements). Fixed: 65536 label mutexes.
+
 hnswlib has its own thread pool: the index builds with the suite's `threads`, and searches
 with set_threads(n) (the runner measures qps and latency with 1 thread).
 """
@@ -17,10 +24,17 @@ from harness.backends.base import (
     SEED,
     Capabilities,
     IndexInput,
+    IndexMemory,
     Param,
     as_float32,
     saved_bytes,
 )
+
+#: In-memory bytes per element beyond what the file holds (see the module docstring):
+#: upper-links pointer, per-element mutex, visited-list slot, label hash-map entry.
+ELEMENT_EXTRA_BYTES = 8 + 40 + 2 + 44
+#: hnswlib's fixed table of label mutexes (MAX_LABEL_OPERATION_LOCKS std::mutex of 40 bytes)
+FIXED_BYTES = 65536 * 40
 
 
 class HnswlibBackend:
@@ -85,6 +99,10 @@ class HnswlibBackend:
 
     def nbytes(self) -> int:
         return saved_bytes(self._index.save_index, "index.bin")
+
+    def memory(self) -> IndexMemory:
+        n = max(1, self._index.element_count)
+        return IndexMemory(self._index.index_file_size() / n + ELEMENT_EXTRA_BYTES, FIXED_BYTES)
 
     @property
     def index(self) -> Any:

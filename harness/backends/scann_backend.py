@@ -7,6 +7,10 @@ Names are ScaNN's own: build `num_leaves`, `training_sample_size`, `dimensions_p
 score_ah / reorder); search `leaves_to_search` and `pre_reorder_num_neighbors`
 (search_batched's arguments). search_batched runs on the calling thread; with set_threads(n > 1)
 the batch goes through search_batched_parallel on ScaNN's own pool.
+
+Memory is read from the serialized searcher: its arrays with one row per document (AH codes,
+leaf tokens, the float32 reorder dataset) are per document, the rest (the tree's centroids,
+the AH codebooks, the configuration) is fixed; the reorder dataset is also rescore_per_doc.
 """
 
 from __future__ import annotations
@@ -22,10 +26,14 @@ from harness.backends.base import (
     FLOAT_PRECISIONS,
     Capabilities,
     IndexInput,
+    IndexMemory,
     Param,
     as_float32,
     saved_bytes,
 )
+
+#: the serialized float32 copy ScaNN re-ranks with (reorder)
+REORDER_FILE = "dataset.npy"
 
 
 class ScannBackend:
@@ -72,6 +80,7 @@ class ScannBackend:
         self.build_params = self.capabilities.with_defaults("build", build)
         self._index: Any = None
         self._search: dict[str, int] = {}
+        self._memory: IndexMemory | None = None
 
     def b(self, name: str) -> Any:
         return self.build_params[name]
@@ -103,6 +112,7 @@ class ScannBackend:
         if self.b("reordering_num_neighbors"):
             builder = builder.reorder(self.b("reordering_num_neighbors"))
         self._index = builder.set_n_training_threads(self.threads).build()
+        self._n, self._memory = len(x), None
 
     def set_threads(self, n: int) -> None:
         self.threads = n
@@ -133,11 +143,35 @@ class ScannBackend:
     def _save(self, path: str) -> None:
         os.makedirs(path)
         self._index.serialize(path)
+        self._memory = _memory_of(path, self._n)
 
     def nbytes(self) -> int:
         return saved_bytes(self._save, "scann")
+
+    def memory(self) -> IndexMemory:
+        if self._memory is None:
+            self.nbytes()
+        assert self._memory is not None
+        return self._memory
 
     @property
     def index(self) -> Any:
         """The ScaNN searcher (scann_ops_pybind.ScannSearcher, for tests and benchmarks)."""
         return self._index
+
+
+def _memory_of(folder: str, n: int) -> IndexMemory:
+    """A serialized searcher's files: .npy arrays of n rows per document, the rest fixed."""
+    per_doc = rescore = 0.0
+    fixed = 0
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        size = os.path.getsize(path)
+        rows = np.load(path, mmap_mode="r") if name.endswith(".npy") else None
+        if rows is not None and rows.ndim and rows.shape[0] == n:
+            per_doc += rows.nbytes / n
+            fixed += size - rows.nbytes  # the .npy header
+            rescore += rows.nbytes / n if name == REORDER_FILE else 0.0
+        else:
+            fixed += size
+    return IndexMemory(per_doc, fixed, rescore)

@@ -7,6 +7,10 @@ is meant for vectors within [-1, 1] (unit vectors); others are refused rather th
 
 usearch has its own thread pool: add() builds with the suite's `threads`, and every search
 passes `threads` explicitly (1 while the runner measures qps and latency).
+
+Memory: usearch's own statistics give the graph's allocated bytes (per node: its 8-byte key,
+level, and per level a neighbour count and the slots of its links: 2M on level 0, M above);
+the vectors sit in a separate tape at the dtype's size (4d, 2d, d or d / 8 bytes).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from harness.backends.base import (
     FLOAT_METRICS,
     Capabilities,
     IndexInput,
+    IndexMemory,
     Param,
     as_float32,
     saved_bytes,
@@ -27,6 +32,8 @@ from harness.backends.base import (
 
 #: harness precision -> usearch dtype (float8 has no usearch equivalent with e4m3's scaling)
 DTYPES = {"float32": "f32", "float16": "f16", "int8": "i8", "binary": "b1"}
+#: bytes per dimension of each usearch dtype (b1: one bit)
+DTYPE_BYTES = {"f32": 4.0, "f16": 2.0, "i8": 1.0, "b1": 1 / 8}
 #: usearch's i8 scale: a unit-range value x is stored as trunc(127 * x)
 I8_SCALE = 127.0
 
@@ -121,6 +128,11 @@ class UsearchBackend:
 
     def nbytes(self) -> int:
         return saved_bytes(self._index.save, "index.usearch")
+
+    def memory(self) -> IndexMemory:
+        n = max(1, len(self._index))
+        vector = np.ceil(self._index.ndim * DTYPE_BYTES[self.dtype])
+        return IndexMemory(self._index.stats.allocated_bytes / n + float(vector))
 
     @property
     def index(self) -> Any:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.backends.base import LEXICAL_KEY, IndexInput
+from harness.backends.base import LEXICAL_KEY, IndexInput, IndexMemory
 from harness.datasets.base import Dataset
 from harness.execution.searcher import Searcher
 from harness.lexical.bm25 import BM25Index, BM25Options
@@ -35,9 +35,11 @@ class LexicalBackend:
 
     def __init__(self, options: BM25Options) -> None:
         self.index = BM25Index(options)
+        self.n_docs = 0
 
     def build(self, data: IndexInput) -> None:
         self.index.build(list(data.vectors))
+        self.n_docs = len(data.vectors)
 
     def prepare(self, search: Mapping[str, Any]) -> None:
         return None
@@ -47,6 +49,10 @@ class LexicalBackend:
 
     def nbytes(self) -> int:
         return self.index.nbytes()
+
+    def memory(self) -> IndexMemory:
+        """The bm25 index's arrays (scores, term ids, pointers) per document."""
+        return IndexMemory(self.nbytes() / max(1, self.n_docs))
 
 
 def texts(ds: Dataset, role: str) -> np.ndarray:

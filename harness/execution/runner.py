@@ -26,6 +26,7 @@ from harness.execution.lexical import (
     options_of,
     texts,
 )
+from harness.execution.memory import memory_columns
 from harness.execution.timed import (
     CellIndex,
     Hybrid,
@@ -157,7 +158,8 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
         row[name] = float(np.mean(vals)) if len(vals) else float("nan")
         values[name] = vals
     row["n_queries"] = len(evaluated_qids)
-    row.update(_lexical_columns(inp, ix, i, row))
+    row.update(_lexical_columns(ix, i, row))
+    row.update(memory_columns(t.memory, ix.searchers[i], inp.ds.n_docs))
     if inp.truth is not None and LEXICAL_KEY not in ix.grid[i]:  # fused lists: no exact kNN
         true_ids, true_scores = inp.truth
         found_true = true_scores_of(ids, inp.prep.queries, inp.prep.docs, inp.prep.metric)
@@ -176,18 +178,17 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
     return row, SettingValues(values, top_ids, top_scores), evaluated_qids
 
 
-def _lexical_columns(inp: _Inputs, ix: CellIndex, i: int, row: dict[str, Any]
-                     ) -> dict[str, Any]:
-    """A lexical cell's bytes per document; a hybrid row's lexical leg, added to its memory."""
-    if ix.family == "lexical":  # no vectors: no dim; memory is the index per document
-        return {"dim": None, "bytes_per_vector": row["index_bytes"] / max(1, inp.ds.n_docs)}
+def _lexical_columns(ix: CellIndex, i: int, row: dict[str, Any]) -> dict[str, Any]:
+    """A lexical cell has no vectors (no dim); a hybrid row's lexical leg adds its build time
+    and size (memory_columns adds it to bytes_per_doc)."""
+    if ix.family == "lexical":
+        return {"dim": None}
     searcher = ix.searchers[i]
     if not isinstance(searcher, HybridSearcher):
         return {}
     leg = searcher.leg
     return {"lexical_build_s": leg.build_s, "lexical_bytes": leg.nbytes,
-            "index_bytes": row["index_bytes"] + leg.nbytes,
-            "bytes_per_vector": row["bytes_per_vector"] + leg.nbytes / max(1, inp.ds.n_docs)}
+            "index_bytes": row["index_bytes"] + leg.nbytes}
 
 
 def _speed_columns(t: Timings, i: int) -> dict[str, Any]:
@@ -260,7 +261,7 @@ def _row_base(inp: _Inputs, build: dict[str, Any], params: dict[str, Any],
         "encode_docs_per_s": vec.encode_docs_per_s,
         "build_s": t.build_s,
         "index_bytes": t.index_bytes,
-        "bytes_per_vector": prep.bytes_per_vector,
+        "code_bytes_per_vector": prep.bytes_per_vector,
         "peak_rss_mb": t.peak_rss_mb,
         "dataset_fingerprint": ds.fingerprint[:16],
         "model_fingerprint": vec.model_fingerprint[:16],

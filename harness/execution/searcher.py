@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.backends.base import IndexMemory
 from harness.metrics.knn import gather_scores
 from harness.prepared import Prepared
 from harness.transforms import Int8
@@ -71,6 +72,16 @@ class Searcher:
             # Fitted once per cell (memoised on prep), before any timing.
             self.docs, self.int8 = prep.int8_docs()
         self.fetch = min(k * rescore, len(prep.raw_docs)) if rescore >= 1 else k
+
+    def rescore_memory(self) -> IndexMemory:
+        """The document vectors rescoring keeps (float32 rows or int8 codes, with the int8
+        ranges as fixed bytes); nothing when rescoring is off."""
+        if self.rescore < 1 or not len(self.docs):
+            return IndexMemory(0.0)
+        per_doc = float(self.docs[0].nbytes)
+        # int8: its fitted range, two float32 (low, scale) per dimension
+        fixed = 0 if self.int8 is None else 2 * 4 * self.docs.shape[1]
+        return IndexMemory(per_doc, fixed, per_doc)
 
     def whole(self) -> tuple[np.ndarray, np.ndarray]:
         return self.queries, self.raw_queries

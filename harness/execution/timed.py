@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.backends.base import IndexInput
+from harness.backends.base import IndexInput, IndexMemory
 from harness.cell import Cell
 from harness.execution.lexical import (
     HybridSearcher,
@@ -59,6 +59,7 @@ class Timings:
     lat: dict[int, list[np.ndarray]] = field(default_factory=dict)
     batch_qps: dict[int, list[float]] = field(default_factory=dict)
     index_bytes: int = 0
+    memory: IndexMemory = field(default_factory=lambda: IndexMemory(float("nan")))
     peak_rss_mb: float | None = None
 
 
@@ -141,6 +142,7 @@ def measure(cell: Cell, ix: CellIndex, *, timing: bool, watch: BuildWatch | None
         t.batch_qps = (_batch_qps(cell, ix, rng, set_threads) if timing
                        else {i: [] for i in range(n)})
     t.index_bytes = ix.backend.nbytes()
+    t.memory = ix.backend.memory()
     t.peak_rss_mb = None if mem.peak_increase_bytes is None else mem.peak_increase_bytes / 2**20
     return t
 

@@ -35,8 +35,8 @@ from harness.store import RunStore
 MTEB_FAMILY = {"ndcg": "ndcg_at", "map": "map_at", "recall": "recall_at", "p": "precision_at",
                "mrr": "mrr_at", "hit": "hit_rate_at"}
 # speed and size columns carried along, under harness_<column>
-EXTRA = ("knn_recall@10", "qps", "latency_p50_ms", "latency_p99_ms", "bytes_per_vector",
-         "index_bytes", "build_s")
+EXTRA = ("knn_recall@10", "qps", "latency_p50_ms", "latency_p99_ms", "bytes_per_doc",
+         "code_bytes_per_vector", "index_bytes", "build_s")
 
 
 def mteb_score_name(name: str) -> str | None:

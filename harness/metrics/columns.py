@@ -21,7 +21,10 @@ LOWER_IS_BETTER = frozenset(
         "latency_mean_ms",
         "build_s",
         "index_bytes",
-        "bytes_per_vector",
+        "bytes_per_doc",
+        "code_bytes_per_vector",
+        "rescore_bytes_per_doc",
+        "index_fixed_bytes",
         "peak_rss_mb",
     }
 )

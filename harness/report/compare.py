@@ -172,7 +172,7 @@ def _paired_test(va, vb) -> dict | None:
 
 def _pair(ra: pd.Series, rb: pd.Series, label: str, main: str | None) -> dict:
     pair = {"dataset": ra["dataset"], "config": label, "main_metric": main}
-    for c in ("qps", "latency_p99_ms", "bytes_per_vector", "knn_recall@10"):
+    for c in ("qps", "latency_p99_ms", "bytes_per_doc", "knn_recall@10"):
         if c in ra and c in rb:
             pair[f"{c}_a"] = pd.to_numeric(ra[c], errors="coerce")
             pair[f"{c}_b"] = pd.to_numeric(rb[c], errors="coerce")

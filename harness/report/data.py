@@ -21,6 +21,7 @@ from harness.metrics.columns import is_task_metric
 from harness.perquery import PerQuery
 from harness.store import RunStore
 from harness.suite import AXES
+from harness.tables import upgraded_frame
 
 # Axes a run records beyond the suite's: how the dim was reached (native, truncate, pca).
 EXTRA_AXES = ("dim_method",)
@@ -141,7 +142,7 @@ class RunData:
         if df.empty:
             csv = self.dir / "results.csv"
             if csv.is_file():
-                df = pd.read_csv(csv)
+                df = upgraded_frame(pd.read_csv(csv))
         if df.empty:
             return df
         if "status" not in df:

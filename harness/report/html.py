@@ -89,7 +89,8 @@ def _number(col: str, x: float) -> str:
         return f"{x:.4f}"
     if col in ("qps", "batch_qps", "qps_min", "qps_max", "encode_docs_per_s"):
         return f"{x:,.0f}"
-    if col in ("dim", "n_docs", "n_queries", "k", "bytes_per_vector", "index_bytes", "rank"):
+    if col in ("dim", "n_docs", "n_queries", "k", "bytes_per_doc", "code_bytes_per_vector",
+               "rescore_bytes_per_doc", "index_bytes", "index_fixed_bytes", "rank"):
         return f"{x:,.0f}" if x == int(x) else f"{x:,.1f}"
     if is_task_metric(col) or col.startswith("knn_recall@") or col.endswith("_loss"):
         return f"{x:.4f}"

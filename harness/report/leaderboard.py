@@ -77,7 +77,7 @@ def _group_metric(g: pd.DataFrame, wanted: str | None) -> str | None:
 KEEP = [
     "dataset", "dataset_fingerprint", "main_metric", "rank", *ENTRY, "metric",
     "params", "value", "ci_low", "ci_high", "knn_recall@10", "qps", "latency_p99_ms",
-    "bytes_per_vector", "index_bytes", "build_s", "run_id", "suite", "harness_version",
+    "bytes_per_doc", "index_bytes", "build_s", "run_id", "suite", "harness_version",
     "cpu_model", "flag", "config",
 ]  # fmt: skip
 
@@ -229,7 +229,7 @@ def _write(board: Leaderboard, root: Path, output, metric) -> Leaderboard:
 
 
 HTML_COLS_AFTER = [("knn_recall@10", None), ("qps", None), ("latency_p99_ms", "p99 ms"),
-                   ("bytes_per_vector", "bytes/vector"), ("run_id", "run"),
+                   ("bytes_per_doc", "bytes/doc"), ("run_id", "run"),
                    ("harness_version", "harness"), ("flag", None)]  # fmt: skip
 
 

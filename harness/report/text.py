@@ -14,7 +14,7 @@ TEXT_COLS = {"rank": "rank", "model": "model", "dim": "dim", "dim_method": "dim 
              "precision": "precision", "backend": "backend", "metric": "distance",
              "params": "params"}  # fmt: skip
 TEXT_COLS_AFTER = {"knn_recall@10": "knn@10", "qps": "qps", "latency_p99_ms": "p99_ms",
-                   "bytes_per_vector": "bytes/vec", "run_id": "run", "flag": "flag"}  # fmt: skip
+                   "bytes_per_doc": "bytes/doc", "run_id": "run", "flag": "flag"}  # fmt: skip
 COMPARE_COLS = ["main_metric", "a", "b", "diff", "ci", "p_value", "p_holm", "qps_a", "qps_b",
                 "qps_ratio"]
 

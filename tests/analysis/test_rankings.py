@@ -18,21 +18,25 @@ def table() -> pd.DataFrame:
         "build_params": ["{}"] * 4, "search_params": ["{}", "{}", "{\"n\": 1}", "{\"n\": 4}"],
         "ndcg@10": [0.80, 0.78, 0.82, 0.70], "knn_recall@10": [1.0, 0.9, 0.5, 0.7],
         "qps": [100.0, 1000.0, 500.0, 400.0], "latency_p99_ms": [10.0, 1.0, 2.0, 3.0],
-        "bytes_per_vector": [32.0, 32.0, 8.0, 8.0],
+        "bytes_per_doc": [32.0, 32.0, 8.0, 8.0],
     })
 
 
 def test_pareto_quality_vs_qps():
     # a (0.80, 100) is beaten by c (0.82, 500); d (0.70, 400) by c; b and c are the frontier
     assert pareto_mask(table(), ["ndcg@10", "qps"]).tolist() == [False, True, True, False]
-    assert pareto_mask(table(), ["ndcg@10"], ["bytes_per_vector"]).tolist() == [
+    assert pareto_mask(table(), ["ndcg@10"], ["bytes_per_doc"]).tolist() == [
         False, False, True, False]
 
 
 def test_budgets():
     got = best_under(table(), "ndcg@10", Budget(max_p99_ms=2.5))
     assert got["cell_id"].tolist() == ["c", "b"]
-    assert best_under(table(), "ndcg@10", Budget(max_bytes_per_vector=4)).empty
+    assert best_under(table(), "ndcg@10", Budget(max_bytes_per_doc=4)).empty
+    assert best_under(table(), "ndcg@10", Budget(max_bytes_per_doc=8)).cell_id.tolist() == [
+        "c", "d"]
+    got = best_under(table(), "ndcg@10", Budget(max_bytes_per_doc=32, min_qps=450))
+    assert got["cell_id"].tolist() == ["c", "b"]
 
 
 def test_kendall_tau_and_inversions():

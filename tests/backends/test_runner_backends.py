@@ -183,13 +183,23 @@ def test_precisions_native_quantization_and_binary(write_suite, tiny_beir, tmp_p
         ("hnswlib", "int8"),
     ]
     binary = df[df["precision"] == "binary"]
-    assert (binary["bytes_per_vector"] == 8).all()  # 64 sign bits
+    assert (binary["code_bytes_per_vector"] == 8).all()  # 64 sign bits
     # Hamming distances tie a lot; tie-aware recall of an exhaustive scan is exactly 1
     assert (binary["knn_recall@10"] == 1.0).all()
     sq = df[df["backend"] == "faiss-sq"].set_index(["precision", "build_params"])
     flat8 = sq.loc[("int8", json.dumps({"M": 0, "efConstruction": 40}))]
     flat16 = sq.loc[("float16", json.dumps({"M": 0, "efConstruction": 40}))]
     assert flat8["index_bytes"] < flat16["index_bytes"]  # SQ8 codes vs fp16 codes
+    # what the indexes hold per document: binary codes as they are, SQ codes at their size,
+    # and float16/int8 for exact and hnswlib as the float32 values they search
+    flat = binary["build_params"].isin(["{}", json.dumps({"M": 0, "efConstruction": 40})])
+    assert flat.sum() == 2 and (binary[flat]["bytes_per_doc"] == 8).all()
+    assert (binary[~flat]["bytes_per_doc"] > 8 + 2 * 8 * 4).all()  # + HNSW's level-0 links
+    assert flat8["bytes_per_doc"] == 64 and flat16["bytes_per_doc"] == 128
+    assert flat8["index_fixed_bytes"] == 2 * 4 * 64 and flat16["index_fixed_bytes"] == 0
+    exact16 = df[(df["backend"] == "exact") & (df["precision"] == "float16")]
+    assert (exact16["bytes_per_doc"] == 64 * 4).all()
+    assert (exact16["code_bytes_per_vector"] == 64 * 2).all()
     assert (df["knn_recall@10"] >= 0.8).all()
 
 

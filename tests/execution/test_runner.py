@@ -51,7 +51,10 @@ REQUIRED = [
     "latency_p95_ms",
     "latency_p99_ms",
     "index_bytes",
-    "bytes_per_vector",
+    "code_bytes_per_vector",
+    "bytes_per_doc",
+    "index_fixed_bytes",
+    "rescore_bytes_per_doc",
     "status",
 ]
 
@@ -70,7 +73,10 @@ def test_rows_columns_and_values(write_suite, tiny_beir, tmp_path):
     assert set(REQUIRED) <= set(df.columns)
     assert set(df["status"]) == {"ok"}
     assert (df["n_docs"] == 24).all() and (df["n_queries"] == 6).all()  # unjudged query skipped
-    assert (df["bytes_per_vector"] == 64 * 4).all() and (df["dim"] == 64).all()
+    assert (df["code_bytes_per_vector"] == 64 * 4).all() and (df["dim"] == 64).all()
+    # exact search: a float32 row per document, nothing trained, nothing kept to rescore
+    assert (df["bytes_per_doc"] == 64 * 4).all() and (df["index_fixed_bytes"] == 0).all()
+    assert (df["rescore_bytes_per_doc"] == 0).all()
     assert (df["index_bytes"] >= 24 * 64 * 4).all()
     assert (df["knn_recall@10"] == 1.0).all()  # exact search against itself
     assert (df["qps"] > 0).all() and (df["latency_p50_ms"] <= df["latency_p99_ms"]).all()

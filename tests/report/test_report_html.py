@@ -76,7 +76,7 @@ def test_report_command_and_missing_columns(runs, tmp_path, capsys):
     shutil.copytree(runs.a.run_dir, copy)
     shutil.rmtree(copy / "cells")
     frame = pd.read_csv(runs.a.run_dir / "results.csv")
-    frame.drop(columns=["knn_recall@10", "bytes_per_vector", "build_s"]).to_csv(
+    frame.drop(columns=["knn_recall@10", "bytes_per_doc", "build_s"]).to_csv(
         copy / "results.csv", index=False
     )
     res = build_report(copy, texts=False)

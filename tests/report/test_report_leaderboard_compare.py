@@ -27,7 +27,7 @@ def test_leaderboard_merges_runs_of_two_suites(runs, capsys):
     assert not board.duplicated(["model", "dim", "precision", "backend"]).any()
     assert board["rank"].tolist() == list(range(1, len(board) + 1))
     assert board["value"].is_monotonic_decreasing
-    assert {"qps", "latency_p99_ms", "bytes_per_vector", "ci_low", "ci_high"} <= set(board)
+    assert {"qps", "latency_p99_ms", "bytes_per_doc", "ci_low", "ci_high"} <= set(board)
     assert len(board) == 3  # hash:64 at 64 and 4 dims, hash:32
     # The suites name different main metrics: ranked by the most common one, and said so.
     assert (board["main_metric"] == "ndcg@10").all()

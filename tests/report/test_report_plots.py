@@ -142,7 +142,7 @@ def test_headline_best_qps_at_each_bar(dims_run):
     fine = hnsw[hnsw["ndcg@10"] >= 0.99 * ref]
     best = fine.loc[fine["qps"].idxmax()]
     assert table.loc["faiss-hnsw", "task_qps"] == pytest.approx(best["qps"])
-    assert table.loc["faiss-hnsw", "task_bytes"] == best["bytes_per_vector"]
+    assert table.loc["faiss-hnsw", "task_bytes"] == best["bytes_per_doc"]
     html = (dims_run.run_dir / "report.html").read_text()
     assert 'id="glance"' in html and "ndcg@10 ≥ 99% of exact" in html
 

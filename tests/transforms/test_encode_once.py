@@ -100,5 +100,5 @@ def test_grid_of_dims_and_precisions_encodes_once_per_role(
     df = out.frame
     assert set(df["precision"]) == {"float32", "int8", "binary"}
     assert sorted(set(df["dim_method"])) == ["native", "pca", "truncate(non-matryoshka)"]
-    bpv = df.groupby(["dim", "precision"])["bytes_per_vector"].first().to_dict()
+    bpv = df.groupby(["dim", "precision"])["code_bytes_per_vector"].first().to_dict()
     assert bpv[(32, "float32")] == 128 and bpv[(16, "int8")] == 16 and bpv[(8, "binary")] == 1

@@ -146,4 +146,4 @@ def test_pca_and_truncation_rows_in_results(write_suite, tiny_beir, tmp_path):
     assert out.n_failed == 0
     assert df["dim_method"].tolist() == ["native", "pca", "truncate(non-matryoshka)"]
     assert df["dim"].tolist() == [32, 8, 8]
-    assert (df["bytes_per_vector"] == df["dim"] * 4).all()
+    assert (df["code_bytes_per_vector"] == df["dim"] * 4).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.backends.base import HARNESS_SEARCH_PARAMS, IndexInput
+from harness.backends.base import HARNESS_SEARCH_PARAMS, IndexInput, IndexMemory
 from harness.execution.searcher import Searcher, rerank
 from harness.prepared import prepare
 from harness.registry import BACKENDS
@@ -100,3 +100,31 @@ def test_search_params_are_declared():
     with pytest.raises(ValueError):
         prep, backend = binary_case()
         Searcher(backend, prep, prep.queries, 5, rescore=2, rescore_with="int4")
+
+
+def test_memory_columns_add_rescoring_vectors_and_the_lexical_leg():
+    from harness.execution.lexical import HybridSearcher, LexicalLeg
+    from harness.execution.memory import memory_columns
+
+    prep, backend = binary_case()  # 60 documents, 16 dims: 2 code bytes each
+    index = backend.memory()
+    assert index == IndexMemory(2.0, 0)
+
+    def columns(searcher):
+        return memory_columns(index, searcher, len(prep.docs))
+
+    off = columns(Searcher(backend, prep, prep.queries, 5))
+    assert off == {"bytes_per_doc": 2.0, "index_fixed_bytes": 0, "rescore_bytes_per_doc": 0.0}
+    f32 = columns(Searcher(backend, prep, prep.queries, 5, rescore=4))
+    assert f32 == {"bytes_per_doc": 2.0 + 4 * 16, "index_fixed_bytes": 0,
+                   "rescore_bytes_per_doc": 4 * 16}
+    # int8 rescoring: a byte a dimension, and its fitted range (low, scale) once
+    i8 = columns(Searcher(backend, prep, prep.queries, 5, rescore=4, rescore_with="int8"))
+    assert i8 == {"bytes_per_doc": 2.0 + 16, "index_fixed_bytes": 2 * 4 * 16,
+                  "rescore_bytes_per_doc": 16}
+    # a hybrid setting holds its lexical index too: 6,000 bytes over 60 documents
+    leg = LexicalLeg(index=None, build_s=0.0, nbytes=6000)
+    dense = Searcher(backend, prep, prep.queries, 5, rescore=4)
+    hybrid = columns(HybridSearcher(dense, leg, np.array(["q"] * 10, dtype=object), {}))
+    assert hybrid["bytes_per_doc"] == 2.0 + 4 * 16 + 100
+    assert hybrid["rescore_bytes_per_doc"] == 4 * 16

@@ -49,12 +49,13 @@ def _value(col: str, v: Any) -> str:
     x = pd.to_numeric(pd.Series([v]), errors="coerce").iloc[0]
     if not np.isfinite(x):
         return "n/a"
-    if col in ("qps", "bytes_per_vector", "batch_qps"):
+    if col in ("qps", "bytes_per_doc", "code_bytes_per_vector", "batch_qps"):
         return f"{x:,.0f}"
     return f"{x:.4f}" if abs(x) < 10 else f"{x:,.3g}"
 
 
-UNITS = {"qps": " queries/s", "bytes_per_vector": " bytes/vector"}
+UNITS = {"qps": " queries/s", "bytes_per_doc": " bytes/doc",
+         "code_bytes_per_vector": " code bytes/vector"}
 
 
 def row_title(row: pd.Series, columns: list[str]) -> str:

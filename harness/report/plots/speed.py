@@ -155,7 +155,7 @@ def _panel(ax, sub: pd.DataFrame, cols: tuple[str, list], look: tuple, tips: Tip
         for _, line in g.groupby("metric" if "metric" in g else "_build", sort=True):
             line = line.sort_values(order)
             ax.plot(line["_x"], line["_y"], color=colors[build], linewidth=1.1, zorder=3)
-    values = [xcol, *[c for c in shown if c], "qps", "bytes_per_vector"]
+    values = [xcol, *[c for c in shown if c], "qps", "bytes_per_doc"]
     for _, p in sub.iterrows():
         m = marker.get(str(p.get("metric")), "o")
         tips.point(ax, p["_x"], p["_y"], row_title(p, values), color=colors[p["_build"]],

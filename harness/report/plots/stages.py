@@ -61,7 +61,7 @@ def _build_panel(ax, sub: pd.DataFrame, col: str, look: tuple, tips: Tips) -> No
     x = np.array([pos[str(b)] for b in sub["backend"]], dtype=float)
     x = x + rng.uniform(-0.15, 0.15, size=x.size)
     for xi, v, (_, row) in zip(x, vals, sub.iterrows(), strict=True):
-        title = row_title(row, ["build_s", "index_bytes", "bytes_per_vector"])
+        title = row_title(row, ["build_s", "index_bytes", "bytes_per_doc"])
         tips.point(ax, xi, v, title, color=colors[str(row["model"])], marker="o",
                    markersize=6, alpha=0.85, markeredgecolor="white", markeredgewidth=0.5,
                    zorder=3)
@@ -161,7 +161,7 @@ def leaderboard_view(board: pd.DataFrame, metric: str, salt: str, title: str) ->
     x, y = S.num(board[metric]), S.num(board["qps"])
     tips = Tips()
     for pos, (_, r) in enumerate(board.iterrows()):
-        title = f"rank {r.get('rank', '')}: " + row_title(r, [metric, "qps", "bytes_per_vector"])
+        title = f"rank {r.get('rank', '')}: " + row_title(r, [metric, "qps", "bytes_per_doc"])
         tips.point(ax, x[pos], y[pos], title, color=colors[str(r["model"])],
                    marker=markers[str(r["backend"])], markersize=7, zorder=3)
         if len(board) <= 25:

@@ -1,4 +1,4 @@
-"""The trade-off views: quality against memory per vector, and quality against the number of
+"""The trade-off views: quality against the code size per vector, and quality against the number of
 dimensions kept. Truncation (the first d components, Matryoshka) and PCA (the top d principal
 components) are different operations: they are kept apart everywhere, never one best-of."""
 
@@ -45,8 +45,10 @@ def method_handles(families) -> dict:
 
 
 def compression_view(ok: pd.DataFrame, main_metric: dict[str, str], salt: str) -> Plot | None:
-    """Task metric vs bytes per vector across dims x precisions, one panel per dataset."""
-    need = {"bytes_per_vector", "dim", "precision", "model"}
+    """Task metric vs the precision's code bytes per vector across dims x precisions, one
+    panel per dataset (the code size a native index of that precision stores; exact search
+    of float16/int8 holds float32, which its bytes_per_doc says)."""
+    need = {"code_bytes_per_vector", "dim", "precision", "model"}
     if ok.empty or not need <= set(ok.columns):
         return None
     ok = with_family(ok)
@@ -69,10 +71,12 @@ def compression_view(ok: pd.DataFrame, main_metric: dict[str, str], salt: str) -
     caption = (
         "Each point is the best configuration (over distances and indexes) of one model at one "
         "dim, precision and way of reaching the dim (truncation filled, PCA hollow). Up and to "
-        "the left is better; the dashed line is the Pareto frontier of quality against bytes "
-        "per vector. Hover a point for its configuration."
+        "the left is better; the dashed line is the Pareto frontier of quality against the "
+        "precision's code bytes per vector (an index storing that precision natively; the "
+        "results table's bytes/doc is what each run's index held). Hover a point for its "
+        "configuration."
     )
-    title = "Compression: task metric vs bytes per vector"
+    title = "Compression: task metric vs code bytes per vector"
     return Plot("compression", title, caption, S.to_svg(fig, salt, tips))
 
 
@@ -85,7 +89,7 @@ def _compression_panel(ax, sub: pd.DataFrame, what: tuple, look: tuple, tips: Ti
     best = S.best_per(sub, ["model", "dim", "_dm", "precision"], metric)
     if best.empty:
         return None
-    best = best.assign(_b=S.num(best["bytes_per_vector"]))
+    best = best.assign(_b=S.num(best["code_bytes_per_vector"]))
     if best["_b"].nunique() < 2:  # one memory size: nothing to trade off
         return None
     for (model, precision, family), g in best.groupby(["model", "precision", "_dm"], sort=True):
@@ -93,7 +97,7 @@ def _compression_panel(ax, sub: pd.DataFrame, what: tuple, look: tuple, tips: Ti
         g = g.sort_values("_b")
         ax.plot(g["_b"], g["_m"], linewidth=1.2, zorder=3, **{**style, "marker": "none"})
         for _, p in g.iterrows():
-            title = row_title(p, [metric, "bytes_per_vector", "qps"])
+            title = row_title(p, [metric, "code_bytes_per_vector", "qps"])
             tips.point(ax, p["_b"], p["_m"], title, markersize=6, zorder=4, **style)
             ax.annotate(S.dim_text(p["dim"]) + (" pca" if family == "pca" else ""),
                         (p["_b"], p["_m"]), textcoords="offset points", xytext=(4, 4),
@@ -104,9 +108,10 @@ def _compression_panel(ax, sub: pd.DataFrame, what: tuple, look: tuple, tips: Ti
     if log:
         S.log2_axis(ax, best["_b"].to_numpy())
     ax.grid(True, alpha=0.3)
-    ax.set_xlabel("bytes per vector" + (" (log scale" if log else " (") + "; smaller is cheaper)")
+    scale = " (log scale" if log else " ("
+    ax.set_xlabel("code bytes per vector" + scale + "; smaller is cheaper)")
     ax.set_ylabel(f"{metric} (higher is better)")
-    ax.set_title(f"{dataset} — compression: quality vs memory per vector", fontsize=10)
+    ax.set_title(f"{dataset} — compression: quality vs code size per vector", fontsize=10)
     handles = S.key_handles(best, "model", colors, "precision", markers)
     return {**handles, **method_handles(set(best["_dm"]))}
 
@@ -178,7 +183,7 @@ def _dims_panel(ax, sub: pd.DataFrame, metric: str, look: tuple, tips: Tips) -> 
         ax.plot(g["_d"], g["_m"], linewidth=1.5, **{**style, "marker": "none"})
         for _, p in g.iterrows():
             own = _look(str(p["_dm"]), colors[precision], markers[precision])
-            tips.point(ax, p["_d"], p["_m"], row_title(p, [metric, "bytes_per_vector", "qps"]),
+            tips.point(ax, p["_d"], p["_m"], row_title(p, [metric, "bytes_per_doc", "qps"]),
                        markersize=6, **own)
         name = {"pca": "PCA", "truncation": "truncation"}.get(family, family)
         handles[f"{precision} · {name}"] = S.proxy(style["color"], style["marker"],

@@ -1,5 +1,5 @@
 """Section "At a glance": per dataset and backend, the best queries/s at a quality bar, with
-the bytes per vector at that point (ann-benchmarks' "qps at recall 0.9", plus the task bar).
+the bytes per document at that point (ann-benchmarks' "qps at recall 0.9", plus the task bar).
 
 The bars are knn_recall@10 >= 0.9 / 0.95 / 0.99 (against exact search on the same vectors)
 and the task metric within 1% of the exact float32 reference: the best main-metric value of
@@ -36,13 +36,13 @@ def _ref_value(rows: pd.DataFrame, main: str) -> float | None:
 
 
 def _best(rows: pd.DataFrame, mask: pd.Series) -> dict[str, Any]:
-    """The fastest row of the mask: its qps, bytes per vector and configuration."""
+    """The fastest row of the mask: its qps, bytes per document and configuration."""
     sel = rows[mask.fillna(False).to_numpy(bool)]
     qps = pd.to_numeric(sel.get("qps", pd.Series(dtype=float)), errors="coerce")
     if qps.dropna().empty:
         return {"qps": np.nan, "bytes": np.nan, "config": ""}
     row = sel.loc[qps.idxmax()]
-    return {"qps": float(qps.max()), "bytes": row.get("bytes_per_vector", np.nan),
+    return {"qps": float(qps.max()), "bytes": row.get("bytes_per_doc", np.nan),
             "config": config_label(row)}
 
 
@@ -93,7 +93,7 @@ class HeadlineSection:
         link = ctx.offer("glance.csv", pd.concat(tables, ignore_index=True))
         intro = (
             "<p class='small'>Per backend, the highest single-thread queries/s among its "
-            f"configurations that reach the bar, and the bytes per vector there. knn@10 = "
+            f"configurations that reach the bar, and the bytes per document there. knn@10 = "
             f"{RECALL}, against exact search on the same vectors. The task bar is the "
             f"dataset's main metric within {TASK_TOLERANCE:.0%} of the exact float32 "
             "reference: the best exact search on float32 vectors of the same model (any "
@@ -131,6 +131,6 @@ def _html(table: pd.DataFrame, main: str | None, table_id: str) -> str:
 def _value_cell(qps: Any, nbytes: Any, config: str) -> str:
     if H.is_missing(qps):
         return "<td class='num' title='no configuration reaches this bar'>—</td>"
-    size = "" if H.is_missing(nbytes) else H.fmt("bytes_per_vector", nbytes) + " B/vec"
+    size = "" if H.is_missing(nbytes) else H.fmt("bytes_per_doc", nbytes) + " B/doc"
     return (f"<td class='num' data-v='{float(qps)!r}' title='{H.esc(config)}'>"
             f"{H.fmt('qps', qps)} qps <span class='ci'>{size}</span></td>")

@@ -23,7 +23,7 @@ SPEED_COLS = (
     "batch_qps",
     "latency_p50_ms",
     "latency_p99_ms",
-    "bytes_per_vector",
+    "bytes_per_doc",
     "build_s",
     "index_mib",
     "peak_rss_mb",
@@ -32,7 +32,7 @@ HEADERS = {
     "index_mib": "index MiB",
     "latency_p50_ms": "p50 ms",
     "latency_p99_ms": "p99 ms",
-    "bytes_per_vector": "bytes/vector",
+    "bytes_per_doc": "bytes/doc",
     "build_s": "build s",
     "peak_rss_mb": "peak RSS MiB",
     "batch_qps": "batch qps",
@@ -73,7 +73,7 @@ def _display_frame(run: RunData, sub: pd.DataFrame, main: str | None) -> pd.Data
     ok = sub["status"].astype(str) == "ok"
     pareto = np.zeros(len(sub), dtype=bool)
     if main and main in sub and "qps" in sub:
-        objectives_min = ["bytes_per_vector"] if "bytes_per_vector" in sub else []
+        objectives_min = ["bytes_per_doc"] if "bytes_per_doc" in sub else []
         pareto[ok.to_numpy()] = pareto_mask(sub[ok], [main, "qps"], objectives_min)
     d["pareto"] = np.where(pareto, "★", "")
     for c in SHOWN_AXES:
@@ -131,7 +131,7 @@ def _dataset_table(i: int, s: Shown) -> str:
         f"{H.esc(_int(_first(s.rows, 'n_docs')))} documents, "
         f"{H.esc(_int(_first(s.rows, 'n_queries')))} evaluated queries; main metric "
         f"<b>{H.esc(main or '-')}</b>. ★ = Pareto-optimal (no other configuration has "
-        "higher quality and higher qps with no more bytes per vector). Green = best in "
+        "higher quality and higher qps with no more bytes per document in memory). Green = best in "
         "column; ± = half-width of the 95% bootstrap CI over queries.</p>"
     ]
     same = [
