@@ -33,6 +33,7 @@ class Cell:
     repeats: int
     warmup: int
     threads: int
+    corpus_size: int | None = None  # a nested seeded sample of the corpus; None: all of it
 
     # Derived once per instance (a frozen dataclass still has a __dict__ for these).
     @cached_property
@@ -46,16 +47,20 @@ class Cell:
     @cached_property
     def cell_id(self) -> str:
         """Stable id from everything that changes the cell's results."""
-        canon = json.dumps(asdict(self), sort_keys=True, default=str)
+        fields = asdict(self)
+        if self.corpus_size is None:  # absent at full size: ids from before the axis hold
+            del fields["corpus_size"]
+        canon = json.dumps(fields, sort_keys=True, default=str)
         return hashlib.sha256(canon.encode()).hexdigest()[:12]
 
     @cached_property
     def label(self) -> str:
         params = ",".join(f"{k}={v}" for k, v in sorted(self.build.items()))
         dim = self.dim if self.dim is not None else "native"
+        size = f" | N={self.corpus_size}" if self.corpus_size is not None else ""
         return (
-            f"{self.dataset_ref.label} | {self.model_ref.label} | dim={dim} | {self.precision} "
-            f"| {self.metric} | {self.backend}" + (f"({params})" if params else "")
+            f"{self.dataset_ref.label}{size} | {self.model_ref.label} | dim={dim} | "
+            f"{self.precision} | {self.metric} | {self.backend}" + (f"({params})" if params else "")
         )
 
     def answers(self) -> dict[str, tuple[Any, ...]]:
@@ -67,6 +72,7 @@ class Cell:
             "precision": (self.precision,),
             "metric": (self.metric,),
             "backend": (self.backend,),
+            "corpus_size": ("full" if self.corpus_size is None else self.corpus_size,),
         }
 
     @classmethod
@@ -79,6 +85,11 @@ class Cell:
 
     def record(self) -> dict[str, Any]:
         return {"label": self.label, **asdict(self)}
+
+
+def size_label(cell: Cell) -> str:
+    """The cell's corpus size as rows carry it: '10000', or 'full' for the whole corpus."""
+    return "full" if cell.corpus_size is None else str(cell.corpus_size)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ def grid_size(loaded: LoadedSuite) -> int:
     s = loaded.suite
     builds = sum(math.prod(len(v) if isinstance(v, list) else 1 for v in b.build.values())
                  for b in s.backends)
-    axes = (len(s.datasets), len(s.models), len(s.dims), len(s.precisions), len(s.metrics))
+    axes = (len(s.datasets), len(s.models), len(s.dims), len(s.precisions), len(s.metrics),
+            len(s.corpus_sizes))
     included = sum(math.prod(len(v) for v in r.given().values()) for r in s.include)
     return math.prod(axes) * builds + included * builds
 

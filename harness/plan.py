@@ -11,7 +11,15 @@ from harness.errors import UserErrors
 from harness.hybrid import canonical
 from harness.plugins import dataset_modality, is_lexical, model_modality
 from harness.registry import BACKENDS
-from harness.suite import AXES, BackendSpec, DatasetRef, LoadedSuite, ModelRef, Rule
+from harness.suite import (
+    AXES,
+    BackendSpec,
+    DatasetRef,
+    LoadedSuite,
+    ModelRef,
+    Rule,
+    corpus_size_of,
+)
 
 
 def _axis_values(loaded: LoadedSuite) -> dict[str, list[Any]]:
@@ -26,7 +34,10 @@ def _axis_values(loaded: LoadedSuite) -> dict[str, list[Any]]:
     }
 
 
-def _cells_for(loaded: LoadedSuite, combo: dict[str, Any]) -> list[Cell]:
+def _cells_for(loaded: LoadedSuite, combo: dict[str, Any],
+               sizes: list[Any] | None = None) -> list[Cell]:
+    """A combination's cells: one per build setting and corpus size (the suite's, or those
+    an include rule names)."""
     s = loaded.suite
     be: BackendSpec = combo["backend"]
     # a lexical model runs its own index once: no search grid applies to it
@@ -50,8 +61,10 @@ def _cells_for(loaded: LoadedSuite, combo: dict[str, Any]) -> list[Cell]:
             repeats=s.repeats,
             warmup=s.warmup,
             threads=s.threads,
+            corpus_size=corpus_size_of(size),
         )
         for build in grid(be.build)
+        for size in (s.corpus_sizes if sizes is None else sizes)
     ]
 
 
@@ -98,8 +111,9 @@ def expand(loaded: LoadedSuite) -> Plan:
             else:
                 cells.append(cell)
     for rule in s.include:
+        sizes = rule.given().get("corpus_size")
         for combo in _include_combos(loaded, rule):
-            cells.extend(_cells_for(loaded, combo))
+            cells.extend(_cells_for(loaded, combo, sizes))
 
     unique: dict[str, Cell] = {}
     for cell in cells:

@@ -26,6 +26,7 @@ from harness.suite_errors import to_user_error
 from harness.yamlload import line_of, load_with_lines
 
 AXES = ("dataset", "model", "dim", "precision", "metric", "backend")
+RULE_AXES = (*AXES, "corpus_size")  # rules also match a cell's corpus size (or 'full')
 Scalar = str | int | float | bool | None
 PCA_DIM = re.compile(r"^pca:([0-9]+)$")
 
@@ -56,6 +57,11 @@ def template_problem(template: str) -> str | None:
     if "text" not in fields:
         return f"doc_template {template!r} must contain {{text}}"
     return None
+
+
+def corpus_size_of(size: int | str) -> int | None:
+    """A `corpus_sizes` entry as a cell holds it: 10000 -> 10000, 'full' -> None."""
+    return None if size == "full" else int(size)
 
 
 def dim_reducer(dim: int | str | None) -> str:
@@ -135,10 +141,19 @@ class Rule(_Strict):
     precision: Scalar | list[Scalar] = None
     metric: Scalar | list[Scalar] = None
     backend: Scalar | list[Scalar] = None
+    corpus_size: Scalar | list[Scalar] = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_size(self, handler: Any) -> Any:
+        # Absent unless given, so run ids of suites with rules from before the axis hold.
+        data = handler(self)
+        if isinstance(data, dict) and "corpus_size" not in self.model_fields_set:
+            data.pop("corpus_size", None)
+        return data
 
     def given(self) -> dict[str, list[Scalar]]:
         out: dict[str, list[Scalar]] = {}
-        for axis in AXES:
+        for axis in RULE_AXES:
             if axis in self.model_fields_set:
                 v = getattr(self, axis)
                 out[axis] = list(v) if isinstance(v, list) else [v]
@@ -159,8 +174,16 @@ class Rule(_Strict):
     @model_validator(mode="after")
     def _not_empty(self) -> Rule:
         if not self.model_fields_set:
-            raise ValueError(f"a rule needs at least one of: {', '.join(AXES)}")
+            raise ValueError(f"a rule needs at least one of: {', '.join(RULE_AXES)}")
         return self
+
+    @field_validator("corpus_size")
+    @classmethod
+    def _sizes(cls, v: Scalar | list[Scalar]) -> Scalar | list[Scalar]:
+        for n in v if isinstance(v, list) else [v]:
+            if n != "full" and not (type(n) is int and n > 0):
+                raise ValueError(f"a corpus size must be a positive integer or 'full', got {n!r}")
+        return v
 
 
 class Suite(_Strict):
@@ -187,6 +210,38 @@ class Suite(_Strict):
     threads: StrictInt = Field(default=1, gt=0)
     # where cells run: each in its own worker process (default), in this process, or on Ray
     executor: Literal["process", "inline", "ray"] | None = None
+    # corpus-size axis: each cell runs on nested seeded samples of the corpus (every judged
+    # document kept, the rest random distractors); 'full' is the whole corpus
+    corpus_sizes: list[StrictInt | Literal["full"]] = Field(
+        default_factory=lambda: ["full"], min_length=1
+    )
+    # the corpus size the growth fits extrapolate to (analysis only)
+    extrapolate_to: StrictInt | None = Field(default=None, gt=0)
+
+    @model_serializer(mode="wrap")
+    def _without_default_scaling(self, handler: Any) -> Any:
+        # Absent at their defaults, so run ids of suites without a corpus-size axis are kept.
+        data = handler(self)
+        if isinstance(data, dict):
+            if self.corpus_sizes == ["full"]:
+                data.pop("corpus_sizes", None)
+            if self.extrapolate_to is None:
+                data.pop("extrapolate_to", None)
+        return data
+
+    @field_validator("corpus_sizes", mode="before")
+    @classmethod
+    def _corpus_sizes(cls, v: Any) -> Any:
+        if not isinstance(v, list):
+            return v  # pydantic says a list is expected
+        for n in v:
+            ok = n == "full" if isinstance(n, str) else (type(n) is int and n > 0)
+            if not ok:
+                raise ValueError("a corpus size must be a positive integer or 'full' (the "
+                                 f"whole corpus), got {n!r}")
+        if len(set(v)) != len(v):
+            raise ValueError(f"corpus_sizes lists a size twice: {v}")
+        return v
 
     @field_validator("datasets", "models", mode="before")
     @classmethod

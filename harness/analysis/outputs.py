@@ -13,6 +13,7 @@ INVERSIONS = "inversions.csv"
 RANKINGS_AT_SPEED = "rankings_at_speed.csv"
 RECOMMENDATION = "recommendation.csv"
 HYBRID = "hybrid.csv"  # fusion gains over each leg alone (analysis.hybrid)
+SCALING = "scaling.csv"  # power-law growth with the corpus size (analysis.scaling)
 DIFFICULTY = "difficulty.csv"  # each funnel row by query difficulty and shift group
 QUERY_DIFFICULTY = "query_difficulty.csv"  # every query's difficulty and shift statistics
 # In RESULTS_DIR (the parent of run folders): the recommendation's outcome over every run.

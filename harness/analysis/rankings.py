@@ -13,6 +13,14 @@ from harness.stats import bootstrap_ci
 AXES = ["dataset", "model", "dim", "precision", "metric"]
 
 
+def axes_of(frame: pd.DataFrame) -> list[str]:
+    """The grouping axes; with a corpus-size axis (n_docs varies within a dataset) the
+    corpus size too: configurations are compared at one N, never across sizes."""
+    if "n_docs" in frame and frame.groupby("dataset")["n_docs"].nunique().max() > 1:
+        return [*AXES, "n_docs"]
+    return AXES
+
+
 def kendall_tau(a: Sequence[float], b: Sequence[float]) -> float:
     """Kendall's tau-b between two score lists (ties handled as in scipy)."""
     from scipy.stats import kendalltau
@@ -49,7 +57,8 @@ def rankings(
         (frame.get("status") == "ok") & frame[task_metric].notna() & frame[recall].notna()
     ].copy()
     out: list[Ranking] = []
-    for keys, g in ok.groupby(AXES, dropna=False, sort=True):
+    axes = axes_of(ok)
+    for keys, g in ok.groupby(axes, dropna=False, sort=True):
         if len(g) < 2:
             continue
         g = g.assign(
@@ -91,7 +100,7 @@ def rankings(
                 )
         out.append(
             Ranking(
-                group=dict(zip(AXES, keys, strict=True)),
+                group=dict(zip(axes, keys, strict=True)),
                 table=g.sort_values("task_rank")[
                     ["config", recall, task_metric, "recall_rank", "task_rank", "qps"]
                 ],
@@ -127,7 +136,8 @@ def rankings_at_speed(frame: pd.DataFrame, task_metric: str,
                & frame[recall].notna() & frame["qps"].notna()]
     ok = ok[ok["backend"] != "exact"]  # the reference, not a speed/quality trade-off
     rows = []
-    for keys, g in ok.groupby(AXES, dropna=False, sort=True):
+    axes = axes_of(ok)
+    for keys, g in ok.groupby(axes, dropna=False, sort=True):
         builds = g.groupby(["backend", "build_params"], dropna=False)
         if builds.ngroups < 2:
             continue
@@ -142,7 +152,7 @@ def rankings_at_speed(frame: pd.DataFrame, task_metric: str,
         p = pd.DataFrame(picked)
         by_recall = p.sort_values(recall, ascending=False)["config"].tolist()
         by_task = p.sort_values(task_metric, ascending=False)["config"].tolist()
-        rows.append({**dict(zip(AXES, keys, strict=True)), "builds": len(p),
+        rows.append({**dict(zip(axes, keys, strict=True)), "builds": len(p),
                      "speed_floor_qps": floor,
                      "kendall_tau": kendall_tau(p[recall].tolist(), p[task_metric].tolist()),
                      "best_by_recall": by_recall[0], "best_by_task": by_task[0],

@@ -3,7 +3,8 @@
 Writes into the run folder, next to results.csv, the tables the report shows:
 funnel.csv, rankings.csv (Kendall's tau per group), inversions.csv, rankings_at_speed.csv
 (index builds compared at a matched speed floor), difficulty.csv and query_difficulty.csv
-(rows by query difficulty and shift), recommendation.csv; and
+(rows by query difficulty and shift), recommendation.csv, scaling.csv (growth with the
+corpus size); and
 appends the recommendation outcome to RESULTS_DIR/recommendations.csv, the count across runs.
 """
 
@@ -22,6 +23,7 @@ from harness.analysis.hybrid import hybrid_table
 from harness.analysis.ports import References
 from harness.analysis.probe import probe, probe_inputs, recommend
 from harness.analysis.rankings import best_at_speed, rankings, rankings_at_speed
+from harness.analysis.scaling import growth_table
 from harness.fsutil import atomic_write_text
 from harness.store import RunStore
 
@@ -143,6 +145,7 @@ def analyse(store: RunStore, refs: References) -> Analysis:
     speed_df = rankings_at_speed(frame, name) if "knn_recall@10" in frame else pd.DataFrame()
     _write(store, outputs.RANKINGS_AT_SPEED, speed_df)
     _write(store, outputs.HYBRID, hybrid_table(frame, name, perquery))
+    _write(store, outputs.SCALING, growth_table(frame, name, extrapolate_to(store)))
     by_group, per_query = difficulty_tables(store, refs, name)
     _write(store, outputs.DIFFICULTY, by_group)
     _write(store, outputs.QUERY_DIFFICULTY, per_query)
@@ -150,6 +153,12 @@ def analyse(store: RunStore, refs: References) -> Analysis:
     _write(store, outputs.RECOMMENDATION, rec)
     _count_across_runs(store, rec)
     return Analysis(fun, rank_df, inv_df, rec)
+
+
+def extrapolate_to(store: RunStore) -> int | None:
+    """The suite's `extrapolate_to` (the N the growth fits are extrapolated to), if any."""
+    target = store.suite().get("extrapolate_to")
+    return target if isinstance(target, int) and target > 0 else None
 
 
 def _write(store: RunStore, name: str, table: pd.DataFrame) -> None:

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from harness.backends.base import IndexInput
 from harness.cache import ChunkMapper, EmbeddingCache, Encoded
 from harness.cell import Cell
 from harness.datasets.base import Dataset, fingerprint_texts
+from harness.datasets.sampling import nested_rows, take_docs
 from harness.encoders.base import Encoder, Role, VectorLookup
 from harness.execution.progress import BuildWatch
 from harness.plugins import build_encoder, load_dataset, model_modality
@@ -56,6 +57,8 @@ class RunContext:
     _datasets: dict[str, Dataset] = field(default_factory=dict)
     _encoders: dict[str, Encoder] = field(default_factory=dict)
     _vectors: dict[tuple, Vectors] = field(default_factory=dict)
+    # a corpus sample's fingerprint -> (the full dataset, the sample's rows in it)
+    _samples: dict[str, tuple[Dataset, np.ndarray]] = field(default_factory=dict)
 
     def load_dataset(self, ref: Mapping[str, Any], seed: int) -> Dataset:
         """A dataset by its reference (as stored in a cell), loaded once per (ref, seed)."""
@@ -67,7 +70,15 @@ class RunContext:
         return self._datasets[key]
 
     def dataset(self, cell: Cell) -> Dataset:
-        return self.load_dataset(cell.dataset, cell.seed)
+        """The cell's dataset: its nested corpus sample when the cell has a corpus size."""
+        full = self.load_dataset(cell.dataset, cell.seed)
+        if cell.corpus_size is None:
+            return full
+        rows = nested_rows(full, cell.corpus_size, cell.seed)
+        sample = take_docs(full, rows, cell.corpus_size, cell.seed)
+        if sample is not full:
+            self._samples[sample.fingerprint] = (full, rows)
+        return sample
 
     def encoder(self, cell: Cell) -> Encoder:
         key = json.dumps(cell.model, sort_keys=True)
@@ -76,6 +87,13 @@ class RunContext:
         return self._encoders[key]
 
     def vectors(self, cell: Cell, ds: Dataset) -> Vectors:
+        """The dataset's vectors under the cell's model. A corpus sample of a text dataset
+        takes its rows of the full corpus's encodings (encoded once, memory-mapped): it is
+        never encoded on its own, and its rows are taken per call, not kept."""
+        if ds.is_text and ds.fingerprint in self._samples:
+            full, rows = self._samples[ds.fingerprint]
+            whole = self.vectors(cell, full)
+            return replace(whole, docs=whole.docs[rows], encode_s=None, encode_docs_per_s=None)
         key = (json.dumps(cell.model, sort_keys=True), ds.fingerprint)
         if key not in self._vectors:
             self._vectors[key] = self._load_vectors(cell, ds)

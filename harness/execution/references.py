@@ -103,4 +103,4 @@ class ReferencePoints:
 def _content(cell: Cell, rescore: int) -> tuple:
     """What determines an exact search's task metric values (not timing, repeats or threads)."""
     return (json.dumps(cell.dataset, sort_keys=True), json.dumps(cell.model, sort_keys=True),
-            cell.dim, cell.precision, cell.metric, cell.k, cell.seed, rescore)
+            cell.dim, cell.precision, cell.metric, cell.k, cell.seed, cell.corpus_size, rescore)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from harness.backends.base import HARNESS_SEARCH_PARAMS, LEXICAL_KEY
-from harness.cell import Cell
+from harness.cell import Cell, size_label
 from harness.datasets.base import Dataset
 from harness.execution.context import RunContext, Vectors, exact_top_k
 from harness.execution.lexical import (
@@ -257,6 +257,7 @@ def _row_base(inp: _Inputs, build: dict[str, Any], params: dict[str, Any],
         "build_params": json.dumps(build, sort_keys=True),
         "search_params": json.dumps(params, sort_keys=True),
         "n_docs": ds.n_docs,
+        "corpus_size": size_label(cell),
         "k": inp.k,
         "encode_docs_per_s": vec.encode_docs_per_s,
         "build_s": t.build_s,
@@ -281,6 +282,7 @@ def error_rows(cell: Cell, exc: BaseException) -> list[dict[str, Any]]:
             "metric": cell.metric,
             "backend": cell.backend,
             "build_params": json.dumps(cell.build, sort_keys=True),
+            "corpus_size": size_label(cell),
             "search_params": None,
             "status": f"error: {message}",
             "finished_at": datetime.now(UTC).isoformat(),

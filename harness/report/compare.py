@@ -24,7 +24,7 @@ from harness.report.text import comparison_text
 from harness.suite import AXES
 
 MATCH = (*AXES, "build_params", "search_params")
-OPTIONAL_MATCH = EXTRA_AXES  # matched when both runs record them
+OPTIONAL_MATCH = (*EXTRA_AXES, "corpus_size")  # matched when both runs record them
 ALPHA = 0.05
 
 

@@ -83,6 +83,9 @@ def config_label(row: pd.Series | dict, *, with_dataset: bool = False) -> str:
     if bp or sp:
         be += "(" + ";".join(p for p in (bp, sp) if p) + ")"
     parts.append(be)
+    size = g("corpus_size")
+    if size is not None and str(size) not in ("full", "nan", ""):  # a corpus sample
+        parts.append(f"N={size}")
     if with_dataset:
         parts.insert(0, str(g("dataset")))
     return " | ".join(parts)

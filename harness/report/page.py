@@ -28,6 +28,7 @@ from harness.report.sections.headline import HeadlineSection
 from harness.report.sections.hybrid import HybridSection
 from harness.report.sections.problems import ProblemsSection
 from harness.report.sections.results import ResultsSection, SummarySection
+from harness.report.sections.scaling import ScalingSection
 from harness.report.texts import TextSource
 
 
@@ -62,6 +63,7 @@ SECTIONS: tuple[Section, ...] = (
     AnalysisSection(),
     DifficultySection(),
     HybridSection(),
+    ScalingSection(),
     ResultsSection(),
     DrilldownSection(),
     FilesSection(),

@@ -35,14 +35,15 @@ def _anchors(page: str) -> tuple[list[str], list[str]]:
 
 def test_sections_render_in_declared_order(runs, tmp_path):
     # The default page: every section with something to show once, contents and body in the
-    # same order (these runs have no hybrid rows, so the hybrid section is left out).
+    # same order (these runs have no hybrid rows and one corpus size, so the hybrid and
+    # scaling sections are left out).
     toc, body = _anchors((runs.a.run_dir / "report.html").read_text())
     declared = [s.anchor for s in sorted(SECTIONS, key=lambda s: s.order)]
     assert declared == [
-        "summary", "glance", "problems", "plots", "analysis", "difficulty", "hybrid", "results",
-        "drilldown", "files",
+        "summary", "glance", "problems", "plots", "analysis", "difficulty", "hybrid", "scaling",
+        "results", "drilldown", "files",
     ]
-    assert toc == body == [a for a in declared if a != "hybrid"]
+    assert toc == body == [a for a in declared if a not in ("hybrid", "scaling")]
     # Sections handed in out of order are shown by their `order`, not their position.
     copy = tmp_path / "order"
     shutil.copytree(runs.b.run_dir, copy)

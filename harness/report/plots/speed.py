@@ -66,13 +66,16 @@ def shades(base: str, n: int) -> list[str]:
 
 
 def build_labels(ok: pd.DataFrame) -> pd.Series:
-    """Per row, its index build in words, with the precision and dim only when they vary within
-    a dataset x model: 'faiss-hnsw M=8,efConstruction=40 · int8 · d=64 pca'."""
+    """Per row, its index build in words, with the precision, dim and corpus size only when
+    they vary within a dataset x model: 'faiss-hnsw M=8,efConstruction=40 · int8 · d=64 pca'."""
     params = ok.get("build_params", pd.Series("", ok.index)).map(params_text)
     out = ok["backend"].astype(str) + np.where(params != "", " " + params, "")
     extras = [ok["precision"].astype(str)] if "precision" in ok else []
     if "dim" in ok:
         extras.append(ok.apply(dim_label, axis=1))
+    if "n_docs" in ok:  # a corpus-size axis: one line per build and N
+        extras.append("N=" + pd.to_numeric(ok["n_docs"], errors="coerce").map(
+            lambda n: f"{n:,.0f}" if pd.notna(n) else "?"))
     panel = [ok[c].astype(str) for c in ("dataset", "model") if c in ok]
     for values in extras:
         if values.groupby(panel).nunique().max() > 1 if panel else values.nunique() > 1:

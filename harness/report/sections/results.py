@@ -72,13 +72,18 @@ def _display_frame(run: RunData, sub: pd.DataFrame, main: str | None) -> pd.Data
     d = pd.DataFrame(index=sub.index)
     ok = sub["status"].astype(str) == "ok"
     pareto = np.zeros(len(sub), dtype=bool)
+    sizes = _sizes(sub)
     if main and main in sub and "qps" in sub:
         objectives_min = ["bytes_per_doc"] if "bytes_per_doc" in sub else []
-        pareto[ok.to_numpy()] = pareto_mask(sub[ok], [main, "qps"], objectives_min)
+        for n in sizes.unique():  # one frontier per corpus size: N changes both axes
+            mask = (ok & (sizes == n)).to_numpy()
+            pareto[mask] = pareto_mask(sub[mask], [main, "qps"], objectives_min)
     d["pareto"] = np.where(pareto, "★", "")
     for c in SHOWN_AXES:
         if c in sub:
             d[c] = sub[c]
+    if sizes.nunique() > 1:  # a corpus-size axis: rows differ by N
+        d["n_docs"] = sub["n_docs"]
     d["build"] = sub["build_params"].map(params_text) if "build_params" in sub else ""
     d["search"] = sub["search_params"].map(params_text) if "search_params" in sub else ""
     metrics = [m for m in run.task_metrics if m in sub]
@@ -115,7 +120,7 @@ class ResultsSection:
 
 def _dataset_table(i: int, s: Shown) -> str:
     disp, main = s.table, s.main
-    axes = (*(a for a in SHOWN_AXES if a != "dataset"), "build", "search")
+    axes = (*(a for a in SHOWN_AXES if a != "dataset"), "n_docs", "build", "search")
     # Axes with one value in every row go to the caption: the table stays narrow.
     constant = [
         c for c in axes if c in disp and len(disp) > 1 and disp[c].astype(str).nunique() == 1
@@ -128,7 +133,7 @@ def _dataset_table(i: int, s: Shown) -> str:
     cols = [c for c in cols if c.key not in disp or _filled(disp[c.key])]
     parts = [
         f"<h3>{H.esc(s.dataset)}</h3><p class='small'>"
-        f"{H.esc(_int(_first(s.rows, 'n_docs')))} documents, "
+        f"{H.esc(_documents(s.rows))} documents, "
         f"{H.esc(_int(_first(s.rows, 'n_queries')))} evaluated queries; main metric "
         f"<b>{H.esc(main or '-')}</b>. ★ = Pareto-optimal (no other configuration has "
         "higher quality and higher qps with no more bytes per document in memory). Green = best in "
@@ -170,6 +175,22 @@ def _measure_columns(disp: pd.DataFrame, main: str | None) -> list[H.Col]:
 
 def _filled(col: pd.Series) -> bool:
     return bool((col.notna() & col.astype(str).ne("")).any())
+
+
+def _sizes(sub: pd.DataFrame) -> pd.Series:
+    """Each row's corpus size (one value when the run has no corpus-size axis)."""
+    if "n_docs" not in sub:
+        return pd.Series(0, index=sub.index)
+    return pd.to_numeric(sub["n_docs"], errors="coerce").fillna(0)
+
+
+def _documents(rows: pd.DataFrame) -> str:
+    """'2,089', or '10,000 to 300,000' when the rows span corpus sizes."""
+    sizes = _sizes(rows)
+    sizes = sizes[sizes > 0]
+    if sizes.nunique() > 1:
+        return f"{int(sizes.min()):,} to {int(sizes.max()):,} (corpus sizes)"
+    return _int(_first(rows, "n_docs"))
 
 
 def _first(frame: pd.DataFrame, col: str) -> Any:
