@@ -45,7 +45,7 @@ from harness.exports.rows import Exported
 from harness.listing import catalogue, summary
 from harness.manifest import run_manifest
 from harness.plan import expand
-from harness.prepared import prepare
+from harness.prepared import dim_problem, prepare
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
 from harness.report.page import build_report
@@ -195,6 +195,8 @@ def probe(dataset: str, model: str, *, dim: int | str | None = None, sample: int
 
     A dim truncates (or `pca:N` reduces) through the run's own transform, without
     normalising, so the features describe the vectors an index would hold."""
+    if sample < 2:
+        raise UserError(f"sample {sample}: expected at least 2 documents", key="--sample")
     cell = Cell(dataset=DatasetRef(ref=dataset).model_dump(), model=ModelRef(ref=model)
                 .model_dump(), dim=dim, precision="float32", metric="cosine", backend="exact",
                 build={}, search_grid=({},), k=10, evaluate=("ndcg@10",), seed=seed, repeats=1,
@@ -204,6 +206,9 @@ def probe(dataset: str, model: str, *, dim: int | str | None = None, sample: int
     vec = ctx.vectors(cell, ds)
     docs, queries = vec.docs, vec.queries
     if dim is not None:
+        problem = dim_problem(dim, docs.shape[1])
+        if problem:
+            raise UserError(problem, key="--dim")
         prep = prepare(docs, queries, dim=dim, metric="l2", precision="float32",
                        matryoshka_dims=vec.matryoshka_dims, seed=seed)
         docs, queries = prep.raw_docs, prep.raw_queries
@@ -275,5 +280,5 @@ def compare(
 
 
 def export_run(run_dir: str | Path, out: Path, *, fmt: str = "trec") -> Exported:
-    """`harness export RUN_DIR OUT --format trec|mteb` (see harness.exports)."""
+    """`harness export RUN_DIR OUT --format trec|mteb|ann-benchmarks` (see harness.exports)."""
     return _export_run(open_run(run_dir).dir, out, fmt=fmt)

@@ -1,10 +1,10 @@
-"""What the CLI prints for exports, listings, funnel and best: tables that fit 100 columns,
-or JSON records with --json. cli.py parses and dispatches; these functions only print."""
+"""What the CLI prints for plan, run, exports, listings, funnel, best, probe, leaderboard and
+compare: tables and text that fit 100 columns, or JSON with --json. cli.py dispatches;
+these functions call api.py and print."""
 
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import fields
 from pathlib import Path
 
@@ -12,24 +12,35 @@ import pandas as pd
 
 from harness import api
 from harness.analysis.frontier import Budget
-from harness.console import as_json, table
+from harness.console import as_json, table, wrap
 from harness.errors import UserError
 from harness.suite_source import suite_listing
+
+
+def _out_folder(path: str, key: str) -> Path:
+    """A folder to write into: absent (it is created) or a folder, never a file."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{path} is a file, not a folder", key=key,
+                        suggestion="give a folder to write into; it is created if absent")
+    return out
 
 
 def export(args: argparse.Namespace) -> int:
 
     if api.is_run_dir(args.dataset):
         if args.layout:
-            raise UserError("--layout is for datasets; a run folder takes --format trec|mteb")
-        got = api.export_run(args.dataset, Path(args.out), fmt=args.format or "trec")
+            raise UserError("--layout is for datasets; a run folder takes --format "
+                            "trec|mteb|ann-benchmarks")
+        got = api.export_run(args.dataset, _out_folder(args.out, "OUT"),
+                             fmt=args.format or "trec")
         print(got.summary())
         return 0
     if args.format:
         raise UserError(f"--format is for run folders: {args.dataset} has no manifest.json",
                         suggestion="pass results/<run-id>, or --layout beir|hf for a dataset")
     layout = args.layout or "beir"
-    ds = api.export(args.dataset, Path(args.out), layout=layout, split=args.split)
+    ds = api.export(args.dataset, _out_folder(args.out, "OUT"), layout=layout, split=args.split)
     print(f"{args.out}: {ds.n_docs} documents, {ds.n_queries} queries ({layout} layout)")
     return 0
 
@@ -45,6 +56,9 @@ def listing(args: argparse.Namespace) -> int:
 def funnel(df: pd.DataFrame, args: argparse.Namespace) -> int:
 
     if args.csv:
+        if not Path(args.csv).expanduser().parent.is_dir():
+            raise UserError(f"no folder {Path(args.csv).parent} to write {args.csv} into",
+                            key="--csv", suggestion="create the folder, or give another path")
         df.to_csv(args.csv, index=False)
     if args.json:
         print(as_json(df))
@@ -71,10 +85,8 @@ def best(args: argparse.Namespace) -> int:
     cols = ["dataset", "model", "dim", "precision", "metric", "backend", "build_params",
             "search_params", name, "qps", "latency_p99_ms", "bytes_per_doc", "usd_per_1m_queries"]
     if args.json:
-        records = {"metric": name, "best": fits.head(1), **{f"frontier_{k}": v
-                                                          for k, v in fronts.items()}}
-        print(json.dumps({k: v if isinstance(v, str) else json.loads(v.to_json(
-            orient="records")) for k, v in records.items()}, indent=1))
+        print(as_json({"metric": name, "best": fits.head(1),
+                       **{f"frontier_{k}": v for k, v in fronts.items()}}))
         return 0 if len(fits) else 1
     if fits.empty:
         print(f"no configuration fits the budgets ({budget})")
@@ -84,4 +96,83 @@ def best(args: argparse.Namespace) -> int:
     for other, front in fronts.items():
         print(f"\nPareto frontier of {name} vs {other}:")
         print(table(front[[c for c in cols if c in front]], lambda v: f"{v:.4f}"))
+    return 0
+
+
+def plan(args: argparse.Namespace) -> int:
+    p = api.plan(args.suite)
+    cells = pd.DataFrame([{"cell_id": c.cell_id, "label": c.label,
+                           "search_settings": len(c.search_grid)} for c in p.cells])
+    skipped = pd.DataFrame([{"label": s.cell.label, "reason": s.reason} for s in p.skipped])
+    if args.json:
+        print(as_json({"cells": cells, "skipped": skipped}))
+        return 0
+    print(f"{len(p.cells)} cells:")
+    for c in p.cells:
+        n = len(c.search_grid)
+        print(wrap(f"  {c.cell_id}  {c.label}  [{n} search setting{'s' if n != 1 else ''}]"))
+    if p.skipped:
+        print(f"{len(p.skipped)} skipped:")
+        for s in p.skipped:
+            print(wrap(f"  {s.cell.label}: {s.reason}"))
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    opts = api.RunOptions(
+        output=Path(args.output), resume=args.resume, only=args.only,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        progress=not args.no_progress, report=not args.no_report,
+        analysis=not args.no_analysis, executor=args.executor, ray_address=args.ray_address,
+    )
+    out = api.run(args.suite, opts)
+    counts = {"ran": out.n_ran, "reused": out.n_resumed, "failed": out.n_failed}
+    if args.json:
+        print(as_json({"run_dir": str(out.run_dir), **counts, "rows": out.frame}))
+    else:
+        print(api.summary(out.frame, list(out.suite.suite.evaluate) if out.suite else []))
+        print(f"\nresults: {out.run_dir}  ({out.n_ran} cells run, {out.n_resumed} reused, "
+              f"{out.n_failed} failed)")
+    return 1 if out.n_failed else 0
+
+
+def probe(args: argparse.Namespace) -> int:
+    from harness.analysis.probe import DISTANCE_NAMES
+
+    feats, rec = api.probe(args.dataset, args.model, dim=args.dim, sample=args.sample,
+                           cache_dir=Path(args.cache_dir) if args.cache_dir else None)
+    if args.json:
+        print(as_json({"features": feats.as_dict(), "distance": rec.metric,
+                       "distance_reason": rec.metric_reason, "index_family": rec.index_family,
+                       "index_reason": rec.index_reason}))
+        return 0
+    for key, value in feats.as_dict().items():
+        print(f"{key:>18}: {value if not isinstance(value, float) else f'{value:.4f}'}")
+    print(wrap(f"\nrecommended distance: {DISTANCE_NAMES[rec.metric]} ({rec.metric_reason})"))
+    print(wrap(f"recommended index family: {rec.index_family}-based ({rec.index_reason})"))
+    return 0
+
+
+def leaderboard(args: argparse.Namespace) -> int:
+    board = api.leaderboard(args.results_dir, dataset=args.dataset, metric=args.metric,
+                            output=args.output)
+    if args.json:
+        print(as_json({"entries": board.table, "runs": board.runs, "warnings": board.warnings,
+                       "html": board.html_path, "csv": board.csv_path}))
+        return 0
+    print(board.text())
+    print(f"\nleaderboard: {board.html_path}\ntable:       {board.csv_path}")
+    return 0
+
+
+def compare(args: argparse.Namespace) -> int:
+    comp = api.compare(args.run_a, args.run_b, metric=args.metric, output=args.output)
+    if args.json:
+        print(as_json({"a": comp.a.run_id, "b": comp.b.run_id, "pairs": comp.pairs,
+                       "tests": comp.tests, "only_a": comp.only_a, "only_b": comp.only_b,
+                       "warnings": comp.warnings, "html": comp.html_path,
+                       "csv": comp.csv_path}))
+        return 0
+    print(comp.text())
+    print(f"\ncompare: {comp.html_path}\ntable:   {comp.csv_path}")
     return 0

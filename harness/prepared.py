@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.backends.base import IndexInput
 from harness.memmaps import blocks
 from harness.registry import PRECISIONS
 from harness.suite import dim_reducer, dim_size
@@ -86,6 +87,21 @@ def _reduce(docs: np.ndarray, queries: np.ndarray, dim: int | str | None, metric
     return _by_rows(docs, step), step(queries)
 
 
+def dim_problem(dim: int | str | None, native: int) -> str | None:
+    """What is wrong with a dims entry for vectors of `native` dimensions, or None."""
+    if dim is None:
+        return None
+    try:
+        size = dim_size(dim)
+    except ValueError as exc:
+        return str(exc)
+    if size is None or size < 1:
+        return f"dim {dim}: expected a dimension >= 1"
+    if size > native:
+        return f"dim {dim} is larger than the vectors' native dim {native}"
+    return None
+
+
 def prepare(
     docs: np.ndarray,
     queries: np.ndarray,
@@ -103,9 +119,9 @@ def prepare(
     copies made are the reduced float32 vectors and, for a lossy precision, their quantized
     form (float32 stays one array)."""
     native = docs.shape[1]
-    size = dim_size(dim)
-    if size is not None and size > native:
-        raise ValueError(f"dim {dim} is larger than the vectors' native dim {native}")
+    problem = dim_problem(dim, native)
+    if problem:
+        raise ValueError(problem)
     d, q = _reduce(docs, queries, dim, metric, seed)
     raw_metric = "l2" if metric == "l2" else "ip"
     quantizer = PRECISIONS.get(precision).load()().fit(d)
@@ -123,3 +139,14 @@ def prepare(
         dim_method=dim_method(dim, native, matryoshka_dims),
         quantizer=quantizer,
     )
+
+
+def backend_input(prep: Prepared, native: bool) -> tuple[IndexInput, np.ndarray]:
+    """What a backend indexes, and the queries it is searched with: the float32 vectors before
+    quantization for a backend that quantizes natively (capabilities.input == 'raw'), else the
+    prepared ones. The backend is built with `IndexInput.metric`."""
+    if native:
+        return IndexInput(prep.raw_docs, prep.raw_metric, prep.precision, raw=prep.raw_docs,
+                          raw_metric=prep.raw_metric), prep.raw_queries
+    return IndexInput(prep.docs, prep.metric, prep.precision, raw=prep.raw_docs,
+                      raw_metric=prep.raw_metric), prep.queries

@@ -46,8 +46,8 @@ def speed_ratio(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     if not (np.isfinite(low) and np.isfinite(high)) or one_repeat:
         verdict = f"{NOT_SIGNIFICANT} (one repeat)"
     elif _unstable(a) or _unstable(b):
-        side = "A and B" if _unstable(a) and _unstable(b) else ("A" if _unstable(a) else "B")
-        verdict = f"{NOT_SIGNIFICANT} (timing unstable in {side})"
+        side = "A, B" if _unstable(a) and _unstable(b) else ("A" if _unstable(a) else "B")
+        verdict = f"{NOT_SIGNIFICANT} (unstable: {side})"  # fits a terminal table's cell
     elif low <= 1.0 <= high:
         verdict = WITHIN_NOISE
     else:

@@ -13,6 +13,11 @@ it is read from the first of
 
 and when none exists, one line says what to download and where to put it.
 
+With mteb (>= 2) installed, the task is loaded through mteb's own task object and data loader
+(harness/datasets/mteb_native.py), offline, from that folder or from the `datasets` cache an
+earlier online mteb run filled; when mteb's loader cannot read it, one warning line says why and
+the folder is read by harness/datasets/hf.py instead (the same content gives the same dataset).
+
 A folder is a snapshot of the dataset repository, read by harness/datasets/hf.py. Documents
 are joined as MTEB does: `(title + " " + text).strip()`.
 """
@@ -20,6 +25,7 @@ are joined as MTEB does: `(title + " " + text).strip()`.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +33,10 @@ from pathlib import Path
 from harness.datasets.base import Dataset
 from harness.datasets.beir import DEFAULT_OPTIONS, RetrievalOptions
 from harness.datasets.hf import load_hf_folder
+from harness.datasets.mteb_native import cached_by_datasets, load_with_mteb
 from harness.errors import UserError, did_you_mean
+
+log = logging.getLogger("harness")
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,15 @@ def locate(task: Task, path: str | None) -> Path | None:
     return None
 
 
+def _by_mteb(task: Task) -> bool:
+    return task.source.startswith("mteb")
+
+
+def _mteb_cached(task: Task) -> bool:
+    """mteb can load the task from the `datasets` cache (an earlier online mteb run)."""
+    return _by_mteb(task) and cached_by_datasets(task.path) is not None
+
+
 def check(name: str, path: str | None) -> str | None:
     """Plan-time problem with an mteb reference (unknown task, no local copy), or None."""
     try:
@@ -148,12 +166,26 @@ def check(name: str, path: str | None) -> str | None:
         return exc.one_line()
     if path and not Path(path).expanduser().is_dir():
         return f"mteb:{name}: no folder at path '{path}'"
-    if locate(task, path) is None:
+    if locate(task, path) is None and not _mteb_cached(task):
         return (
             f"mteb:{name}: no local copy of {task.path} at revision {task.revision[:8]} "
             f"(offline, nothing is fetched at run time); {download_hint(task)}"
         )
     return None
+
+
+def _through_mteb(task: Task, root: Path | None, split: str,
+                  options: RetrievalOptions) -> Dataset | str:
+    """The task loaded by mteb's own loader, or why it could not be (one line)."""
+    try:
+        return load_with_mteb(task.name, split=split, folder=root, options=options)
+    except UserError as exc:
+        if root is None:
+            raise
+        return exc.one_line()  # the data itself is wrong: the file reader names file and line
+    except Exception as exc:  # mteb's loader cannot read it (e.g. not its layout)
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        return f"{type(exc).__name__}: {first}"
 
 
 def load_mteb(
@@ -166,7 +198,7 @@ def load_mteb(
     """The task's local copy; the task adds its main metric and may set ignore_identical_ids."""
     task = get_task(name)
     root = locate(task, path)
-    if root is None:
+    if root is None and not _mteb_cached(task):
         raise UserError(
             f"mteb:{name}: no local copy of {task.path} at revision {task.revision[:8]}",
             suggestion=download_hint(task),
@@ -180,4 +212,14 @@ def load_mteb(
         main_metric=task.main_metric,
         meta={**options.meta, **meta},
     )
+    if _by_mteb(task):
+        got = _through_mteb(task, root, use, task_options)
+        if isinstance(got, Dataset):
+            return got
+        if root is None:
+            raise UserError(f"mteb:{name}: mteb could not load {task.path} from the datasets "
+                            f"cache ({got})", suggestion=download_hint(task))
+        log.warning("mteb:%s: mteb's loader could not read %s (%s); reading the files directly",
+                    task.name, root, got)
+    assert root is not None
     return load_hf_folder(root, name=f"mteb:{task.name}", split=use, options=task_options)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -202,8 +203,10 @@ class _Progress:
 
 
 class _TqdmHandler(logging.Handler):
+    """Log lines on stderr, where the bar is (stdout holds the results, e.g. `run --json`)."""
+
     def emit(self, record: logging.LogRecord) -> None:
-        tqdm.write(self.format(record))
+        tqdm.write(self.format(record), file=sys.stderr)
 
 
 def _to_terminal(record: logging.LogRecord) -> bool:

@@ -35,7 +35,7 @@ from harness.execution.timing import (
     thread_limit,
     timed_pass,
 )
-from harness.prepared import Prepared
+from harness.prepared import Prepared, backend_input
 from harness.registry import BACKENDS
 
 log = logging.getLogger("harness")
@@ -88,16 +88,8 @@ def index_for(cell: Cell, prep: Prepared, k_search: int, hybrid: Hybrid | None =
     backend_cls = BACKENDS.get(cell.backend).load()
     caps = backend_cls.capabilities
     build = caps.with_defaults("build", cell.build)
-    native = caps.input == "raw"
-    backend = backend_cls(prep.raw_metric if native else prep.metric, build, threads=cell.threads)
-    index_input = IndexInput(
-        prep.raw_docs if native else prep.docs,
-        prep.raw_metric if native else prep.metric,
-        prep.precision,
-        raw=prep.raw_docs,
-        raw_metric=prep.raw_metric,
-    )
-    queries = prep.raw_queries if native else prep.queries
+    index_input, queries = backend_input(prep, caps.input == "raw")
+    backend = backend_cls(index_input.metric, build, threads=cell.threads)
     grid = [dict(s) for s in cell.search_grid] or [{}]
     searchers: list[Any] = []
     for s in grid:

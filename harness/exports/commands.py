@@ -7,6 +7,7 @@ from pathlib import Path
 from harness.datasets.base import Dataset
 from harness.datasets.export import export as write_dataset
 from harness.errors import UserError
+from harness.exports.annb import export_annb
 from harness.exports.mteb import export_mteb
 from harness.exports.rows import Exported
 from harness.exports.trec import export_trec
@@ -21,10 +22,12 @@ def is_run_dir(path: str | Path) -> bool:
 
 
 def export_run(run_dir: str | Path, out: Path, *, fmt: str = "trec") -> Exported:
-    """`harness export RUN_DIR OUT --format trec|mteb`: the run in another tool's format."""
-    writers = {"trec": export_trec, "mteb": export_mteb}
+    """`harness export RUN_DIR OUT --format trec|mteb|ann-benchmarks`: the run in another
+    tool's format."""
+    writers = {"trec": export_trec, "mteb": export_mteb, "ann-benchmarks": export_annb}
     if fmt not in writers:
-        raise UserError(f"unknown export format '{fmt}'", suggestion="expected trec or mteb")
+        raise UserError(f"unknown export format '{fmt}'",
+                        suggestion="expected trec, mteb or ann-benchmarks")
     return writers[fmt](RunStore(Path(run_dir)), Path(out))
 
 

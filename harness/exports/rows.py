@@ -75,10 +75,12 @@ class Exported:
     out: Path
     files: list[Path] = field(default_factory=list)  # one per row (trec) or variant (mteb)
     qrels: list[Path] = field(default_factory=list)
+    datasets: list[Path] = field(default_factory=list)  # ann-benchmarks' data files
     skipped: list[str] = field(default_factory=list)  # "<what>: why"
 
     def summary(self) -> str:
         lines = [f"{self.out}: {len(self.files)} result files"
-                 + (f", {len(self.qrels)} qrels files" if self.qrels else "")]
+                 + (f", {len(self.qrels)} qrels files" if self.qrels else "")
+                 + (f", {len(self.datasets)} dataset files" if self.datasets else "")]
         lines += [f"  not written: {s}" for s in self.skipped]
         return "\n".join(lines)

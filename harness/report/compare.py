@@ -18,9 +18,11 @@ import pandas as pd
 
 from harness import stats
 from harness.analysis.speed import speed_ratio
+from harness.errors import UserError
 from harness.fsutil import atomic_write_text, safe_filename
 from harness.report import html as H
 from harness.report.data import EXTRA_AXES, RunData, config_label, paired
+from harness.report.text import comparison_text
 from harness.suite import AXES
 
 MATCH = (*AXES, "build_params", "search_params")
@@ -41,30 +43,9 @@ class Comparison:
     csv_path: Path | None = None
 
     def text(self) -> str:
-        out = [f"A = {self.a.run_id}\nB = {self.b.run_id}"]
-        out += [f"! {w}" for w in self.warnings]
-        if self.pairs.empty:
-            out.append("no configuration is in both runs")
-        else:
-            cols = ["config", "main_metric", "a", "b", "diff", "ci", "p_value", "p_holm"]
-            cols += ["qps_a", "qps_b", "qps_ratio", "qps_range", "speed"]
-            shown = self.pairs[[c for c in cols if c in self.pairs]].copy()
-            for c in ("a", "b"):
-                shown[c] = shown[c].map(lambda v: f"{v:.4f}")
-            shown["diff"] = shown["diff"].map(lambda v: f"{v:+.4f}")
-            for c in ("p_value", "p_holm"):
-                shown[c] = [H.fmt("p_value", v) for v in shown[c]]
-            for c in ("qps_a", "qps_b"):
-                if c in shown:
-                    shown[c] = [H.fmt("qps", v) for v in shown[c]]
-            if "qps_ratio" in shown:
-                shown["qps_ratio"] = [H.fmt("qps_ratio", v) for v in shown["qps_ratio"]]
-            out.append(shown.to_string(index=False))
-        if self.only_a:
-            out.append(f"only in A: {len(self.only_a)} configuration(s)")
-        if self.only_b:
-            out.append(f"only in B: {len(self.only_b)} configuration(s)")
-        return "\n".join(out)
+        """The matched configurations as plain text for the terminal (within 100 columns)."""
+        return comparison_text((self.a.run_id, self.b.run_id), self.pairs, self.warnings,
+                               (self.only_a, self.only_b))
 
 
 def _keyed(run: RunData, optional: list[str]) -> pd.DataFrame:
@@ -87,6 +68,10 @@ def compare(
     write: bool = True,
 ) -> Comparison:
     a, b = RunData.load(run_a), RunData.load(run_b)
+    if metric and not (metric.lower() in a.frame and metric.lower() in b.frame):
+        both = sorted(c for c in a.frame.columns if "@" in str(c) and c in b.frame)
+        raise UserError(f"metric '{metric}' is not in both runs", key="--metric",
+                        suggestion="both runs have: " + (", ".join(both) or "no metric"))
     # Axes added over time (e.g. dim_method) are matched when both runs have them.
     optional = [c for c in OPTIONAL_MATCH if c in a.frame and c in b.frame]
     fa, fb = _keyed(a, optional), _keyed(b, optional)

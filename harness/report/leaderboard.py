@@ -21,18 +21,11 @@ from harness.fsutil import atomic_write_text
 from harness.report import html as H
 from harness.report import plots
 from harness.report.data import EXTRA_AXES, RunData, config_label, find_runs, params_text
+from harness.report.text import leaderboard_text
 
 GROUP = ("dataset", "dataset_fingerprint")
 # dim_method is part of the entry (empty in runs that predate it)
 ENTRY = ("model", "dim", *EXTRA_AXES, "precision", "backend")
-
-
-# The terminal table's columns and headers, before and after the ranked value.
-TEXT_COLS = {"rank": "rank", "model": "model", "dim": "dim", "dim_method": "dim by",
-             "precision": "precision", "backend": "backend", "metric": "distance",
-             "params": "params"}  # fmt: skip
-TEXT_COLS_AFTER = {"knn_recall@10": "knn@10", "qps": "qps", "latency_p99_ms": "p99_ms",
-                   "bytes_per_doc": "bytes/doc", "run_id": "run", "flag": "flag"}  # fmt: skip
 
 
 @dataclass
@@ -44,22 +37,8 @@ class Leaderboard:
     csv_path: Path | None = None
 
     def text(self) -> str:
-        """The leaderboard as plain text for the terminal."""
-        if self.table.empty:
-            return "(no results)"
-        out = [f"! {w}" for w in self.warnings]
-        for (ds, fp, metric), g in self.table.groupby(
-            ["dataset", "dataset_fingerprint", "main_metric"], sort=False
-        ):
-            runs = ", ".join(dict.fromkeys(g["run_id"]))
-            out.append(f"\n== {ds} (data {str(fp)[:8]}) by {metric}; runs: {runs}")
-            cols = {**TEXT_COLS, "value": metric, **TEXT_COLS_AFTER}
-            shown = pd.DataFrame({
-                head: [H.fmt(metric if col == "value" else col, v) for v in g[col]]
-                for col, head in cols.items() if col in g
-            })  # fmt: skip
-            out.append(shown.to_string(index=False))
-        return "\n".join(out)
+        """The leaderboard as plain text for the terminal (within 100 columns)."""
+        return leaderboard_text(self.table, self.warnings)
 
 
 def _run_frame(run: RunData) -> pd.DataFrame:

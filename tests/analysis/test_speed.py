@@ -22,7 +22,7 @@ def test_interval_and_verdict_by_hand():
 
 def test_unstable_or_single_repeats_are_never_a_difference():
     b = {"qps": 300.0, "qps_min": 290.0, "qps_max": 310.0, "timing_unstable": True}
-    assert speed_ratio(A, b)["speed"] == f"{NOT_SIGNIFICANT} (timing unstable in B)"
+    assert speed_ratio(A, b)["speed"] == f"{NOT_SIGNIFICANT} (unstable: B)"
     one = {"qps": 300.0, "qps_min": 300.0, "qps_max": 300.0}
     assert speed_ratio(A, one)["speed"] == f"{NOT_SIGNIFICANT} (one repeat)"
     assert speed_ratio({"qps": None}, b) == {}

@@ -86,8 +86,9 @@ def test_traceback_goes_to_the_log_file_only(tmp_path, capsys):
         log.error("Traceback (most recent call last):\n  File x\nValueError: bad", extra=FILE_ONLY)
     finally:
         close_logging(handlers)
-    shown = capsys.readouterr().out
-    assert "cell abc failed: ValueError: bad" in shown and "Traceback" not in shown
+    shown = capsys.readouterr()
+    assert shown.out == ""  # the echo is on stderr: stdout holds results (`run --json`)
+    assert "cell abc failed: ValueError: bad" in shown.err and "Traceback" not in shown.err
     logged = store.log_path.read_text()
     assert "cell abc failed" in logged and "Traceback (most recent call last)" in logged
 

@@ -91,5 +91,5 @@ def test_the_same_suite_twice_under_load_is_not_a_speed_difference(
     assert any(w.startswith("A: the machine was loaded") for w in comp.warnings)
     assert main(["compare", str(runs[0].run_dir), str(runs[1].run_dir),
                  "--output", str(tmp_path / "cmp")]) == 0
-    assert "not significant (timing unstable in A and B)" in capsys.readouterr().out
+    assert "not significant (unstable: A, B)" in capsys.readouterr().out
     assert "B/A from the repeats" in comp.html_path.read_text()
