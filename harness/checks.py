@@ -16,7 +16,8 @@ from harness.lexical.bm25 import BM25Options
 from harness.metrics.ir import parse_metric
 from harness.plugins import plugin_for
 from harness.registry import BACKENDS, PRECISIONS
-from harness.suite import LoadedSuite, ModelRef, dim_size
+from harness.suite import LoadedSuite, ModelRef
+from harness.suite_axes import dim_size
 
 Add = Callable[..., None]
 

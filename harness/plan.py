@@ -11,15 +11,8 @@ from harness.errors import UserErrors
 from harness.hybrid import canonical
 from harness.plugins import dataset_modality, is_lexical, model_modality
 from harness.registry import BACKENDS
-from harness.suite import (
-    AXES,
-    BackendSpec,
-    DatasetRef,
-    LoadedSuite,
-    ModelRef,
-    Rule,
-    corpus_size_of,
-)
+from harness.suite import BackendSpec, DatasetRef, LoadedSuite, ModelRef
+from harness.suite_axes import AXES, Rule, corpus_size_of
 
 
 def _axis_values(loaded: LoadedSuite) -> dict[str, list[Any]]:

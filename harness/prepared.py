@@ -12,7 +12,7 @@ import numpy as np
 from harness.backends.base import IndexInput
 from harness.memmaps import blocks
 from harness.registry import PRECISIONS
-from harness.suite import dim_reducer, dim_size
+from harness.suite_axes import dim_reducer, dim_size
 from harness.transforms import PCA, Float32, Int8, dim_method, l2_normalize, truncate
 
 

@@ -25,7 +25,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from harness.suite import dim_reducer, dim_size
+from harness.suite_axes import dim_reducer, dim_size
 
 #: Most corpus vectors a PCA is fitted on (a seeded sample above that).
 PCA_MAX_FIT = 200_000

@@ -19,7 +19,8 @@ from harness.datasets import bbc, beir, images, labelled, mteb, orange, ucr, val
 from harness.datasets.base import Dataset
 from harness.errors import UserError
 from harness.registry import DATASET_KINDS, DATASETS
-from harness.suite import DEFAULT_TEMPLATE, DatasetRef
+from harness.suite import DatasetRef
+from harness.suite_axes import DEFAULT_TEMPLATE
 
 
 def _problem(check: Callable[[str], object], arg: str) -> str | None:

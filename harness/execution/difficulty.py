@@ -13,7 +13,7 @@ import numpy as np
 
 from harness.datasets.base import Dataset
 from harness.execution.context import exact_top_k
-from harness.execution.runner import drop_identical
+from harness.execution.selfhits import drop_identical
 from harness.metrics import difficulty as D
 from harness.prepared import Prepared
 

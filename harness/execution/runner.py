@@ -27,6 +27,7 @@ from harness.execution.lexical import (
     texts,
 )
 from harness.execution.memory import memory_columns
+from harness.execution.selfhits import drop_identical, search_k
 from harness.execution.timed import (
     CellIndex,
     Hybrid,
@@ -45,26 +46,7 @@ from harness.perquery import PerQuery, SettingValues
 from harness.plugins import is_lexical
 from harness.prepared import Prepared
 from harness.registry import BACKENDS
-from harness.suite import dim_size
-
-
-def _search_k(cell: Cell, ds: Dataset) -> int:
-    # One extra result when self-hits are dropped, so k results remain.
-    return min(cell.k + (1 if ds.ignore_identical_ids else 0), ds.n_docs)
-
-
-def drop_identical(ids: np.ndarray, scores: np.ndarray, ds: Dataset, k: int):
-    """BEIR's self-retrieval rule, on copies: remove a hit whose doc id equals the query id."""
-    if not ds.ignore_identical_ids:
-        return ids[:, :k], scores[:, :k]
-    out_i = np.full((len(ids), k), -1, dtype=np.int64)
-    out_s = np.full((len(ids), k), -np.inf, dtype=scores.dtype)  # fused scores are float64
-    doc_ids = ds.doc_ids
-    for r, qid in enumerate(ds.query_ids):
-        keep = [j for j, i in enumerate(ids[r]) if i < 0 or doc_ids[i] != qid][:k]
-        out_i[r, : len(keep)] = ids[r, keep]
-        out_s[r, : len(keep)] = scores[r, keep]
-    return out_i, out_s
+from harness.suite_axes import dim_size
 
 
 @dataclass(frozen=True)
@@ -88,7 +70,7 @@ def run_cell(cell: Cell, ctx: RunContext, *, timing: bool = True
     single pass.
     """
     ds = ctx.dataset(cell)
-    k_search = _search_k(cell, ds)
+    k_search = search_k(cell, ds)
     k = min(cell.k, ds.n_docs)
     if is_lexical(cell.model_ref):
         prep = lexical_prepared(ds, cell.precision)

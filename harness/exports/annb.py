@@ -40,7 +40,7 @@ from harness.perquery import PerQuery
 from harness.plugins import build_encoder, is_lexical, load_dataset
 from harness.prepared import prepare
 from harness.store import RunStore
-from harness.suite import dim_size
+from harness.suite_axes import dim_size
 
 DISTANCES = {"cosine": "angular", "l2": "euclidean"}
 

@@ -40,7 +40,8 @@ from harness.exports.mteb import revision
 from harness.plugins import build_encoder
 from harness.prepared import backend_input, dim_problem, prepare
 from harness.registry import BACKENDS, PRECISIONS
-from harness.suite import DEFAULT_TEMPLATE, ModelRef, dim_size
+from harness.suite import ModelRef
+from harness.suite_axes import DEFAULT_TEMPLATE, dim_size
 
 
 @dataclass(frozen=True)

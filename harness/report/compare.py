@@ -23,7 +23,7 @@ from harness.fsutil import atomic_write_text, safe_filename
 from harness.report import html as H
 from harness.report.data import EXTRA_AXES, RunData, config_label, paired
 from harness.report.text import comparison_text
-from harness.suite import AXES
+from harness.suite_axes import AXES
 
 MATCH = (*AXES, "build_params", "search_params")
 OPTIONAL_MATCH = (*EXTRA_AXES, "corpus_size")  # matched when both runs record them

@@ -20,7 +20,7 @@ from harness import stats
 from harness.metrics.columns import is_task_metric
 from harness.perquery import PerQuery
 from harness.store import RunStore
-from harness.suite import AXES
+from harness.suite_axes import AXES
 from harness.tables import upgraded_frame
 
 # Axes a run records beyond the suite's: how the dim was reached (native, truncate, pca).

@@ -158,7 +158,7 @@ def _self_hit_suite(tmp_path, ignore: bool, beir_writer) -> str:
 
 def test_ignore_identical_ids_end_to_end(tmp_path, beir_writer):
     from harness import api
-    from harness.execution.runner import drop_identical
+    from harness.execution.selfhits import drop_identical
     from harness.store import RunStore
 
     def run(ignore):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from harness import api
@@ -50,3 +51,33 @@ def test_a_rerun_retries_only_the_failed_cells(crashy_run, write_suite, tmp_path
     again = api.run(write_suite(SUITE), api.RunOptions(
         output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False, executor="process"))
     assert again.n_resumed == 2 and again.n_ran == 2 and again.n_failed == 2
+
+
+MEMORY_SUITE = """
+schema_version: 1
+name: peaks
+k: 10
+datasets: [{ref: "synthetic:n=20000,dim=128,clusters=10,queries=50"}]
+models: [vectors]
+backends:
+  - name: exact
+  - {name: faiss-hnsw, build: {M: 16, efConstruction: 20}, search: {efSearch: 16}}
+  - {name: hnswlib, build: {M: 16, ef_construction: 20}, search: {ef: 16}}
+  - {name: faiss-ivf, build: {nlist: 64}, search: {nprobe: 4}}
+evaluate: [label_recall@10]
+repeats: 1
+warmup: 0
+"""
+
+
+def test_a_cells_peak_covers_its_index(write_suite, tmp_path):
+    """peak_rss_mb is the worker's high-water mark above its baseline after loading the
+    vectors: it sees the index the cell built (20,000 x 128 float32: about 10 MB each)."""
+    out = api.run(write_suite(MEMORY_SUITE), api.RunOptions(
+        output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False, executor="process",
+        analysis=False))
+    rows = pd.read_csv(out.run_dir / "results.csv")
+    assert len(rows) == 4 and (rows["status"] == "ok").all()
+    assert (rows["index_bytes"] > 10_000_000).all()
+    for _, r in rows.iterrows():
+        assert r["peak_rss_mb"] * 2**20 >= r["index_bytes"], r["backend"]

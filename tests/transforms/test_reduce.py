@@ -8,7 +8,7 @@ import pytest
 from harness import api
 from harness.errors import UserErrors
 from harness.prepared import prepare
-from harness.suite import dim_reducer, dim_size
+from harness.suite_axes import dim_reducer, dim_size
 from harness.transforms import PCA, dim_method, l2_normalize
 
 
