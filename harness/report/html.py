@@ -88,9 +88,11 @@ def _number(col: str, x: float) -> str:
     if col in ("a", "b", "value", "ci_low", "ci_high"):
         return f"{x:.4f}"
     if col.startswith("usd_"):
-        return f"${x:,.2f}" if x >= 100 else f"${x:.3g}"
+        return usd(x)
     if col in ("qps", "batch_qps", "qps_min", "qps_max", "encode_docs_per_s"):
         return f"{x:,.0f}"
+    if col in ("bytes_per_doc", "rescore_bytes_per_doc") and x >= 100:
+        return f"{x:,.0f}"  # a tenth of a byte beside hundreds is noise (272.2 vs 128)
     if col in ("dim", "n_docs", "n_queries", "k", "bytes_per_doc", "code_bytes_per_vector",
                "rescore_bytes_per_doc", "index_bytes", "index_fixed_bytes", "rank"):
         return f"{x:,.0f}" if x == int(x) else f"{x:,.1f}"
@@ -101,6 +103,20 @@ def _number(col: str, x: float) -> str:
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.3g}"
+
+
+def usd(x: float) -> str:
+    """Dollars as a reader quotes them: '$1,234', '$12.35', '$0.69', two significant digits
+    below a cent ('$0.0010') and '<$0.0001' below that, never '$1.48e-06'. The CSV tables keep
+    the exact figure, and sorting uses it."""
+    if x == 0:
+        return "$0"
+    sign, x = ("-" if x < 0 else ""), abs(x)
+    if x < 0.0001:
+        return f"{sign}<$0.0001"
+    if x < 0.01:
+        return f"{sign}${x:#.2g}"
+    return f"{sign}${x:,.0f}" if x >= 1000 else f"{sign}${x:,.2f}"
 
 
 @dataclass(frozen=True)

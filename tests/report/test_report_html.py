@@ -130,3 +130,20 @@ def test_funnel_waterfall_when_the_run_has_a_funnel_table(runs, tmp_path):
     page = build_report(copy, texts=False).html.read_text()
     assert "Information-loss funnel" in page
     assert "funnel waterfall (no funnel results" not in page
+
+
+def test_dollars_and_bytes_are_shown_at_a_readable_precision():
+    """$ figures never in scientific notation nor with silly precision; bytes per document
+    without a tenth of a byte beside hundreds. Display only: the CSV keeps the exact value."""
+    from harness.report import html as H
+
+    shown = {x: H.fmt("usd_per_1m_queries", x) for x in
+             (0.0, 1.48e-06, 0.00053, 0.00103, 0.00685, 0.98, 12.345, 123.4, 1234.5)}
+    assert shown == {0.0: "$0", 1.48e-06: "<$0.0001", 0.00053: "$0.00053", 0.00103: "$0.0010",
+                     0.00685: "$0.0069", 0.98: "$0.98", 12.345: "$12.35", 123.4: "$123.40",
+                     1234.5: "$1,234"}
+    assert [H.fmt("bytes_per_doc", x) for x in (272.2, 1536.0, 8.5, 32.0)] == [
+        "272", "1,536", "8.5", "32"]
+    cell = H.table(pd.DataFrame({"usd_per_month_ram": [1.48e-06, 0.5]}),
+                   [H.Col("usd_per_month_ram")], table_id="t")
+    assert 'data-v="1.48e-06"' in cell and "&lt;$0.0001" in cell  # sorted by the exact value
