@@ -147,3 +147,22 @@ def test_dollars_and_bytes_are_shown_at_a_readable_precision():
     cell = H.table(pd.DataFrame({"usd_per_month_ram": [1.48e-06, 0.5]}),
                    [H.Col("usd_per_month_ram")], table_id="t")
     assert 'data-v="1.48e-06"' in cell and "&lt;$0.0001" in cell  # sorted by the exact value
+
+
+def test_speed_banner_says_how_many_rows_and_which(runs, tmp_path):
+    """Some rows unstable: the banner scopes its warning to them and names them, with their
+    repeats' spread, rather than casting doubt on every speed figure of the run."""
+    from harness.report.data import RunData
+    from harness.report.sections.header import speed_banner
+
+    run = RunData.load(runs.a.run_dir)
+    frame = run.frame.copy()
+    frame["timing_unstable"] = [True] + [False] * (len(frame) - 1)
+    frame["qps_spread"] = 2.04
+    run.__dict__["frame"] = frame  # the cached rows, as if one row's repeats disagreed
+    run.__dict__["manifest"] = {**run.manifest, "speed_caveats": []}
+    banner = speed_banner(run)
+    assert f"Speed figures of 1 of {len(frame)} result rows" in banner
+    assert banner.count("<li>") == 2 and "(repeats 2.0x apart)" in banner
+    frame["timing_unstable"] = True  # every row: the whole run's speed figures
+    assert "<b>Speed figures (qps" in speed_banner(run)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from harness.report import html as H
-from harness.report.data import RunData
+from harness.report.data import RunData, config_label
 
 Box = tuple[str, list[tuple[str, Any]]]
 
@@ -24,18 +26,38 @@ def header(run: RunData) -> str:
 
 def speed_banner(run: RunData) -> str:
     """A warning at the top when speed figures are not to be trusted: the run's speed caveats
-    (machine loaded at its start or end, timing_unstable rows), else unstable rows alone."""
+    (machine loaded at its start or end, timing_unstable rows), else unstable rows alone. When
+    only some rows are unstable, it says how many of all and names them."""
     notes = list(run.manifest.get("speed_caveats") or [])
     frame = run.frame
-    n = int(frame["timing_unstable"].eq(True).sum()) if "timing_unstable" in frame else 0
+    unstable = frame[frame["timing_unstable"].eq(True)] if "timing_unstable" in frame else frame[:0]
+    n = len(unstable)
     if n and not any("timing_unstable" in note for note in notes):
         notes.append(f"{n} result row(s) have timing_unstable")
     if not notes:
         return ""
+    whole_run = n == 0 or n == len(frame) or any("load average" in x for x in notes)
+    scope = "Speed figures" if whole_run else f"Speed figures of {n} of {len(frame)} result rows"
     items = "".join(f"<li>{H.esc(note)}</li>" for note in notes)
-    return H.notice("warn", "<b>Speed figures (qps, latency, build time and the $ columns) "
-                    "may not be trustworthy:</b><ul>" + items + "</ul>Compare runs with "
-                    "<code>harness compare</code>: it says when a difference is within noise.")
+    return H.notice("warn", f"<b>{scope} (qps, latency, build time and the $ columns) may not "
+                    "be trustworthy:</b><ul>" + items + "</ul>" + _unstable_rows(unstable)
+                    + "Compare runs with <code>harness compare</code>: it says when a "
+                    "difference is within noise.")
+
+
+def _unstable_rows(rows: pd.DataFrame, limit: int = 6) -> str:
+    """The unstable rows by name, with their qps spread: which figures to doubt."""
+    if rows.empty:
+        return ""
+    names = []
+    for _, r in rows.head(limit).iterrows():
+        spread = r.get("qps_spread")
+        extra = "" if H.is_missing(spread) else f" (repeats {float(spread):.1f}x apart)"
+        names.append(H.esc(config_label(r, with_dataset=True)) + extra)
+    if len(rows) > limit:
+        names.append(f"and {len(rows) - limit} more (the results table's rows)")
+    return ("<div class='small'>The rows:<ul>" + "".join(f"<li>{x}</li>" for x in names)
+            + "</ul></div>")
 
 
 def _suite(run: RunData) -> Box:
