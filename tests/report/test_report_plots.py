@@ -176,3 +176,19 @@ def test_problems_show_analysis_and_plot_failures(dims_run, monkeypatch):
     monkeypatch.undo()
     api._analyse_quietly(api.RunStore(dims_run.run_dir), None)  # clears the record
     assert "RuntimeError" not in build_report(dims_run.run_dir).html.read_text()
+
+
+def test_waterfall_key_is_above_the_panels_not_over_a_bar():
+    """Inside each panel (upper right) the key covered the observed bar whenever the task metric
+    was high; one key for the figure, above the panels, covers nothing."""
+    from harness.report.plots.stages import STAGES, funnel_view
+
+    rows = pd.DataFrame({"dataset": "d", "model": ["m1", "m2"], "dim": 8, "precision": "float32",
+                         "metric": "cosine", "backend": "exact", "search_params": "{}",
+                         "main_metric": "ndcg@10", "ideal": 1.0, "observed": [0.999, 0.6]})
+    for stage in STAGES:
+        rows[stage] = 0.0
+    rows["embedding_loss"] = 1.0 - rows["observed"]
+    svg = funnel_view(rows, "t").svg  # two panels, one key (it was one per panel)
+    assert re.findall(r">(loss|gain|level[^<]*)<", svg) == ["loss", "gain",
+                                                           "level (ideal, observed)"]

@@ -97,11 +97,14 @@ def funnel_view(funnel: pd.DataFrame, salt: str) -> Plot | None:
         return None
     ncols = 2 if len(best) > 1 else 1
     nrows = (len(best) + ncols - 1) // ncols
-    fig, axes = S.figure(nrows, ncols, row_h=3.4)
+    fig, axes = S.figure(nrows, ncols, row_h=3.4, legend=1)
     for i, (_, row) in enumerate(best.iterrows()):
         _waterfall(axes[i // ncols][i % ncols], row)
     for j in range(len(best), nrows * ncols):
         axes[j // ncols][j % ncols].set_axis_off()
+    # one key above the panels: inside a panel it covered the observed bar when that is high
+    S.fig_legend(fig, {"loss": S.proxy("#d62728", "s"), "gain": S.proxy("#2ca02c", "s"),
+                       "level (ideal, observed)": S.proxy("#4c72b0", "s")})
     caption = (
         "Where task quality is lost along the pipeline (the analysis funnel), for the best and "
         "the worst configuration of each dataset x model: red bars are losses, green bars gains."
@@ -142,12 +145,6 @@ def _waterfall(ax, row: pd.Series) -> None:
     params = params_text(row.get("search_params"))
     ax.set_title(label + (f" ({params})" if params else ""), fontsize=9)
     ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(
-        [S.proxy("#d62728", "s"), S.proxy("#2ca02c", "s"), S.proxy("#4c72b0", "s")],
-        ["loss", "gain", "level"],
-        fontsize=7,
-        loc="upper right",
-    )
 
 
 def leaderboard_view(board: pd.DataFrame, metric: str, salt: str, title: str) -> Plot | None:
