@@ -192,3 +192,20 @@ def test_waterfall_key_is_above_the_panels_not_over_a_bar():
     svg = funnel_view(rows, "t").svg  # two panels, one key (it was one per panel)
     assert re.findall(r">(loss|gain|level[^<]*)<", svg) == ["loss", "gain",
                                                            "level (ideal, observed)"]
+
+
+def test_compression_points_are_labelled_with_their_dim_only_when_dims_differ():
+    """Every point at d=128 (the memory suite): the panel title says so once instead of a
+    'd=128' over every marker; two dims: each point keeps its label."""
+    from harness.report.plots.tradeoffs import compression_view
+
+    rows = pd.DataFrame({"dataset": "d", "model": "m", "dim": 128, "dim_method": "native",
+                         "precision": ["float32", "int8", "binary"], "metric": "cosine",
+                         "backend": "exact", "code_bytes_per_vector": [512, 128, 16],
+                         "ndcg@10": [0.9, 0.89, 0.7], "qps": 100.0})
+    svg = compression_view(rows, {"d": "ndcg@10"}, "t").svg
+    assert ">d=128<" not in svg and "all at d=128" in svg
+    two = pd.concat([rows, rows.head(1).assign(dim=64, dim_method="truncation",
+                                               code_bytes_per_vector=256, **{"ndcg@10": 0.85})])
+    svg = compression_view(two, {"d": "ndcg@10"}, "t").svg
+    assert svg.count(">d=128<") >= 3 and ">d=64<" in svg and "all at" not in svg

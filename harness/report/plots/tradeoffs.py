@@ -92,6 +92,8 @@ def _compression_panel(ax, sub: pd.DataFrame, what: tuple, look: tuple, tips: Ti
     best = best.assign(_b=S.num(best["code_bytes_per_vector"]))
     if best["_b"].nunique() < 2:  # one memory size: nothing to trade off
         return None
+    # a label per point only when the dims differ: 'd=128' on every point says nothing twice
+    one_dim = best[["dim", "_dm"]].astype(str).drop_duplicates().shape[0] == 1
     for (model, precision, family), g in best.groupby(["model", "precision", "_dm"], sort=True):
         style = _look(str(family), colors[str(model)], markers[str(precision)])
         g = g.sort_values("_b")
@@ -99,9 +101,10 @@ def _compression_panel(ax, sub: pd.DataFrame, what: tuple, look: tuple, tips: Ti
         for _, p in g.iterrows():
             title = row_title(p, [metric, "code_bytes_per_vector", "qps"])
             tips.point(ax, p["_b"], p["_m"], title, markersize=6, zorder=4, **style)
-            ax.annotate(S.dim_text(p["dim"]) + (" pca" if family == "pca" else ""),
-                        (p["_b"], p["_m"]), textcoords="offset points", xytext=(4, 4),
-                        fontsize=7, color="0.25")
+            if not one_dim:
+                ax.annotate(S.dim_text(p["dim"]) + (" pca" if family == "pca" else ""),
+                            (p["_b"], p["_m"]), textcoords="offset points", xytext=(4, 4),
+                            fontsize=7, color="0.25")
     S.frontier(ax, best["_b"].to_numpy(), best["_m"].to_numpy(), x_max=False, y_max=True,
                label=True, tips=tips)
     log = S.spans_decades(best["_b"].to_numpy(), 2)
@@ -111,7 +114,8 @@ def _compression_panel(ax, sub: pd.DataFrame, what: tuple, look: tuple, tips: Ti
     scale = " (log scale" if log else " ("
     ax.set_xlabel("code bytes per vector" + scale + "; smaller is cheaper)")
     ax.set_ylabel(f"{metric} (higher is better)")
-    ax.set_title(f"{dataset} — compression: quality vs code size per vector", fontsize=10)
+    every = f", all at {S.dim_text(best['dim'].iloc[0])}" if one_dim else ""
+    ax.set_title(f"{dataset} — compression: quality vs code size per vector{every}", fontsize=10)
     handles = S.key_handles(best, "model", colors, "precision", markers)
     return {**handles, **method_handles(set(best["_dm"]))}
 
