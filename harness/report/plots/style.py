@@ -213,9 +213,33 @@ def legend(ax, handles_labels: dict, title: str | None = None):
 
 def legend_columns(width: float, labels: list[str], max_cols: int = 6) -> int:
     """As many columns as fit the figure's width in inches (9-pt labels, ~0.075 in a
-    character), so a narrow figure wraps its legend onto more rows instead of cutting it off."""
-    entry = 0.6 + 0.075 * max((len(x) for x in labels), default=1)
-    return max(1, min(len(labels), max_cols, int(width // entry)))
+    character), so a narrow figure wraps its legend onto more rows instead of cutting it off.
+    Each column is as wide as its own longest label (matplotlib fills column by column), so
+    one long label does not force every other entry into a single column."""
+
+    labels = legend_labels(labels)
+
+    def fits(ncols: int) -> bool:
+        rows = -(-len(labels) // ncols)
+        cols = [labels[i:i + rows] for i in range(0, len(labels), rows)]
+        return sum(0.6 + 0.075 * max(len(x) for x in col) for col in cols) <= width
+
+    for ncols in range(min(len(labels), max_cols), 1, -1):
+        if fits(ncols):
+            return ncols
+    return 1
+
+
+def legend_labels(labels: list[str], limit: int = 61) -> list[str]:
+    """Labels as the legend shows them: one longer than `limit` characters keeps its head and
+    its tail (where the precision and the last parameters are) around a '…', unless that makes
+    two labels alike; the full text is on each point's hover."""
+    half = (limit - 1) // 2
+    short = [x if len(x) <= limit else f"{x[:half]}…{x[-half:]}" for x in labels]
+    seen: dict[str, int] = {}
+    for x in short:
+        seen[x] = seen.get(x, 0) + 1
+    return [s if seen[s] == 1 else x for s, x in zip(short, labels, strict=True)]
 
 
 def fig_legend(fig, handles_labels: dict) -> None:
@@ -224,7 +248,7 @@ def fig_legend(fig, handles_labels: dict) -> None:
         return
     fig.legend(
         list(handles_labels.values()),
-        list(handles_labels.keys()),
+        legend_labels(list(handles_labels.keys())),
         loc="outside upper center",
         ncols=legend_columns(fig.get_figwidth(), list(handles_labels)),
         fontsize=9,
