@@ -119,7 +119,7 @@ def _display_frame(run: RunData, sub: pd.DataFrame, main: str | None) -> pd.Data
 class ResultsSection:
     anchor = "results"
     title = "Results"
-    order = 50
+    order = 36  # the answer (every configuration) before the analysis details
 
     def render(self, ctx: ReportContext) -> str:
         tables = shown(ctx)

@@ -47,7 +47,7 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
 class ScalingSection:
     anchor = "scaling"
     title = "Growth with the corpus"
-    order = 47  # after hybrid, before the results table
+    order = 34  # after hybrid, before the results table
 
     def render(self, ctx: ReportContext) -> str:
         table = ctx.run.analysis_table(outputs.SCALING)
