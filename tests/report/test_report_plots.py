@@ -227,3 +227,18 @@ def test_one_long_build_label_does_not_put_the_legend_in_one_column():
     assert short[1] != short[2] and short[3:] == labels[3:]
     assert S.legend_columns(11.0, labels) == 3  # the long labels share one column
     assert S.legend_columns(11.0, ["x" * 20] * 4) == 4 and S.legend_columns(3.0, labels) == 1
+
+
+def test_easy_vs_hard_leaves_out_the_knn_panel_when_every_row_is_exact():
+    """Exact search only (quickstart): knn_recall@10 is 1 on both thirds, a panel with one dot
+    at (1, 1); the figure shows the task metric alone and says why."""
+    from harness.report.plots.difficulty import difficulty_view
+
+    rows = pd.DataFrame({"dataset": "d", "model": "m", "backend": "exact", "main_metric": "ndcg@10",
+                         "easy_task": [0.8, 0.3], "hard_task": [0.85, 0.2],
+                         "easy_knn_recall": 1.0, "hard_knn_recall": 1.0})
+    plot = difficulty_view(rows, "t")
+    assert "No knn_recall@10 panel" in plot.caption and "knn_recall@10, hard" not in plot.svg
+    assert "ndcg@10, hard third" in plot.svg
+    ann = difficulty_view(rows.assign(hard_knn_recall=[1.0, 0.9], backend="faiss-hnsw"), "t")
+    assert "No knn_recall" not in ann.caption and "knn_recall@10, hard third" in ann.svg
