@@ -48,3 +48,18 @@ def test_runs_without_hybrid_rows_have_no_hybrid_section(write_suite, tiny_beir,
     out = api.run(write_suite(text), api.RunOptions(
         output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False, executor="inline"))
     assert '<section id="hybrid">' not in (out.run_dir / "report.html").read_text()
+
+
+def test_hybrid_plot_ticks_qps_in_plain_numbers():
+    """The log qps axis printed matplotlib's '$\\mathdefault{10^{4}}$' as written (the report
+    draws text literally, without mathtext), labels piled over each other."""
+    from harness.report.plots import style
+    from harness.report.sections.hybrid import hybrid_view
+
+    ok = pd.DataFrame({"dataset": "d", "model": ["m", "m", "bm25"], "qps": [900.0, 30000.0, 4000.0],
+                       "ndcg@10": [0.5, 0.6, 0.4], "lexical_bytes": [None, 10.0, None],
+                       "family": ["dense", "dense", "lexical"]})
+    with style.literal_text():
+        svg = hybrid_view(ok, {"d": "ndcg@10"}, salt="t")
+    assert "mathdefault" not in svg and "$" not in svg
+    assert ">1,000<" in svg and ">10,000<" in svg

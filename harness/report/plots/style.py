@@ -167,15 +167,24 @@ def _plain(x: float, _pos=None) -> str:
 
 def plain_y(ax, log: bool) -> None:
     """A y axis with plain tick labels (log scale when asked)."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    from matplotlib.ticker import FuncFormatter
 
     if log:
         ax.set_yscale("log")
-        lo, hi = ax.get_ylim()
-        wide = hi / max(lo, 1e-300) > 2000  # 1-2-5 ticks over many decades would collide
-        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0,) if wide else (1.0, 2.0, 5.0)))
-        ax.yaxis.set_minor_formatter(NullFormatter())
+        plain_log(ax.yaxis)
     ax.yaxis.set_major_formatter(FuncFormatter(_plain))
+
+
+def plain_log(axis) -> None:
+    """A log axis (ax.xaxis, ax.yaxis) ticked 1-2-5 a decade with plain labels ('20,000'): the
+    default '$\\mathdefault{10^{4}}$' is printed as written under literal_text()."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    lo, hi = sorted(axis.get_view_interval())
+    wide = hi / max(lo, 1e-300) > 2000  # 1-2-5 ticks over many decades would collide
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0,) if wide else (1.0, 2.0, 5.0)))
+    axis.set_minor_formatter(NullFormatter())
+    axis.set_major_formatter(FuncFormatter(_plain))
 
 
 def log2_axis(ax, values: np.ndarray) -> None:
@@ -236,10 +245,7 @@ def legend_labels(labels: list[str], limit: int = 61) -> list[str]:
     two labels alike; the full text is on each point's hover."""
     half = (limit - 1) // 2
     short = [x if len(x) <= limit else f"{x[:half]}…{x[-half:]}" for x in labels]
-    seen: dict[str, int] = {}
-    for x in short:
-        seen[x] = seen.get(x, 0) + 1
-    return [s if seen[s] == 1 else x for s, x in zip(short, labels, strict=True)]
+    return [s if short.count(s) == 1 else x for s, x in zip(short, labels, strict=True)]
 
 
 def fig_legend(fig, handles_labels: dict) -> None:

@@ -48,6 +48,7 @@ def hybrid_view(ok: pd.DataFrame, mains: dict[str, str | None], salt: str) -> st
                            s=150 if kind == "lexical" else 46,
                            color=colors[model], alpha=0.85, edgecolors="white", linewidths=0.5)
         ax.set_xscale("log")
+        style.plain_log(ax.xaxis)
         ax.set_xlabel("queries/s, single thread (log)")
         ax.set_ylabel(metric)
         ax.set_title(str(dataset), fontsize=10)
