@@ -19,6 +19,7 @@ from harness.cell import Cell
 from harness.errors import UserErrors
 from harness.execution.context import RunContext
 from harness.report.compare import compare
+from harness.report.plots.growth import compact
 from harness.suite import load_suite_text
 
 SUITE = """
@@ -66,6 +67,13 @@ def test_a_scaling_run_has_n_docs_per_row_and_a_growth_table(write_suite, tmp_pa
     assert figure.count("<title>EXTRAPOLATION to N = 100,000 from the model") == len(table)
     assert "Values at N = 100,000 are extrapolations from the stated model" in section
     assert "at N = 100,000 (extrapolated) (95% PI)" in section
+    # extrapolated values as the plots' ticks: the exact index's bytes at 100,000 documents
+    # (flat, b = 1: 100000/1200 times its bytes at 1,200) in k/M/G, never 1.23e+07
+    shown = section.split("(95% PI)")[1]
+    assert "e+0" not in shown
+    assert compact(ib["at_target"]) in shown and compact(ib["at_target"]).endswith("M")
+    assert [compact(x) for x in (17400, 2e9, 3.35e16, 999.6, 0.003)] == [
+        "17.4k", "2G", "33,500T", "1k", "0.003"]
     # the results table tells the sizes apart; the speed view draws a line per build and N
     results = html.split('<section id="results">')[1].split("</section>")[0]
     assert "300 to 1,200 (corpus sizes) documents" in results and ">n_docs" in results

@@ -81,12 +81,12 @@ def _panel(ax, rows: pd.DataFrame, fits: pd.DataFrame, colors: dict, tips: Tips)
 
 
 def compact(x: float, _pos=None) -> str:
-    """Tick text for values over decades: 10k, 1.5M, 2G, 0.003."""
+    """Tick text for values over decades: 10k, 1.5M, 2G, 33,500T, 0.003."""
     if x == 0 or not np.isfinite(x):
         return "0"
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(x) >= scale:
-            return f"{x / scale:.3g}{unit}"
+    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(x) >= scale * 0.9995:  # 999.6 rounds to 1k, not 1e+03
+            return f"{x / scale:,.0f}{unit}" if abs(x) >= 1000 * scale else f"{x / scale:.3g}{unit}"
     return f"{x:.3g}"
 
 

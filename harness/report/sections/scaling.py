@@ -8,20 +8,22 @@ fitted laws, exponents with their intervals, and the values extrapolated to the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from harness.analysis import outputs
 from harness.report import html as H
 from harness.report.plots import style
-from harness.report.plots.growth import config_of, growth_views
+from harness.report.plots.growth import compact, config_of, growth_views
 from harness.report.sections.base import ReportContext
 
 
-def _interval(v: float, lo: float, hi: float, digits: str) -> str:
+def _interval(v: float, lo: float, hi: float, show: Callable[[float], str]) -> str:
     if not np.isfinite(lo) or not np.isfinite(hi):
-        return f"{v:{digits}} (two sizes: no interval)"
-    return f"{v:{digits}} [{lo:{digits}}, {hi:{digits}}]"
+        return f"{show(v)} (two sizes: no interval)"
+    return f"{show(v)} [{show(lo)}, {show(hi)}]"
 
 
 def _shown(table: pd.DataFrame) -> pd.DataFrame:
@@ -32,14 +34,15 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
         "law": table["law"],
         "measured N": [f"{int(a):,} to {int(b):,} ({int(n)} sizes)" for a, b, n in
                        zip(table["n_min"], table["n_max"], table["sizes"], strict=True)],
-        "exponent b (95% CI)": [_interval(*v, ".3f") for v in zip(
+        "exponent b (95% CI)": [_interval(*v, lambda x: f"{x:.3f}") for v in zip(
             table["exponent"], table["exponent_low"], table["exponent_high"], strict=True)],
         "r2": table["r2"],
     })
     if "target_n" in table:  # a target inside the measured range is interpolated
         n, beyond = int(table["target_n"].iloc[0]), bool(table["extrapolated"].any())
         header = f"at N = {n:,}{' (extrapolated)' if beyond else ''} (95% PI)"
-        out[header] = [_interval(v, lo, hi, ".3g") for v, lo, hi in zip(
+        # as the plots' ticks (17.4k, 2G; not 1.74e+04, 2e+09)
+        out[header] = [_interval(v, lo, hi, compact) for v, lo, hi in zip(
             table["at_target"], table["at_target_low"], table["at_target_high"], strict=True)]
     return out
 
