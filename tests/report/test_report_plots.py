@@ -209,6 +209,9 @@ def test_compression_points_are_labelled_with_their_dim_only_when_dims_differ():
                                                code_bytes_per_vector=256, **{"ndcg@10": 0.85})])
     svg = compression_view(two, {"d": "ndcg@10"}, "t").svg
     assert svg.count(">d=128<") >= 3 and ">d=64<" in svg and "all at" not in svg
+    many = pd.concat([rows.assign(dim=d, code_bytes_per_vector=rows["code_bytes_per_vector"] * d
+                                  / 128) for d in range(8, 136, 16)])  # 24 points: hover only
+    assert ">d=" not in compression_view(many, {"d": "ndcg@10"}, "t").svg
 
 
 def test_one_long_build_label_does_not_put_the_legend_in_one_column():

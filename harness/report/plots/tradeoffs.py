@@ -92,8 +92,10 @@ def _compression_panel(ax, sub: pd.DataFrame, what: tuple, look: tuple, tips: Ti
     best = best.assign(_b=S.num(best["code_bytes_per_vector"]))
     if best["_b"].nunique() < 2:  # one memory size: nothing to trade off
         return None
-    # a label per point only when the dims differ: 'd=128' on every point says nothing twice
+    # a label per point only when the dims differ ('d=128' on every point says nothing twice)
+    # and the panel is sparse enough to read them (compression suite: 60 points, labels piled)
     one_dim = best[["dim", "_dm"]].astype(str).drop_duplicates().shape[0] == 1
+    labelled = not one_dim and len(best) <= 2 * S.ANNOTATE_MAX
     for (model, precision, family), g in best.groupby(["model", "precision", "_dm"], sort=True):
         style = _look(str(family), colors[str(model)], markers[str(precision)])
         g = g.sort_values("_b")
@@ -101,7 +103,7 @@ def _compression_panel(ax, sub: pd.DataFrame, what: tuple, look: tuple, tips: Ti
         for _, p in g.iterrows():
             title = row_title(p, [metric, "code_bytes_per_vector", "qps"])
             tips.point(ax, p["_b"], p["_m"], title, markersize=6, zorder=4, **style)
-            if not one_dim:
+            if labelled:
                 ax.annotate(S.dim_text(p["dim"]) + (" pca" if family == "pca" else ""),
                             (p["_b"], p["_m"]), textcoords="offset points", xytext=(4, 4),
                             fontsize=7, color="0.25")
