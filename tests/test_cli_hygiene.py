@@ -31,6 +31,21 @@ def test_bundled_suites_are_listed_and_found_by_name(capsys, tmp_path, monkeypat
     assert out.startswith(quick["file"]) and "suites/quickstart.yaml: ok (2 cells" in out
 
 
+def test_a_mistyped_bundled_suite_name_is_named(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.yaml").write_text("name: x\n")
+    assert main(["plan", "quickstartt"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("error: quickstartt: suite file not found, and no bundled suite has that "
+                   "name (did you mean the bundled suite 'quickstart'? `harness suites` "
+                   "lists them)")
+    # a name close to no bundled suite: the files here are the suggestion, as before
+    assert main(["validate", "mien.yaml"]) == 2
+    assert "did you mean 'mine.yaml'?" in capsys.readouterr().err
+    with pytest.raises(harness.errors.UserError, match="bundled suite 'scaling'"):
+        api.plan("scalng")
+
+
 @pytest.mark.parametrize("command", ["datasets", "models", "backends", "suites"])
 def test_listings_fit_100_columns_and_have_json(command, capsys):
     assert main([command]) == 0
