@@ -107,6 +107,29 @@ def test_every_option_of_every_subcommand_has_help():
     assert len({p for p, _ in found}) >= 15 and len(found) >= 50  # the whole tree was walked
 
 
+def test_readme_command_table_names_every_subcommand_and_option():
+    """README's "Command line" table: a row per subcommand naming each of its options."""
+    import re
+    from pathlib import Path
+
+    from harness.cli_args import parser
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("\n## Command line\n")[1].split("\n## ")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `harness")]
+    missing = []
+    for path, action in _options(parser()):
+        command = " ".join(path.split()[1:])  # '' for the top level's own options
+        names = [o for o in action.option_strings if o.startswith("--")]
+        mine = ([r for r in rows if re.search(rf"`harness {re.escape(command)}[ `]", r)]
+                if command else rows)
+        if not mine:
+            missing.append(f"harness {command}: no row")
+        elif names and not any(n in r for r in mine for n in names):
+            missing.append(f"{path} {names[0]}")
+    assert sorted(set(missing)) == [], "\n".join(sorted(set(missing)))
+
+
 @pytest.fixture
 def tiny_run(write_suite, tiny_beir, tmp_path):
     suite = write_suite(f"schema_version: 1\nname: j\ndatasets: ['beir:{tiny_beir}']\n"
