@@ -262,7 +262,9 @@ def leaderboard(
 ):
     """`harness leaderboard RESULTS_DIR`: every run under it ranked per dataset."""
     if not Path(results_dir).is_dir():
-        raise UserError("no such folder", file=str(results_dir))
+        raise UserError("no such folder", file=str(results_dir),
+                        suggestion="give the folder `harness run --output` wrote its runs "
+                        "into; default: results")
     return _leaderboard(results_dir, dataset=dataset, metric=metric, output=output)
 
 

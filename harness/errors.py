@@ -55,12 +55,19 @@ class UserErrors(Exception):
         super().__init__("\n".join(e.one_line() for e in errors))
 
 
+def closest(word: str, choices: Iterable[str], cutoff: float = 0.5) -> str | None:
+    """The choice closest to `word` (difflib's ratio at least `cutoff`), or None."""
+    close = difflib.get_close_matches(str(word), sorted({str(c) for c in choices}), n=1,
+                                      cutoff=cutoff)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A close-match suggestion, or the list of choices when nothing is close."""
     options = sorted({str(c) for c in choices})
-    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.5)
+    close = closest(word, options)
     if close:
-        return f"did you mean '{close[0]}'?"
+        return f"did you mean '{close}'?"
     if options and len(options) <= 12:
         return "expected one of: " + ", ".join(options)
     return None

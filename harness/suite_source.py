@@ -22,7 +22,7 @@ import yaml
 
 from harness.encoders.base import Encoder
 from harness.encoders.inprocess import register
-from harness.errors import UserError
+from harness.errors import UserError, closest
 from harness.suite import LoadedSuite, load_suite, load_suite_text
 
 SuiteSource = str | Path | Mapping[str, Any]
@@ -59,9 +59,20 @@ def load_source(source: SuiteSource) -> LoadedSuite:
 
 def bundled_or_path(source: str) -> str:
     """The file of a bundled suite named `source` ('quickstart'), unless a file of that name
-    exists here; otherwise `source` unchanged."""
-    bundled = bundled_suites().get(source)
-    return str(bundled) if bundled is not None and not Path(source).exists() else source
+    exists here; otherwise `source` unchanged. A bare name that is neither a file nor a
+    bundled suite but close to one ('quickstartt') is a UserError naming the bundled suite."""
+    suites = bundled_suites()
+    if Path(source).exists():
+        return source
+    if source in suites:
+        return str(suites[source])
+    if Path(source).parent == Path():  # a bare name: perhaps a bundled suite, mistyped
+        near = closest(Path(source).stem, suites, cutoff=0.75)
+        if near:
+            raise UserError("suite file not found, and no bundled suite has that name",
+                            file=source, suggestion=f"did you mean the bundled suite '{near}'? "
+                            "`harness suites` lists them")
+    return source
 
 
 def describe(source: SuiteSource) -> str:

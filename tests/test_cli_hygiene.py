@@ -31,6 +31,21 @@ def test_bundled_suites_are_listed_and_found_by_name(capsys, tmp_path, monkeypat
     assert out.startswith(quick["file"]) and "suites/quickstart.yaml: ok (2 cells" in out
 
 
+def test_a_mistyped_bundled_suite_name_is_named(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.yaml").write_text("name: x\n")
+    assert main(["plan", "quickstartt"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("error: quickstartt: suite file not found, and no bundled suite has that "
+                   "name (did you mean the bundled suite 'quickstart'? `harness suites` "
+                   "lists them)")
+    # a name close to no bundled suite: the files here are the suggestion, as before
+    assert main(["validate", "mien.yaml"]) == 2
+    assert "did you mean 'mine.yaml'?" in capsys.readouterr().err
+    with pytest.raises(harness.errors.UserError, match="bundled suite 'scaling'"):
+        api.plan("scalng")
+
+
 @pytest.mark.parametrize("command", ["datasets", "models", "backends", "suites"])
 def test_listings_fit_100_columns_and_have_json(command, capsys):
     assert main([command]) == 0
@@ -90,6 +105,29 @@ def test_every_option_of_every_subcommand_has_help():
                if not (a.help or "").strip()]
     assert missing == []
     assert len({p for p, _ in found}) >= 15 and len(found) >= 50  # the whole tree was walked
+
+
+def test_readme_command_table_names_every_subcommand_and_option():
+    """README's "Command line" table: a row per subcommand naming each of its options."""
+    import re
+    from pathlib import Path
+
+    from harness.cli_args import parser
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("\n## Command line\n")[1].split("\n## ")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `harness")]
+    missing = []
+    for path, action in _options(parser()):
+        command = " ".join(path.split()[1:])  # '' for the top level's own options
+        names = [o for o in action.option_strings if o.startswith("--")]
+        mine = ([r for r in rows if re.search(rf"`harness {re.escape(command)}[ `]", r)]
+                if command else rows)
+        if not mine:
+            missing.append(f"harness {command}: no row")
+        elif names and not any(n in r for r in mine for n in names):
+            missing.append(f"{path} {names[0]}")
+    assert sorted(set(missing)) == [], "\n".join(sorted(set(missing)))
 
 
 @pytest.fixture

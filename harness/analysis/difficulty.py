@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harness.analysis.funnel import ROW_KEYS, dense_rows, rescore_of
+from harness.analysis.funnel import dense_rows, rescore_of, row_names
 from harness.analysis.ports import References
 from harness.cell import Cell
 from harness.metrics.difficulty import QueryDifficulty, equal_groups
@@ -33,7 +33,8 @@ TERCILES = ("easy", "medium", "hard")
 HALVES = ("in_dist", "shifted")
 GROUPS = TERCILES + HALVES
 MEASURES = ("queries", "knn_recall", "task", "exact", "index_loss")
-SPACE_KEYS = ("dataset", "model", "dim", "precision", "metric")  # one searched vector space
+# one searched vector space (rows written before an axis existed lack its column)
+SPACE_KEYS = ("dataset", "corpus_size", "model", "dim", "dim_method", "precision", "metric")
 
 
 def query_groups(diff: QueryDifficulty) -> dict[str, np.ndarray]:
@@ -51,7 +52,7 @@ def difficulty_tables(store: RunStore, refs: References, metric_name: str
     rows, spaces = [], {}
     for row, cell in dense_rows(store, name):
         diff = refs.difficulty(cell)
-        space = tuple(str(row[c]) for c in SPACE_KEYS)
+        space = tuple(str(row.get(c)) for c in SPACE_KEYS)
         if space not in spaces:
             spaces[space] = _query_frame(row, diff)
         rows.append(_group_row(row, cell, refs, diff, (store.perquery(cell.cell_id), name)))
@@ -61,7 +62,7 @@ def difficulty_tables(store: RunStore, refs: References, metric_name: str
 
 def _query_frame(row: pd.Series, diff: QueryDifficulty) -> pd.DataFrame:
     groups = query_groups(diff)
-    frame = pd.DataFrame({**{c: row[c] for c in SPACE_KEYS}, **diff.columns()})
+    frame = pd.DataFrame({**{c: row.get(c) for c in SPACE_KEYS}, **diff.columns()})
     frame["tercile"] = np.select([groups[g] for g in TERCILES], list(TERCILES), "")
     frame["shift_half"] = np.select([groups[g] for g in HALVES], list(HALVES), "")
     return frame
@@ -81,7 +82,7 @@ def _group_row(row: pd.Series, cell: Cell, refs: References, diff: QueryDifficul
     aligned = (task is not None and len(task) == len(exact) == len(evaluated)
                and (evaluated >= 0).all())
     shift = diff.shift[np.isfinite(diff.shift)]  # NaN: the corpus's spacing is 0
-    out = {**{c: row[c] for c in ROW_KEYS}, "main_metric": name, "grouped_by": "lid",
+    out = {**row_names(row, cell), "main_metric": name, "grouped_by": "lid",
            "difficulty_k": diff.k, "recall_metric": recall_name,
            "shift_score": float(np.median(shift)) if shift.size else np.nan}
     for g, mask in query_groups(diff).items():

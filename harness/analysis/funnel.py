@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.ports import References
-from harness.cell import Cell
+from harness.cell import Cell, size_label
 from harness.datasets.base import Dataset
 from harness.metrics.columns import has_positive
 from harness.stats import bootstrap_ci
@@ -37,6 +37,15 @@ DISTANCES = ("cosine", "ip", "l2")
 # what names a result row in the analysis tables
 ROW_KEYS = ("cell_id", "dataset", "model", "dim", "precision", "metric", "backend",
             "build_params", "search_params")
+
+
+def row_names(row: pd.Series, cell: Cell) -> dict[str, object]:
+    """A result row's ROW_KEYS and its corpus size: n_docs searched and corpus_size ('full'
+    or the sample's size), which tell a scaling run's sizes apart."""
+    return {**{c: row[c] for c in ROW_KEYS}, "n_docs": row.get("n_docs"),
+            "corpus_size": size_label(cell)}
+
+
 STAGES = ("embedding_loss", "dimension_loss", "precision_loss", "metric_loss", "index_loss")
 
 
@@ -97,7 +106,7 @@ def _funnel_row(row: pd.Series, cell: Cell, refs: References, name: str) -> dict
     best = max(by_distance, key=lambda m: by_distance[m][0])
     gap = bootstrap_ci(by_distance[best][1] - per_q4) if best != cell.metric else None
     return {
-        **{c: row[c] for c in ROW_KEYS},
+        **row_names(row, cell),
         "main_metric": name,
         "native_metric": native,
         "ideal": s0,

@@ -6,14 +6,23 @@ and goes on. Each cell's memory is its own (nothing earlier raised the high-wate
 Workers start from a forkserver that has imported the harness once, so a cell costs a fork,
 not an interpreter start; fork straight from the driver is avoided because OpenMP (faiss)
 does not survive it.
+
+A worker does not import the driver's main module (multiprocessing would, to unpickle
+objects defined there): a cell is plain values and plugins arrive by module name
+(HARNESS_PLUGINS), so nothing a worker needs lives in `__main__`, and a user's script that
+calls `harness.run(...)` at module level, without an `if __name__ == "__main__":` guard,
+would otherwise run again in every worker (and find its own run folder locked).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import signal
-from collections.abc import Sequence
+import sys
+import types
+from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -37,9 +46,26 @@ def _child(job: Job, conn: Connection) -> None:
         conn.close()
 
 
+@contextlib.contextmanager
+def _main_left_behind(start_method: str) -> Iterator[None]:
+    """Start a worker without the driver's `__main__` in its preparation data: while the
+    worker is started (pickled, not forked), `__main__` is an empty module, which
+    multiprocessing's spawn.get_preparation_data leaves out. Fork copies the driver as is."""
+    if start_method == "fork":
+        yield
+        return
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 class ProcessExecutor:
     def __init__(self, make_job: Any, start_method: str = "forkserver") -> None:
         self.make_job = make_job  # Cell -> Job
+        self.start_method = start_method
         self.mp = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             self.mp.set_forkserver_preload(["harness.execution.worker"])
@@ -52,7 +78,8 @@ class ProcessExecutor:
         log.info("cell %s: %s", cell.cell_id, cell.label)
         recv, send = self.mp.Pipe(duplex=False)
         proc = self.mp.Process(target=_child, args=(self.make_job(cell), send), daemon=True)
-        proc.start()
+        with _main_left_behind(self.start_method):
+            proc.start()
         send.close()
         peak: float | None = None
         result: CellResult | None = None

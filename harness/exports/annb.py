@@ -5,8 +5,9 @@
     OUT/results/<dataset>/<count>/<algo>/<args>.hdf5          times, neighbors, distances
 
 As ann-benchmarks writes them (`datasets.py: write_output`, `results.py: store_results`). An
-ann-benchmarks dataset is a fixed set of vectors under one distance, so each (dataset, model,
-dim, distance) of the run is one: `train`/`test` are the corpus and query vectors after the
+ann-benchmarks dataset is a fixed set of vectors under one distance, so each (dataset, corpus
+size, model, dim, distance) of the run is one (a corpus sample's name ends the dataset's
+label with -n<size>): `train`/`test` are the corpus and query vectors after the
 harness's transforms at float32 (read from the embedding cache the run used; nothing is
 re-encoded when it is still there), `neighbors`/`distances` the exact `count` nearest
 (ground truth). `algo` is the backend, with the precision when not float32
@@ -32,6 +33,7 @@ from harness.backends.base import LEXICAL_KEY
 from harness.cache import EmbeddingCache, default_cache_dir
 from harness.cell import Cell
 from harness.datasets.base import Dataset, fingerprint_texts
+from harness.datasets.sampling import nested_rows, take_docs
 from harness.encoders.base import VectorLookup
 from harness.errors import UserError
 from harness.exports.rows import Exported, ResultRow, result_rows, slug, stored_ranking
@@ -77,6 +79,9 @@ class _Data:
     def __init__(self, cell: Cell, cache: EmbeddingCache) -> None:
         ds = load_dataset(cell.dataset_ref, seed=cell.seed)
         docs, queries, dims = _encoded(cell, ds, cache)
+        if cell.corpus_size is not None:  # the run's nested sample: its rows of the corpus
+            rows = nested_rows(ds, cell.corpus_size, cell.seed)
+            ds, docs = take_docs(ds, rows, cell.corpus_size, cell.seed), docs[rows]
         prep = prepare(docs, queries, dim=cell.dim, metric=cell.metric, precision="float32",
                        matryoshka_dims=dims, seed=cell.seed)
         self.train, self.test = prep.raw_docs, prep.raw_queries
@@ -85,7 +90,8 @@ class _Data:
         size = dim_size(cell.dim)
         dim = f"pca{size}" if isinstance(cell.dim, str) else f"d{size or self.train.shape[1]}"
         self.distance = DISTANCES[cell.metric]
-        self.name = slug(f"{cell.dataset_ref.label}-{cell.model_ref.label}-{dim}-"
+        size_tag = "" if cell.corpus_size is None else f"-n{cell.corpus_size}"
+        self.name = slug(f"{cell.dataset_ref.label}{size_tag}-{cell.model_ref.label}-{dim}-"
                          f"{self.distance}")
 
     def neighbours(self, ids: np.ndarray, metric: str) -> np.ndarray:
@@ -171,8 +177,8 @@ def export_annb(store: RunStore, out: Path) -> Exported:
         if why or stored is None:
             result.skipped.append(f"{r.tag}: {why}")
             continue
-        key = json.dumps([r.cell.dataset, r.cell.model, r.cell.dim, r.cell.metric, r.cell.seed],
-                         sort_keys=True, default=str)
+        key = json.dumps([r.cell.dataset, r.cell.model, r.cell.dim, r.cell.metric, r.cell.seed,
+                          r.cell.corpus_size], sort_keys=True, default=str)
         if key not in datas:
             datas[key] = _Data(r.cell, cache)
             result.datasets.append(datas[key].write(h5py, result.out, r.cell.k))

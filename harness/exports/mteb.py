@@ -6,9 +6,10 @@
 
 This is the folder layout of MTEB's results repository and of mteb's `ResultCache`, so
 `mteb.ResultCache(OUT).load_results(...)` reads it. The model name is the suite's model label;
-the revision names the variant (dim, precision, distance, index with its build parameters and
-search setting), which is how a compressed or indexed model stays apart from the same model at
-full precision on a leaderboard; model_meta.json also carries the variant as fields.
+the revision names the variant (dim and whether PCA reached it, precision, distance, index
+with its build parameters and search setting, corpus sample size), which is how a compressed
+or indexed model stays apart from the same model at full precision on a leaderboard;
+model_meta.json also carries the variant as fields.
 
 Scores use mteb's names (ndcg@10 -> ndcg_at_10, p@5 -> precision_at_5, hit@10 ->
 hit_rate_at_10) and the same trec_eval semantics; `main_score` is the task's (ndcg_at_10 for
@@ -47,16 +48,22 @@ def mteb_score_name(name: str) -> str | None:
 
 
 def variant(r: ResultRow) -> dict[str, Any]:
-    """What sets this row apart from the same model at full precision with exact search."""
-    return {"dim": r.row.get("dim"), "dim_method": r.row.get("dim_method"),
-            "precision": r.row.get("precision"), "distance": r.row.get("metric"),
-            "index": r.row.get("backend"), "build": r.build_params, "search": r.search_params}
+    """What sets this row apart from the same model at full precision with exact search
+    on the whole corpus."""
+    v = {"dim": r.row.get("dim"), "dim_method": r.row.get("dim_method"),
+         "precision": r.row.get("precision"), "distance": r.row.get("metric"),
+         "index": r.row.get("backend"), "build": r.build_params, "search": r.search_params}
+    return v | ({} if r.cell.corpus_size is None else {"corpus_size": r.cell.corpus_size})
 
 
 def revision(v: dict[str, Any]) -> str:
-    """A folder-safe revision naming the variant, e.g. 'd384-float32-cosine-exact'."""
-    parts = [f"d{v['dim']}", str(v["precision"]), str(v["distance"]), str(v["index"])]
+    """A folder-safe revision naming the variant, e.g. 'd384-float32-cosine-exact';
+    'd64-pca-...' when PCA reached the dim (truncation keeps the plain 'd64'), and
+    '...-n10000' for a corpus sample of 10000 documents."""
+    parts = [f"d{v['dim']}", *(["pca"] if v.get("dim_method") == "pca" else []),
+             str(v["precision"]), str(v["distance"]), str(v["index"])]
     parts += [f"{k}{val}" for k, val in sorted({**v["build"], **v["search"]}.items())]
+    parts += [f"n{v['corpus_size']}"] if v.get("corpus_size") is not None else []
     return slug("-".join(parts))
 
 

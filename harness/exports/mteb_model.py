@@ -42,6 +42,7 @@ from harness.prepared import backend_input, dim_problem, prepare
 from harness.registry import BACKENDS, PRECISIONS
 from harness.suite import ModelRef
 from harness.suite_axes import DEFAULT_TEMPLATE, dim_size
+from harness.transforms import dim_method
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,9 @@ class HarnessModel:
         c = self.config
         caps = BACKENDS.get(c.backend).load().capabilities
         dim = dim_size(c.dim) or self.encoder.spec.dim
-        variant = {"dim": dim, "precision": c.precision, "distance": c.metric,
+        method = dim_method(c.dim, self.encoder.spec.dim, self.encoder.spec.matryoshka_dims)
+        variant = {"dim": dim, "dim_method": method, "precision": c.precision,
+                   "distance": c.metric,
                    "index": c.backend, "build": caps.with_defaults("build", c.build),
                    "search": caps.with_defaults("search", c.search)}
         config = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(c).items()}

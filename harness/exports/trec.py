@@ -119,8 +119,8 @@ def _write_qrels(r: ResultRow, result: Exported) -> str:
 
 
 def _index_row(r: ResultRow, path: Path, qrels: str) -> dict[str, object]:
-    axes = ("dataset", "model", "dim", "precision", "metric", "backend", "build_params",
-            "search_params")
+    axes = ("dataset", "corpus_size", "model", "dim", "dim_method", "precision", "metric",
+            "backend", "build_params", "search_params")
     metrics = {name: r.row.get(name) for name in r.cell.evaluate}
     measures = ";".join(f"{n}={trec_eval_measure(n)}" for n in r.cell.evaluate
                         if parse_metric(n).kind == "qrels")

@@ -96,7 +96,9 @@ def build(
     frames = [f for f in (_run_frame(r) for r in runs.values()) if not f.empty]
     run_table = _run_table(runs, root)
     if not frames:
-        board = Leaderboard(pd.DataFrame(), run_table, [f"no finished runs under {root}"])
+        why = (f"no finished rows in the {len(runs)} run(s) under {root}" if runs else
+               f"no runs under {root}: `harness run SUITE --output {root}` writes one")
+        board = Leaderboard(pd.DataFrame(), run_table, [why])
         return _write(board, root, output, metric) if write else board
     metric = metric.lower() if metric else None
     merged = _selected(pd.concat(frames, ignore_index=True), root, dataset, metric)

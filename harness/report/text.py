@@ -23,9 +23,9 @@ COMPARE_COLS = ["main_metric", "a", "b", "diff", "ci", "p_value", "p_holm", "qps
 
 def leaderboard_text(ranked: pd.DataFrame, warnings: list[str]) -> str:
     """A Leaderboard's ranked table, one block per dataset group, after its warnings."""
-    if ranked.empty:
-        return "(no results)"
     out = [wrap(f"! {w}") for w in warnings]
+    if ranked.empty:  # the warnings say why (no runs, no metric values); else this line
+        return "\n".join(out) or "(no results)"
     for (ds, fp, metric), g in ranked.groupby(
         ["dataset", "dataset_fingerprint", "main_metric"], sort=False
     ):

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -81,3 +86,26 @@ def test_a_cells_peak_covers_its_index(write_suite, tmp_path):
     assert (rows["index_bytes"] > 10_000_000).all()
     for _, r in rows.iterrows():
         assert r["peak_rss_mb"] * 2**20 >= r["index_bytes"], r["backend"]
+
+
+UNGUARDED = """\
+from harness import api
+
+out = api.run({suite!r}, api.RunOptions(output={out!r}, cache_dir={cache!r},
+                  progress=False, report=False, analysis=False))
+print("ran", out.n_ran, "failed", out.n_failed, sorted(set(out.frame["status"])))
+"""
+
+
+def test_a_script_without_a_main_guard_runs_its_cells_once(tmp_path):
+    """Workers leave the driver's __main__ alone: the script's module-level run is not run
+    again in each worker (which died on the run folder's lock: 'WorkerDied: ... code 1')."""
+    suite = SUITE.replace("  - name: test-segfault\n  - name: test-sigkill\n", "")
+    script = tmp_path / "unguarded.py"
+    script.write_text(UNGUARDED.format(suite=suite, out=str(tmp_path / "r"),
+                                       cache=str(tmp_path / "c")))
+    root = str(Path(__file__).resolve().parents[2])
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path, env={**os.environ, "PYTHONPATH": root})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "ran 2 failed 0 ['ok']"

@@ -59,6 +59,17 @@ def test_a_scaling_run_has_n_docs_per_row_and_a_growth_table(write_suite, tmp_pa
     # rankings compare configurations at one corpus size
     ranks = pd.read_csv(out.run_dir / outputs.RANKINGS)
     assert sorted(ranks["n_docs"]) == [300, 600, 1200] and (ranks["configurations"] == 3).all()
+    # the funnel's and the difficulty table's rows carry the size they were searched at
+    for name in (outputs.FUNNEL, outputs.DIFFICULTY):
+        t = pd.read_csv(out.run_dir / name).merge(rows[["cell_id", "n_docs", "corpus_size"]]
+                                                  .drop_duplicates(), on="cell_id")
+        assert len(t) == 9 and (t["n_docs_x"] == t["n_docs_y"]).all(), name
+        assert (t["corpus_size_x"].astype(str) == t["corpus_size_y"].astype(str)).all(), name
+        assert sorted(set(t["corpus_size_x"].astype(str))) == ["300", "600", "full"], name
+    # one searched space per size: each size's queries (30) are there once
+    per_query = pd.read_csv(out.run_dir / outputs.QUERY_DIFFICULTY)
+    assert per_query.groupby(per_query["corpus_size"].astype(str)).size().to_dict() == {
+        "300": 30, "600": 30, "full": 30}
     # the report's section: every measured point and every extrapolation carries a title
     html = (out.run_dir / "report.html").read_text()
     section = html.split('<section id="scaling">')[1].split("</section>")[0]

@@ -97,3 +97,42 @@ def test_without_h5py_is_one_line(write_suite, tiny_beir, tmp_path, monkeypatch)
     monkeypatch.setitem(sys.modules, "h5py", None)
     with pytest.raises(UserError, match=r"needs h5py \(pip install h5py\)"):
         api.export_run(out.run_dir, tmp_path / "ab", fmt="ann-benchmarks")
+
+
+SAMPLED = """\
+schema_version: 1
+name: annb-sizes
+datasets: ['beir:{beir}']
+models: [hash:16]
+dims: [8]
+corpus_sizes: [10, full]
+metrics: [cosine]
+k: 5
+evaluate: [ndcg@5]
+backends:
+  - {{name: faiss-hnsw, build: {{M: 4}}, search: {{efSearch: 1}}}}
+"""
+
+
+def test_a_corpus_sample_is_a_dataset_of_its_own(write_suite, beir_writer, tmp_path):
+    docs = {f"d{i}": ("", f"w{i % 7} w{i % 5} w{i % 3} doc{i}") for i in range(30)}
+    queries = {f"q{i}": f"w{i} w{i + 1} w{i % 3}" for i in range(4)}
+    beir = beir_writer(tmp_path / "b", docs, queries, [(f"q{i}", f"d{i}", 1) for i in range(4)])
+    opts = api.RunOptions(output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False,
+                          executor="inline", report=False, analysis=False)
+    out = api.run(write_suite(SAMPLED.format(beir=beir)), opts)
+    assert out.n_failed == 0 and len(out.frame) == 2
+    got = api.export_run(out.run_dir, tmp_path / "ab", fmt="ann-benchmarks")
+    assert got.skipped == [] and len(got.files) == 2
+    names = sorted(p.name.split("_b")[-1] for p in got.datasets)
+    assert names == ["-hash_16-d8-angular.hdf5", "-n10-hash_16-d8-angular.hdf5"]
+    for path in got.files:
+        with h5py.File(path, "r") as f:
+            attrs, distances = dict(f.attrs), f["distances"][:]
+        with h5py.File(tmp_path / "ab" / "data" / f"{attrs['dataset']}.hdf5", "r") as d:
+            truth, train = d["distances"][:], d["train"][:]
+        size = "10" if "-n10-" in attrs["dataset"] else "full"
+        row = out.frame[out.frame["corpus_size"].astype(str) == size].iloc[0]
+        assert len(train) == (10 if size == "10" else 30)
+        # the sample's own ground truth: recall as ann-benchmarks computes it is the row's
+        assert _recall(truth, distances, 5) == pytest.approx(row["knn_recall@5"], abs=1e-9)

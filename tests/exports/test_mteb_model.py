@@ -60,7 +60,7 @@ def test_mteb_ndcg_equals_the_harness_row(tmp_path, hf_writer, write_suite):
     assert meta.name == "hash:32" and meta.embed_dim == 8
     # the revision is the folder name `harness export --format mteb` gives the same row
     folders = {p.parent.name for p in api.export_run(out.run_dir, tmp_path / "m", fmt="mteb").files}
-    assert meta.revision == "d8-binary-cosine-exact" and meta.revision in folders
+    assert meta.revision == "d8-pca-binary-cosine-exact" and meta.revision in folders
 
 
 def test_a_bad_configuration_is_one_line():

@@ -86,3 +86,37 @@ def test_mteb_loads_the_export(write_suite, tmp_path, tiny_beir, beir_rows, hf_w
     every = cache.load_results(include_remote=False)  # the non-MTEB dataset loads too
     names = {t.task_name for mr in every.model_results for t in mr.task_results}
     assert names == {"SciFact", "tiny"}
+
+
+VARIANTS = """\
+schema_version: 1
+name: mteb-variants
+datasets: [{{ref: "beir:{beir}", name: tiny}}]
+models: [hash:16]
+dims: [8, "pca:8"]
+corpus_sizes: [6, full]
+metrics: [cosine]
+k: 5
+evaluate: [ndcg@5]
+"""
+
+
+def test_pca_and_corpus_samples_are_variants_of_their_own(write_suite, tmp_path, beir_writer,
+                                                          beir_rows):
+    beir = beir_writer(tmp_path / "b", *beir_rows)
+    opts = api.RunOptions(output=tmp_path / "results", cache_dir=tmp_path / "cache",
+                          progress=False, executor="inline", report=False, analysis=False)
+    out = api.run(write_suite(VARIANTS.format(beir=beir)), opts)
+    assert out.n_failed == 0 and len(out.frame) == 4
+    got = api.export_run(out.run_dir, tmp_path / "mteb", fmt="mteb")
+    # truncation and PCA to 8 dims, each on the whole corpus and on a 6-document sample
+    assert got.skipped == [] and sorted(p.parent.name for p in got.files) == [
+        "d8-float32-cosine-exact", "d8-float32-cosine-exact-n6",
+        "d8-pca-float32-cosine-exact", "d8-pca-float32-cosine-exact-n6"]
+    for path in got.files:
+        name = path.parent.name
+        pca = out.frame["dim_method"].eq("pca") == ("-pca-" in name)
+        size = out.frame["corpus_size"].astype(str).eq("6" if name.endswith("n6") else "full")
+        row = out.frame[pca & size]
+        res = json.loads(path.read_text())["scores"]["test"][0]
+        assert len(row) == 1 and res["ndcg_at_5"] == pytest.approx(row["ndcg@5"].iloc[0])

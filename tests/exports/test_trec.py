@@ -68,6 +68,7 @@ def test_exported_runs_reproduce_every_row_in_pytrec_eval(write_suite, tiny_beir
     for entry in index:
         row = out.frame[(out.frame["cell_id"] + "-s" + out.frame["setting"].astype(str))
                         == entry["tag"]].iloc[0]
+        assert entry["dim_method"] == row["dim_method"] and entry["corpus_size"] == "full"
         run = _read_run(got.out / entry["run"])
         # the rank column is trec_eval's own order: score descending, ties by id descending
         for hits in run.values():

@@ -95,3 +95,16 @@ def test_compare_pairs_queries_with_p_values(runs, tmp_path, capsys):
     assert not same["significant"].any()
     page = next(tmp_path.glob("compare-*.html")).read_text()
     assert "p (Holm)" in page and "95% CI of Δ" in page
+
+
+def test_leaderboard_of_a_missing_or_empty_folder_says_so(tmp_path, capsys):
+    # a missing folder is a mistake: one line, exit 2
+    assert main(["leaderboard", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {tmp_path / 'nope'}: no such folder")
+    # a folder without runs: exit 0, and the output says there are none
+    (tmp_path / "empty" / "notes").mkdir(parents=True)
+    assert main(["leaderboard", str(tmp_path / "empty")]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # wrapped at 100 columns
+    assert out.startswith(f"! no runs under {tmp_path / 'empty'}: `harness run SUITE --output")
+    assert "(no results)" not in out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from harness.analysis import outputs
+from harness.analysis.difficulty import SPACE_KEYS
 from harness.report import html as H
 from harness.report.data import config_label
 from harness.report.plots import style
@@ -16,7 +17,6 @@ from harness.report.sections.base import ReportContext
 COLS = ["config", "hard_task", "hard_index_loss", "medium_index_loss", "easy_index_loss",
         "hard_knn_recall", "easy_knn_recall", "shifted_index_loss", "in_dist_index_loss",
         "shifted_knn_recall", "in_dist_knn_recall"]
-SPACE = ["dataset", "model", "dim", "precision", "metric"]
 
 INTRO = (
     "<p>Each query's difficulty on the vectors the row searches, from exact search's nearest "
@@ -31,7 +31,7 @@ INTRO = (
 
 
 def _shift_summary(queries: pd.DataFrame) -> pd.DataFrame:
-    have = [c for c in SPACE if c in queries]
+    have = [c for c in SPACE_KEYS if c in queries]  # one row per searched vector space
     stats = queries.groupby(have, dropna=False).agg(
         queries=("query_id", "size"), shift_median=("shift", "median"),
         shift_p90=("shift", lambda s: s.quantile(0.9)), lid_median=("lid", "median"),
