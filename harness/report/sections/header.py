@@ -40,7 +40,8 @@ def speed_banner(run: RunData) -> str:
     scope = "Speed figures" if whole_run else f"Speed figures of {n} of {len(frame)} result rows"
     items = "".join(f"<li>{H.esc(note)}</li>" for note in notes)
     return H.notice("warn", f"<b>{scope} (qps, latency, build time and the $ columns) may not "
-                    "be trustworthy:</b><ul>" + items + "</ul>" + _unstable_rows(unstable)
+                    "be trustworthy:</b><ul>" + items + "</ul>"
+                    + ("" if whole_run else _unstable_rows(unstable))
                     + "Compare runs with <code>harness compare</code>: it says when a "
                     "difference is within noise.")
 
