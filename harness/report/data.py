@@ -32,14 +32,16 @@ CI_BOOT = 1000
 
 
 def params_text(value: Any) -> str:
-    """'{"ef": 64}' -> 'ef=64'; '{}' / None -> ''."""
+    """'{"ef": 64}' -> 'ef=64'; '{"x": {"a": 1}}' -> 'x=(a=1)'; '{}' / None -> ''."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     try:
         d = json.loads(value) if isinstance(value, str) else dict(value)
     except (TypeError, ValueError):
         return str(value)
-    return ",".join(f"{k}={v}" for k, v in sorted(d.items()))
+    # a nested block (a hybrid's lexical leg) as k=(a=1,b=2), not a Python dict's repr
+    return ",".join(f"{k}=({params_text(v)})" if isinstance(v, dict) else f"{k}={v}"
+                    for k, v in sorted(d.items()))
 
 
 def paired(

@@ -63,3 +63,11 @@ def test_hybrid_plot_ticks_qps_in_plain_numbers():
         svg = hybrid_view(ok, {"d": "ndcg@10"}, salt="t")
     assert "mathdefault" not in svg and "$" not in svg
     assert ">1,000<" in svg and ">10,000<" in svg
+
+
+def test_a_hybrid_rows_lexical_leg_is_labelled_in_words_not_as_a_python_dict():
+    from harness.report.data import params_text
+
+    text = params_text('{"efSearch": 16, "hybrid": "bm25", "lexical": {"ref": "bm25", "k1": 1.5}}')
+    assert text == "efSearch=16,hybrid=bm25,lexical=(k1=1.5,ref=bm25)"
+    assert params_text('{"ef": 64}') == "ef=64" and params_text("{}") == ""
