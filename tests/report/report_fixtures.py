@@ -11,6 +11,7 @@ so the drill-down, whichever queries it shows, must display markup as text.
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -121,3 +122,24 @@ def runs_fixture(tmp_path_factory) -> Runs:
     if key not in _RUNS:
         _RUNS[key] = Runs(tmp_path_factory.mktemp("report"))
     return _RUNS[key]
+
+
+def points_without_title(svg: str) -> tuple[int, int]:
+    """(marks, marks with no <title> on an enclosing group); legends and axis ticks (also
+    <use> elements) left out."""
+    root = ET.fromstring(svg)
+    marks = untitled = 0
+
+    def walk(node, titled: bool, legend: bool) -> None:
+        nonlocal marks, untitled
+        gid = node.get("id") or ""
+        legend = legend or "legend" in gid or "tick" in gid
+        titled = titled or any(c.tag.endswith("title") for c in node)
+        if node.tag.endswith("use") and not legend:
+            marks += 1
+            untitled += not titled
+        for child in node:
+            walk(child, titled, legend)
+
+    walk(root, False, False)
+    return marks, untitled

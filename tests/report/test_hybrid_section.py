@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
+from report_fixtures import points_without_title
 
 from harness import api
 
@@ -40,6 +43,12 @@ def test_hybrid_rows_get_a_section_with_their_gains(write_suite, tiny_beir, tmp_
     assert html.count("<tr") >= 2 and "report/hybrid.csv" in html
     # the at-a-glance reference is the dense model's own exact search, not a hybrid row
     assert f"hash:32: {dense:.4f}" in html
+    # every point of the hybrid plot carries its configuration and values on hover
+    svg = re.search(r'id="fig-hybrid".*?(<svg\b.*?</svg>)', html, flags=re.S).group(1)
+    assert points_without_title(svg) == (4, 0)
+    titles = re.findall(r"<title>([^<]*)</title>", svg)
+    assert sum(t.startswith("hybrid: ") and "fusion=rrf" in t for t in titles) == 1
+    assert any(t.startswith("dense only: ") and f"ndcg@10 {dense:.4f}" in t for t in titles)
 
 
 def test_runs_without_hybrid_rows_have_no_hybrid_section(write_suite, tiny_beir, tmp_path):
@@ -63,6 +72,11 @@ def test_hybrid_plot_ticks_qps_in_plain_numbers():
         svg = hybrid_view(ok, {"d": "ndcg@10"}, salt="t")
     assert "mathdefault" not in svg and "$" not in svg
     assert ">1,000<" in svg and ">10,000<" in svg
+    assert points_without_title(svg) == (3, 0)
+    titles = re.findall(r"<title>([^<]*)</title>", svg)
+    assert sorted(t.split(":")[0] for t in titles) == ["dense only", "hybrid", "lexical"]
+    assert any(t.startswith("hybrid: d | m |") and "30,000 queries/s" in t and "ndcg@10 0.6000"
+               in t for t in titles)
 
 
 def test_a_hybrid_rows_lexical_leg_is_labelled_in_words_not_as_a_python_dict():

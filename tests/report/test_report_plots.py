@@ -5,11 +5,10 @@ draws one curve per index build."""
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 
 import pandas as pd
 import pytest
-from report_fixtures import write_beir
+from report_fixtures import points_without_title, write_beir
 
 from harness import api
 from harness.execution.executor import close_logging, setup_logging
@@ -84,33 +83,12 @@ def test_leaderboard_keeps_truncation_and_pca(dims_run):
     assert sorted(exact16["dim_method"]) == ["pca", "truncate(non-matryoshka)"]
 
 
-def _points_without_title(svg: str) -> tuple[int, int]:
-    """(marks, marks with no <title> on an enclosing group); legends and axis ticks (also
-    <use> elements) left out."""
-    root = ET.fromstring(svg)
-    marks = untitled = 0
-
-    def walk(node, titled: bool, legend: bool) -> None:
-        nonlocal marks, untitled
-        gid = node.get("id") or ""
-        legend = legend or "legend" in gid or "tick" in gid
-        titled = titled or any(c.tag.endswith("title") for c in node)
-        if node.tag.endswith("use") and not legend:
-            marks += 1
-            untitled += not titled
-        for child in node:
-            walk(child, titled, legend)
-
-    walk(root, False, False)
-    return marks, untitled
-
-
 def test_every_point_has_a_title(dims_run):
     html = (dims_run.run_dir / "report.html").read_text()
     svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
     assert len(svgs) >= 3
     for svg in svgs:
-        marks, untitled = _points_without_title(svg)
+        marks, untitled = points_without_title(svg)
         assert untitled == 0, (marks, svg[:300])
     speed = next(s for s in svgs if "ANN view" in s)
     n_ok = len(_ok(dims_run))

@@ -16,6 +16,7 @@ from harness.analysis import outputs
 from harness.report import html as H
 from harness.report.data import config_label
 from harness.report.plots import style
+from harness.report.plots.hover import Tips, row_title
 from harness.report.sections.base import ReportContext
 
 KINDS = (("dense only", "o"), ("hybrid", "^"), ("lexical", "*"))
@@ -37,16 +38,18 @@ def hybrid_view(ok: pd.DataFrame, mains: dict[str, str | None], salt: str) -> st
         return None
     fig, axes = style.figure(1, len(datasets), width=max(8.0, 5.5 * len(datasets)), row_h=4.2)
     colors = style.palette(ok["model"].unique())
+    tips = Tips()
     for ax, dataset in zip(axes[0], datasets, strict=False):
         sub = ok[ok["dataset"] == dataset]
         metric = str(mains[dataset])
         kinds = _kind(sub)
         for kind, marker in KINDS:
-            pts = sub[kinds == kind]
-            for model, g in pts.groupby("model"):
-                ax.scatter(style.num(g["qps"]), style.num(g[metric]), marker=marker,
-                           s=150 if kind == "lexical" else 46,
-                           color=colors[model], alpha=0.85, edgecolors="white", linewidths=0.5)
+            for _, row in sub[kinds == kind].iterrows():
+                x, y = style.num(pd.Series([row["qps"], row[metric]]))
+                tips.point(ax, x, y, f"{kind}: {row_title(row, [metric, 'qps'])}",
+                           marker=marker, markersize=12 if kind == "lexical" else 7,
+                           color=colors[row["model"]], alpha=0.85,
+                           markeredgecolor="white", markeredgewidth=0.5)
         ax.set_xscale("log")
         style.plain_log(ax.xaxis)
         ax.set_xlabel("queries/s, single thread (log)")
@@ -56,7 +59,7 @@ def hybrid_view(ok: pd.DataFrame, mains: dict[str, str | None], salt: str) -> st
     handles = {k: style.proxy(marker=m, label=k) for k, m in KINDS}
     handles |= {str(m): style.proxy(color=c, label=str(m)) for m, c in colors.items()}
     style.fig_legend(fig, handles)
-    return style.to_svg(fig, salt)
+    return style.to_svg(fig, salt, tips)
 
 
 def _without_lexical(params: str) -> str:
