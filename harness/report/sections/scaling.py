@@ -83,6 +83,9 @@ class ScalingSection:
                 parts.append(H.figure(p.svg, p.title, p.caption, f"plot-{p.key}"))
             else:
                 parts.append(f"<h3>{H.esc(dataset)}</h3>")
+            note = absent_metric_note(ctx.run.ok, rows, ctx.mains.get(str(dataset)))
+            if note:
+                parts.append(f"<p class='small'>{H.esc(note)}</p>")
             shown = _shown(rows)
             cols = [H.Col(c, wrap=c == "configuration", highlight=False) for c in shown]
             parts.append(H.table(shown, cols, table_id=f"scaling-{_slug(str(dataset))}",
@@ -91,6 +94,21 @@ class ScalingSection:
         parts.append(f"<p class='small'>All fits: <a href='{H.esc(link)}'>{H.esc(link)}</a>."
                      "</p>")
         return "".join(parts)
+
+
+def absent_metric_note(ok: pd.DataFrame, fits: pd.DataFrame, metric: str | None) -> str:
+    """One line saying why a dataset's fits have no task-metric panel ('' when they have one)."""
+    dataset = str(fits["dataset"].iloc[0])
+    if metric and metric in set(fits["quantity"]):
+        return ""
+    rows = ok[ok["dataset"].astype(str) == dataset]
+    if not metric or metric not in rows or rows[metric].notna().sum() == 0:
+        name = f"no {metric} value" if metric else "no task metric"
+        return (f"No task-metric panel for {dataset}: its rows have {name} (the dataset has "
+                "no relevance judgments), so only the nearest-neighbour recall is fitted.")
+    return (f"No task-metric panel for {dataset}: {metric} could be fitted for no "
+            "configuration (a power law needs two corpus sizes with a loss 1 - "
+            f"{metric} above 0).")
 
 
 def _slug(text: str) -> str:
