@@ -234,7 +234,7 @@ def _recommended(r: dict) -> str:
         ok = str(r.get("index_matched")).lower() == "true"
         line += (
             f" Measured best index family at matched speed (every family's rows at or "
-            f"above {float(r.get('speed_floor_qps', float('nan'))):.0f} qps): "
+            f"above {H.fmt('qps', float(r.get('speed_floor_qps', float('nan'))))} qps): "
             f"<b>{H.esc(r['measured_index'])}</b> — "
             f"{'matches' if ok else 'does not match'}."
         )
