@@ -91,3 +91,14 @@ def test_up_to_eight_builds_keep_one_panel_per_view():
     assert "each backend's frontier" not in plot.svg
     assert "a backend's own Pareto frontier" in plot.svg
     assert len(re.findall(r"<title>", plot.svg)) == 2 * len(few)
+
+
+def test_many_builds_of_one_backend_keep_one_panel_per_view():
+    """Small multiples of a single backend would repeat the overview (the compression suite:
+    36 exact builds): the figure stays as it was."""
+    ok = _frame()
+    one = ok.assign(backend="faiss-hnsw", build_params=[f'{{"M": {i}}}' for i in ok.index // 4])
+    assert build_labels(one).nunique() == 10 > MANY_BUILDS
+    plot = speed_views(one, {"synth": "ndcg@10"}, "t")
+    assert "each backend's frontier" not in plot.svg
+    assert len(re.findall(r"<title>", plot.svg)) == 2 * len(one)

@@ -1,11 +1,12 @@
 """The speed views, as ann-benchmarks draws them: queries/s (log) against knn_recall@10 on a
 scale that spreads 0.9-0.999 (ANN view), and against the task metric (task view).
 
-Up to MANY_BUILDS index builds: one line per build (cell), its search settings sorted along
-the x axis; each backend has a hue and its builds distinct shades of it; the backend's own
-Pareto frontier is a thick pale line in its hue. More builds (speed_grid.py): the overview
-draws only each backend's own frontier, and a row of small panels, one per backend, keeps
-each build's line. When the run has more than one distance, the marker says which.
+Up to MANY_BUILDS index builds per dataset x model: one line per build (cell), its search
+settings sorted along the x axis; each backend has a hue and its builds distinct shades of
+it; the backend's own Pareto frontier is a thick pale line in its hue. More builds of more
+than one backend (speed_grid.py): the overview draws only each backend's own frontier, and a
+row of small panels, one per backend, keeps each build's line. When the run has more than
+one distance, the marker says which.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from harness.report.plots.style import MAX_PANELS, Plot
 
 __all__ = ["MANY_BUILDS", "build_labels", "recall_axis", "speed_views"]
 
-MANY_BUILDS = 8  # more builds than this in one figure: frontier overview + small multiples
+MANY_BUILDS = 8  # more builds in one dataset x model: frontier overview + small multiples
 FRONTIER = "a backend's own Pareto frontier"
 
 FEW_CAPTION = (
@@ -62,7 +63,7 @@ def speed_views(ok: pd.DataFrame, main_metric: dict[str, str], salt: str) -> Plo
     colors, hue = build_colors(ok, ok["_build"])
     distances = sorted(set(ok["metric"].astype(str))) if "metric" in ok else []
     marker = S.markers(distances) if len(distances) > 1 else {}
-    many = len(colors) > MANY_BUILDS
+    many = _crowded(ok)
     draw = speed_grid.many_builds_figure if many else few_builds_figure
     fig, tips = draw(ok, panels, (recall, main_metric), (colors, hue, marker))
     caption = MANY_CAPTION if many else FEW_CAPTION
@@ -70,6 +71,14 @@ def speed_views(ok: pd.DataFrame, main_metric: dict[str, str], salt: str) -> Plo
         caption += f" Only the first {MAX_PANELS} dataset x model pairs are shown."
     title = "Speed vs quality: " + ("ANN view and task view" if recall else "task view")
     return Plot("speed", title, caption, S.to_svg(fig, salt, tips))
+
+
+def _crowded(ok: pd.DataFrame) -> bool:
+    """Some dataset x model has more than MANY_BUILDS builds of more than one backend (one
+    backend's builds gain nothing from a panel per backend: its panel would be the overview)."""
+    per = ok.groupby(["dataset", "model"]).agg(builds=("_build", "nunique"),
+                                               backends=("backend", "nunique"))
+    return bool(((per["builds"] > MANY_BUILDS) & (per["backends"] > 1)).any())
 
 
 def few_builds_figure(ok: pd.DataFrame, panels: list[tuple], metrics: tuple, look: tuple):

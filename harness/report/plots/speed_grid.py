@@ -69,7 +69,7 @@ def _row_height(sub: pd.DataFrame, row: list[str]) -> float:
 def _build_key(ax, mine: pd.DataFrame, colors: dict, backend: str) -> None:
     """Below a small panel: its builds, named without the backend (the panel's title)."""
     builds = sorted(set(mine["_build"]))
-    names = [b[len(backend):].strip() or backend for b in builds]
+    names = [b[len(backend):].strip(" ·") or backend for b in builds]
     ax.legend([S.proxy(colors[b], "o", "-") for b in builds], S.legend_labels(names, 44),
               loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=7, frameon=False,
               handlelength=1.5, borderaxespad=0)
