@@ -16,7 +16,7 @@ import pandas as pd
 from harness.report.data import params_text
 from harness.report.plots import style as S
 from harness.report.plots.hover import Tips, row_title
-from harness.report.plots.speed import shades
+from harness.report.plots.speed_parts import shades
 from harness.report.plots.style import Plot
 
 COLS = 3

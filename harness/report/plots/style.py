@@ -31,6 +31,13 @@ PALETTE = [
     "#17becf",
     "#7f7f7f",
     "#bcbd22",
+    # beyond ten (e.g. 14 backends in the ann-sweep suite) hues unlike the ten above
+    "#393b79",
+    "#637939",
+    "#222222",
+    "#e6ab02",
+    "#7b4173",
+    "#843c39",
 ]
 
 
