@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 import pandas as pd
-from test_report_plots import _points_without_title
+from report_fixtures import points_without_title
 
 from harness.analysis.frontier import pareto_mask
 from harness.report.plots import speed_grid
@@ -76,7 +76,7 @@ def test_many_builds_figure_has_small_multiples_and_titles():
     for backend in BUILDS:  # one small panel per backend, titled with its name
         assert plot.svg.count(f">{backend}<") == 2  # the legend and the panel's title
     assert "M=16" in plot.svg and "M=100" in plot.svg  # the builds keyed below their panel
-    marks, untitled = _points_without_title(plot.svg)
+    marks, untitled = points_without_title(plot.svg)
     assert untitled == 0 and marks == 3 * len(ok)  # ANN view, task view, small panel
     titles = re.findall(r"<title>([^<]*)</title>", plot.svg)
     assert len(titles) == 3 * len(ok)  # ANN view, task view, the backend's small panel
