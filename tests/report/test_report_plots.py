@@ -196,18 +196,18 @@ def test_one_long_build_label_does_not_put_the_legend_in_one_column():
     """ann-sweep: a 150-character scann label made the 37-entry legend one column as tall as
     the plot. Long labels are cut in the middle (never into two alike) and each column is
     sized by its own longest label."""
-    from harness.report.plots import style as S
+    from harness.report.plots import legends as L
 
     scann = "scann " + ",".join(f"param_{i}=value_{i}" for i in range(8)) + " · float32"
     rabitq = [f"faiss-hnsw-rabitq M=32,efConstruction=40,nb_bits={b},refine=True · float32"
               for b in (1, 4)]
     labels = [scann, *rabitq, *(f"faiss-ivf nlist={n} · float32" for n in range(30))]
-    short = S.legend_labels(labels)
+    short = L.legend_labels(labels)
     assert len(short[0]) == 61 and short[0].startswith("scann param_0") and "…" in short[0]
     assert short[0].endswith("· float32") and len(set(short)) == len(labels)
     assert short[1] != short[2] and short[3:] == labels[3:]
-    assert S.legend_columns(11.0, labels) == 3  # the long labels share one column
-    assert S.legend_columns(11.0, ["x" * 20] * 4) == 4 and S.legend_columns(3.0, labels) == 1
+    assert L.legend_columns(11.0, labels) == 3  # the long labels share one column
+    assert L.legend_columns(11.0, ["x" * 20] * 4) == 4 and L.legend_columns(3.0, labels) == 1
 
 
 def test_easy_vs_hard_leaves_out_the_knn_panel_when_every_row_is_exact():

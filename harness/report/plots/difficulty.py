@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from harness.report.plots import legends as L
 from harness.report.plots import style as S
 from harness.report.plots.hover import Tips, row_title
 from harness.report.plots.style import MAX_PANELS, Plot
@@ -38,7 +39,7 @@ def difficulty_view(table: pd.DataFrame, salt: str) -> Plot | None:
             axes[r][c].set_xlabel(f"{name}, easy third of the queries (lowest LID)")
             axes[r][c].set_ylabel(f"{name}, hard third (highest LID)")
             axes[r][c].set_title(f"{dataset} — {name}", fontsize=10)
-    S.fig_legend(fig, {f"backend: {b}": S.proxy(col, "o") for b, col in colors.items()})
+    L.fig_legend(fig, {f"backend: {b}": L.proxy(col, "o") for b, col in colors.items()})
     caption = ("One point per result row (a configuration at one search setting); the "
                "dashed line is 'no worse on hard queries'. Hover a point for its values."
                + ("" if len(panels) > 1 else " No knn_recall@10 panel: every row is exact "

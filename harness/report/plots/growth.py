@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from harness.report.data import params_text
+from harness.report.plots import legends as L
 from harness.report.plots import style as S
 from harness.report.plots.hover import Tips, row_title
 from harness.report.plots.speed_parts import shades
@@ -141,9 +142,9 @@ def growth_views(ok: pd.DataFrame, table: pd.DataFrame, salt: str) -> dict[str, 
         for j in range(len(quantities), rows * COLS):
             axes[j // COLS][j % COLS].set_axis_off()
         mine = dict.fromkeys(fits["_config"])
-        legend = {c: S.proxy(colors[c], "o", "-") for c in sorted(mine)}
-        legend["fitted law, extrapolated (hollow: the target N)"] = S.proxy("0.4", "D", "--")
-        S.fig_legend(fig, legend)
+        legend = {c: L.proxy(colors[c], "o", "-") for c in sorted(mine)}
+        legend["fitted law, extrapolated (hollow: the target N)"] = L.proxy("0.4", "D", "--")
+        L.fig_legend(fig, legend)
         caption = (
             "Each solid line is one configuration measured at the run's corpus sizes (hover a "
             "point for its row). The dashed line is the power law fitted to it by least squares "

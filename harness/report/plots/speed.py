@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from harness.report.plots import legends as L
 from harness.report.plots import speed_grid
 from harness.report.plots import style as S
 from harness.report.plots.hover import Tips
@@ -86,7 +87,7 @@ def few_builds_figure(ok: pd.DataFrame, panels: list[tuple], metrics: tuple, loo
     recall, main_metric = metrics
     colors, _, marker = look
     labels = [*colors, *marker, FRONTIER]
-    legend_rows = -(-len(labels) // S.legend_columns(WIDTH, labels))
+    legend_rows = -(-len(labels) // L.legend_columns(WIDTH, labels))
     fig, axes = S.figure(len(panels), 2 if recall else 1, width=WIDTH, row_h=4.4,
                          legend=legend_rows)
     tips = Tips()
@@ -100,9 +101,9 @@ def few_builds_figure(ok: pd.DataFrame, panels: list[tuple], metrics: tuple, loo
                 continue
             builds_panel(ax, sub, (xcol, [RECALL, task]), look, tips)
             label_axes(ax, xcol, f"{dataset} · {model} — {view}")
-    legend = {b: S.proxy(c, "o", "-") for b, c in colors.items()}
+    legend = {b: L.proxy(c, "o", "-") for b, c in colors.items()}
     legend.update(speed_grid.distance_keys(marker))
-    legend[FRONTIER] = S.proxy("0.6", "none", "-")
+    legend[FRONTIER] = L.proxy("0.6", "none", "-")
     legend[FRONTIER].set(linewidth=6, alpha=0.35)
-    S.fig_legend(fig, legend)
+    L.fig_legend(fig, legend)
     return fig, tips

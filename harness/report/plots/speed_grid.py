@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from harness.report.plots import style as S
+from harness.report.plots import legends as L
 from harness.report.plots.hover import Tips, row_title
 from harness.report.plots.speed_parts import (
     RECALL,
@@ -32,7 +32,7 @@ OFF_FRONT = {"markersize": 3, "alpha": 0.35, "markeredgewidth": 0, "zorder": 4}
 
 
 def distance_keys(marker: dict) -> dict:
-    return {f"distance: {d}": S.proxy("0.35", m) for d, m in marker.items()}
+    return {f"distance: {d}": L.proxy("0.35", m) for d, m in marker.items()}
 
 
 def frontier_panel(ax, sub: pd.DataFrame, cols: tuple[str, list], look: tuple,
@@ -70,7 +70,7 @@ def _build_key(ax, mine: pd.DataFrame, colors: dict, backend: str) -> None:
     """Below a small panel: its builds, named without the backend (the panel's title)."""
     builds = sorted(set(mine["_build"]))
     names = [b[len(backend):].strip(" ·") or backend for b in builds]
-    ax.legend([S.proxy(colors[b], "o", "-") for b in builds], S.legend_labels(names, 44),
+    ax.legend([L.proxy(colors[b], "o", "-") for b in builds], L.legend_labels(names, 44),
               loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=7, frameon=False,
               handlelength=1.5, borderaxespad=0)
 
@@ -119,11 +119,11 @@ def many_builds_figure(ok: pd.DataFrame, panels: list[tuple], metrics: tuple, lo
 
     recall, main_metric = metrics
     _, hue, marker = look
-    legend = {b: S.proxy(c, "o", "-") for b, c in hue.items()}
-    legend[OTHER] = S.proxy("0.6", "o")
+    legend = {b: L.proxy(c, "o", "-") for b, c in hue.items()}
+    legend[OTHER] = L.proxy("0.6", "o")
     legend[OTHER].set(markersize=3, alpha=0.5)
     legend.update(distance_keys(marker))
-    legend_rows = -(-len(legend) // S.legend_columns(WIDTH, list(legend)))
+    legend_rows = -(-len(legend) // L.legend_columns(WIDTH, list(legend)))
     heights = _heights(ok, panels)
     fig = Figure(figsize=(WIDTH, sum(heights) + 0.24 * legend_rows), layout="constrained")
     subfigs = fig.subfigures(len(heights), 1, height_ratios=heights, squeeze=False)[:, 0]
@@ -140,5 +140,5 @@ def many_builds_figure(ok: pd.DataFrame, panels: list[tuple], metrics: tuple, lo
             frontier_panel(ax, sub, (xcol, [RECALL, task]), look, tips)
             label_axes(ax, xcol, f"{dataset} · {model} — {view}: each backend's frontier")
         small_multiples(subfigs[2 * r + 1], sub, (recall or task, [RECALL, task]), look, tips)
-    S.fig_legend(fig, legend)
+    L.fig_legend(fig, legend)
     return fig, tips

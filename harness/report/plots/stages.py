@@ -8,6 +8,7 @@ import pandas as pd
 
 from harness.analysis.funnel import STAGES
 from harness.report.data import params_text
+from harness.report.plots import legends as L
 from harness.report.plots import style as S
 from harness.report.plots.hover import Tips, row_title
 from harness.report.plots.style import MAX_PANELS, Plot
@@ -36,13 +37,13 @@ def build_view(ok: pd.DataFrame, salt: str) -> Plot | None:
             else:
                 ax.set_title(f"{dataset} — serialized index size", fontsize=10)
             handles = {
-                f"model: {m}": S.proxy(colors[m], "o")
+                f"model: {m}": L.proxy(colors[m], "o")
                 for m in colors
                 if m in set(sub["model"].astype(str))
             }
-            handles["median"] = S.proxy("black", "none", "-")
+            handles["median"] = L.proxy("black", "none", "-")
             legend.update(handles)
-    S.fig_legend(fig, legend)
+    L.fig_legend(fig, legend)
     caption = "One point per index build (cell); the black bar is the median per backend."
     title = "Build time and index size per backend"
     return Plot("build", title, caption, S.to_svg(fig, salt, tips))
@@ -103,8 +104,8 @@ def funnel_view(funnel: pd.DataFrame, salt: str) -> Plot | None:
     for j in range(len(best), nrows * ncols):
         axes[j // ncols][j % ncols].set_axis_off()
     # one key above the panels: inside a panel it covered the observed bar when that is high
-    S.fig_legend(fig, {"loss": S.proxy("#d62728", "s"), "gain": S.proxy("#2ca02c", "s"),
-                       "level (ideal, observed)": S.proxy("#4c72b0", "s")})
+    L.fig_legend(fig, {"loss": L.proxy("#d62728", "s"), "gain": L.proxy("#2ca02c", "s"),
+                       "level (ideal, observed)": L.proxy("#4c72b0", "s")})
     caption = (
         "Where task quality is lost along the pipeline (the analysis funnel), for the best and "
         "the worst configuration of each dataset x model: red bars are losses, green bars gains."
@@ -176,10 +177,10 @@ def leaderboard_view(board: pd.DataFrame, metric: str, salt: str, title: str) ->
     ax.set_xlabel(f"{metric} (higher is better)")
     ax.set_ylabel("throughput (queries/s)")
     ax.set_title(title, fontsize=10)
-    handles = {f"model: {m}": S.proxy(c, "o") for m, c in colors.items()}
-    handles.update({f"backend: {b}": S.proxy("0.35", mk) for b, mk in markers.items()})
-    handles["Pareto frontier"] = S.proxy("black", "none", "--")
-    S.legend(ax, handles)
+    handles = {f"model: {m}": L.proxy(c, "o") for m, c in colors.items()}
+    handles.update({f"backend: {b}": L.proxy("0.35", mk) for b, mk in markers.items()})
+    handles["Pareto frontier"] = L.proxy("black", "none", "--")
+    L.legend(ax, handles)
     caption = (
         "Each point is one leaderboard entry (numbers are ranks); up and to the right is "
         "better. Throughput from different machines is not comparable (see flags)."

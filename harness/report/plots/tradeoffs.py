@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from harness.report.data import dim_family
+from harness.report.plots import legends as L
 from harness.report.plots import style as S
 from harness.report.plots.hover import Tips, row_title
 from harness.report.plots.style import MAX_PANELS, Plot
@@ -36,9 +37,9 @@ def method_handles(families) -> dict:
     """Legend entries saying how a dim was reached (only for the ways present)."""
     out = {}
     if "truncation" in families:
-        out["dim by truncation (first d; filled, solid)"] = S.proxy("0.35", "o", "-")
+        out["dim by truncation (first d; filled, solid)"] = L.proxy("0.35", "o", "-")
     if "pca" in families:
-        h = S.proxy("0.35", "o", ":")
+        h = L.proxy("0.35", "o", ":")
         h.set(markerfacecolor="white")
         out["dim by PCA (top d components; hollow, dotted)"] = h
     return out
@@ -67,7 +68,7 @@ def compression_view(ok: pd.DataFrame, main_metric: dict[str, str], salt: str) -
         drawn = True
     if not drawn:
         return None
-    S.fig_legend(fig, legend)
+    L.fig_legend(fig, legend)
     caption = (
         "Each point is the best configuration (over distances and indexes) of one model at one "
         "dim, precision and way of reaching the dim (truncation filled, PCA hollow). Up and to "
@@ -118,7 +119,7 @@ def _compression_panel(ax, sub: pd.DataFrame, what: tuple, look: tuple, tips: Ti
     ax.set_ylabel(f"{metric} (higher is better)")
     every = f", all at {S.dim_text(best['dim'].iloc[0])}" if one_dim else ""
     ax.set_title(f"{dataset} — compression: quality vs code size per vector{every}", fontsize=10)
-    handles = S.key_handles(best, "model", colors, "precision", markers)
+    handles = L.key_handles(best, "model", colors, "precision", markers)
     return {**handles, **method_handles(set(best["_dm"]))}
 
 
@@ -192,7 +193,7 @@ def _dims_panel(ax, sub: pd.DataFrame, metric: str, look: tuple, tips: Tips) -> 
             tips.point(ax, p["_d"], p["_m"], row_title(p, [metric, "bytes_per_doc", "qps"]),
                        markersize=6, **own)
         name = {"pca": "PCA", "truncation": "truncation"}.get(family, family)
-        handles[f"{precision} · {name}"] = S.proxy(style["color"], style["marker"],
+        handles[f"{precision} · {name}"] = L.proxy(style["color"], style["marker"],
                                                    style["linestyle"])
         handles[f"{precision} · {name}"].set(markerfacecolor=style["markerfacecolor"])
         dims += list(g["_d"])
@@ -202,4 +203,4 @@ def _dims_panel(ax, sub: pd.DataFrame, metric: str, look: tuple, tips: Tips) -> 
     ax.grid(True, alpha=0.3)
     ax.set_xlabel("dimensions kept (d)")
     ax.set_ylabel(f"{metric} (higher is better)")
-    S.legend(ax, handles)
+    L.legend(ax, handles)

@@ -15,7 +15,7 @@ import pandas as pd
 from harness.analysis import outputs
 from harness.report import html as H
 from harness.report.data import config_label
-from harness.report.plots import style
+from harness.report.plots import legends, style
 from harness.report.plots.hover import Tips, row_title
 from harness.report.sections.base import ReportContext
 
@@ -56,9 +56,9 @@ def hybrid_view(ok: pd.DataFrame, mains: dict[str, str | None], salt: str) -> st
         ax.set_ylabel(metric)
         ax.set_title(str(dataset), fontsize=10)
         ax.grid(alpha=0.3)
-    handles = {k: style.proxy(marker=m, label=k) for k, m in KINDS}
-    handles |= {str(m): style.proxy(color=c, label=str(m)) for m, c in colors.items()}
-    style.fig_legend(fig, handles)
+    handles = {k: legends.proxy(marker=m, label=k) for k, m in KINDS}
+    handles |= {str(m): legends.proxy(color=c, label=str(m)) for m, c in colors.items()}
+    legends.fig_legend(fig, handles)
     return style.to_svg(fig, salt, tips)
 
 
