@@ -63,8 +63,8 @@ def _folder(arg: str | None, tmp: str) -> Path:
         return Path(arg)
     from harness.datasets.export import export
     from harness.errors import UserError
-    from harness.plugins import load_dataset
-    from harness.suite import DatasetRef
+    from harness.plan.refs import load_dataset
+    from harness.suite.schema import DatasetRef
 
     out = Path(tmp) / "bbc-beir"
     try:

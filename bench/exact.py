@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from overhead import OUT, clustered
 
 from harness.backends.base import IndexInput
+from harness.embeddings.prepared import prepare
 from harness.execution.searcher import Searcher
 from harness.execution.timing import thread_limit, timed_pass
-from harness.prepared import prepare
 from harness.registry import BACKENDS
 
 

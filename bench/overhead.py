@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 
 from harness.backends.base import IndexInput
+from harness.embeddings.prepared import prepare
 from harness.execution.searcher import Searcher
 from harness.execution.timing import thread_limit, timed_pass
-from harness.prepared import prepare
 from harness.registry import BACKENDS
 
 OUT = Path(__file__).resolve().parent / "out"

@@ -18,8 +18,8 @@ from harness.analysis.frontier import Budget, best_under, pareto_mask
 from harness.analysis.probe import MetaFeatures, Recommendation, probe_inputs, recommend
 from harness.analysis.probe import probe as measure_probe
 from harness.analysis.step import Analysis, analyse
-from harness.cache import EmbeddingCache, default_cache_dir
-from harness.cell import Cell, Plan
+from harness.embeddings.cache import EmbeddingCache, default_cache_dir
+from harness.embeddings.prepared import dim_problem, prepare
 from harness.errors import UserError
 from harness.execution.context import RunContext
 from harness.execution.encoding import encodings
@@ -42,16 +42,16 @@ from harness.execution.timing import machine_load, process_peak_mb
 from harness.exports.commands import export, is_run_dir
 from harness.exports.commands import export_run as _export_run
 from harness.exports.rows import Exported
-from harness.listing import catalogue, summary
-from harness.manifest import run_manifest
-from harness.plan import expand
-from harness.prepared import dim_problem, prepare
+from harness.plan.catalogue import catalogue, summary
+from harness.plan.cell import Cell, Plan
+from harness.plan.expand import expand
+from harness.plan.source import SuiteSource, describe, load_source
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
 from harness.report.page import build_report
-from harness.store import RunStore
-from harness.suite import DatasetRef, ModelRef
-from harness.suite_source import SuiteSource, describe, load_source
+from harness.store.manifest import run_manifest
+from harness.store.runs import RunStore
+from harness.suite.schema import DatasetRef, ModelRef
 
 log = logging.getLogger("harness")
 __all__ = ["RunOutcome", "catalogue", "export", "is_run_dir", "run_id", "select", "summary"]

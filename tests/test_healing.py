@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from harness.cli import main
+from harness.cli.main import main
 
 QUALITY = ["cell_id", "setting", "metric", "status", "ndcg@5", "recall@5", "knn_recall@5"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import harness
-from harness import manifest
+from harness.store import manifest
 
 
 def _repo(path):

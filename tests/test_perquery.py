@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 
-from harness.perquery import PerQuery, SettingValues
+from harness.store.perquery import PerQuery, SettingValues
 
 
 def _saved(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harness.plan import expand, grid
-from harness.suite import load_suite
+from harness.plan.expand import expand, grid
+from harness.suite.schema import load_suite
 
 SUITE = """\
 schema_version: 1
@@ -125,8 +125,8 @@ def test_bad_param_value(write_suite, tiny_beir, monkeypatch):
 
 
 def test_hybrid_settings_apply_to_text_data_only(write_suite, tiny_beir):
-    from harness.plan import expand
-    from harness.suite import load_suite
+    from harness.plan.expand import expand
+    from harness.suite.schema import load_suite
 
     path = write_suite(
         "schema_version: 1\nname: mixed\nk: 10\n"

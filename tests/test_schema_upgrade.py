@@ -8,8 +8,8 @@ import json
 import pandas as pd
 
 from harness import api
-from harness.store import RunStore
-from harness.tables import upgraded_frame, upgraded_row
+from harness.store.runs import RunStore
+from harness.store.tables import upgraded_frame, upgraded_row
 
 SUITE = """\
 schema_version: 1

@@ -17,8 +17,8 @@ def test_shipped_suite_validates(path, monkeypatch, tmp_path):
     if path.name == "datasets.yaml":
         # it reads a BEIR folder the README tells the user to export first: do that here
         from harness.datasets.export import export
-        from harness.plugins import load_dataset
-        from harness.suite import DatasetRef
+        from harness.plan.refs import load_dataset
+        from harness.suite.schema import DatasetRef
 
         monkeypatch.chdir(tmp_path)
         export(load_dataset(DatasetRef(ref="bbc-news")), Path("data/bbc-beir"))

@@ -1,11 +1,11 @@
-"""harness.stats: seeded bootstrap CIs and the paired randomization test."""
+"""harness.analysis.stats: seeded bootstrap CIs and the paired randomization test."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from harness import stats
+from harness.analysis import stats
 
 
 def test_bootstrap_ci_matches_normal_theory():

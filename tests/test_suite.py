@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from harness.errors import UserError, UserErrors
-from harness.plan import expand
-from harness.suite import load_suite
+from harness.plan.expand import expand
+from harness.suite.schema import load_suite
 
 GOOD = """\
 schema_version: 1

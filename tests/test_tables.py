@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from harness import api
-from harness.tables import LONG_SCHEMA, long_table
+from harness.store.tables import LONG_SCHEMA, long_table
 
 A = """\
 schema_version: 1

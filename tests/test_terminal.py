@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from harness import terminal
-from harness.cli import main
+from harness.cli import terminal
+from harness.cli.main import main
 
 SUITE = ("schema_version: 1\nname: t\ndatasets: ['synthetic:n=200,queries=20,dim=8']\n"
          "models: [vectors]\nmetrics: [cosine, l2]\nevaluate: [label_recall@5]\nk: 5\n"

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from harness.errors import UserError
-from harness.yamlload import MAX_NODES, load_with_lines
+from harness.suite.yamlload import MAX_NODES, load_with_lines
 
 
 def _bomb(levels: int) -> str:

@@ -1,7 +1,7 @@
 """Which configurations hold up on hard and on shifted queries (issue 18).
 
 Every query gets its difficulty and shift statistics on the vectors the row's cell searches
-(harness.metrics.difficulty, through the References port). Queries are then grouped:
+(harness.metrics.query_difficulty, through the References port). Queries are then grouped:
 
 - by local intrinsic dimensionality into equal thirds: easy (lowest LID), medium, hard
   (highest LID; Aumüller & Ceccarello 2021 find recall falling as LID rises);
@@ -24,10 +24,10 @@ import pandas as pd
 
 from harness.analysis.funnel import dense_rows, rescore_of, row_names
 from harness.analysis.ports import References
-from harness.cell import Cell
-from harness.metrics.difficulty import QueryDifficulty, equal_groups
-from harness.perquery import PerQuery
-from harness.store import RunStore
+from harness.metrics.query_difficulty import QueryDifficulty, equal_groups
+from harness.plan.cell import Cell
+from harness.store.perquery import PerQuery
+from harness.store.runs import RunStore
 
 TERCILES = ("easy", "medium", "hard")
 HALVES = ("in_dist", "shifted")

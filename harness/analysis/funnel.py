@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.ports import References
-from harness.cell import Cell, size_label
+from harness.analysis.stats import bootstrap_ci
 from harness.datasets.base import Dataset
 from harness.metrics.columns import has_positive
-from harness.stats import bootstrap_ci
-from harness.store import RunStore
+from harness.plan.cell import Cell, size_label
+from harness.store.runs import RunStore
 
 DISTANCES = ("cosine", "ip", "l2")
 # what names a result row in the analysis tables

@@ -10,9 +10,9 @@ from typing import Protocol
 
 import numpy as np
 
-from harness.cell import Cell
 from harness.datasets.base import Dataset
-from harness.metrics.difficulty import QueryDifficulty
+from harness.metrics.query_difficulty import QueryDifficulty
+from harness.plan.cell import Cell
 
 
 class References(Protocol):

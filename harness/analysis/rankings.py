@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from harness.stats import bootstrap_ci
+from harness.analysis.stats import bootstrap_ci
 
 AXES = ["dataset", "model", "dim", "precision", "metric"]
 

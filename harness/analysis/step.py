@@ -19,13 +19,13 @@ import pandas as pd
 from harness.analysis import outputs
 from harness.analysis.difficulty import difficulty_tables
 from harness.analysis.funnel import DISTANCES, funnel
-from harness.analysis.hybrid import hybrid_table
+from harness.analysis.fusion_gains import hybrid_table
 from harness.analysis.ports import References
 from harness.analysis.probe import probe, probe_inputs, recommend
 from harness.analysis.rankings import best_at_speed, rankings, rankings_at_speed
 from harness.analysis.scaling import growth_table
 from harness.fsutil import atomic_write_text
-from harness.store import RunStore
+from harness.store.runs import RunStore
 
 # Task-metric difference under which two distances (or families) count as equally good: the
 # recommendation matches when its choice is among the best within it. Deliberately small (a

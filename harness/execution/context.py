@@ -20,16 +20,16 @@ import numpy as np
 
 from harness.backends._faiss import to_scores
 from harness.backends.base import IndexInput
-from harness.cache import ChunkMapper, EmbeddingCache, Encoded
-from harness.cell import Cell
 from harness.datasets.base import Dataset, fingerprint_texts
 from harness.datasets.sampling import nested_rows, take_docs
+from harness.embeddings.cache import ChunkMapper, EmbeddingCache, Encoded
+from harness.embeddings.prepared import Prepared, prepare
 from harness.encoders.base import Encoder, Role, VectorLookup
 from harness.execution.progress import BuildWatch
-from harness.plugins import build_encoder, load_dataset, model_modality
-from harness.prepared import Prepared, prepare
+from harness.plan.cell import Cell
+from harness.plan.refs import build_encoder, load_dataset, model_modality
 from harness.registry import BACKENDS
-from harness.suite import DatasetRef
+from harness.suite.schema import DatasetRef
 
 log = logging.getLogger("harness")
 

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness.cell import Cell
 from harness.execution.context import RunContext
-from harness.plugins import model_modality
+from harness.plan.cell import Cell
+from harness.plan.refs import model_modality
 
 log = logging.getLogger("harness")
 

@@ -21,15 +21,15 @@ from typing import Any, Protocol
 import pandas as pd
 from tqdm import tqdm
 
-from harness.cell import Cell, Plan
 from harness.errors import UserError
 from harness.execution.context import RunContext
 from harness.execution.progress import Eta, cell_bar, duration
 from harness.execution.runner import safe_run_cell
 from harness.execution.timing import UNSTABLE_SPREAD, loaded
 from harness.execution.worker import CellResult
-from harness.store import RunStore
-from harness.suite import LoadedSuite
+from harness.plan.cell import Cell, Plan
+from harness.store.runs import RunStore
+from harness.suite.schema import LoadedSuite
 
 log = logging.getLogger("harness")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.cell import Cell, Plan
 from harness.encoders.inprocess import KIND as INPROCESS
 from harness.errors import UserError
 from harness.execution.context import RunContext
@@ -12,8 +11,9 @@ from harness.execution.encoding import pre_encode
 from harness.execution.executor import Executor, InlineExecutor
 from harness.execution.processes import ProcessExecutor
 from harness.execution.worker import Job, plugins_from_env
+from harness.plan.cell import Cell, Plan
 from harness.registry import split_ref
-from harness.store import RunStore
+from harness.store.runs import RunStore
 
 
 def executor_kind(p: Plan, requested: str | None) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.backends.base import IndexMemory
-from harness.execution.lexical import HybridSearcher
+from harness.execution.lexical_leg import HybridSearcher
 from harness.execution.searcher import Searcher
 
 #: the memory columns of a result row, in the order they are written

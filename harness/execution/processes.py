@@ -26,10 +26,10 @@ from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from harness.cell import Cell
 from harness.execution.runner import error_rows
 from harness.execution.timing import process_peak_mb
 from harness.execution.worker import CellResult, Job, run_job
+from harness.plan.cell import Cell
 
 log = logging.getLogger("harness")
 POLL_S = 0.2

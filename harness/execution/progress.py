@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
-from harness.cell import Cell
+from harness.plan.cell import Cell
 
 log = logging.getLogger("harness")
 PLAIN_EVERY_S = 15.0  # plain progress lines: at most one per this many seconds

@@ -20,12 +20,12 @@ from typing import Any
 
 import ray
 
-from harness.cache import ChunkJob, EmbeddingCache, encode_span
-from harness.cell import Cell
+from harness.embeddings.cache import ChunkJob, EmbeddingCache, encode_span
 from harness.execution.runner import error_rows
 from harness.execution.worker import CellResult, Job, import_plugins, plugins_from_env, run_job
-from harness.plugins import build_encoder
-from harness.suite import ModelRef
+from harness.plan.cell import Cell
+from harness.plan.refs import build_encoder
+from harness.suite.schema import ModelRef
 
 log = logging.getLogger("harness")
 

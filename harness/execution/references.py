@@ -15,14 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from harness.cell import Cell
 from harness.datasets.base import Dataset
-from harness.execution import difficulty
+from harness.execution import difficulty_search as difficulty
 from harness.execution.context import RunContext
 from harness.execution.runner import run_cell
-from harness.metrics.difficulty import QueryDifficulty
-from harness.plugins import model_modality
-from harness.store import RunStore
+from harness.metrics.query_difficulty import QueryDifficulty
+from harness.plan.cell import Cell
+from harness.plan.refs import model_modality
+from harness.store.runs import RunStore
 
 
 class ReferencePoints:

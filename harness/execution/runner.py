@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 
 from harness.backends.base import HARNESS_SEARCH_PARAMS, LEXICAL_KEY
-from harness.cell import Cell, size_label
 from harness.datasets.base import Dataset
+from harness.embeddings.prepared import Prepared
 from harness.execution.context import RunContext, Vectors, exact_top_k
-from harness.execution.lexical import (
+from harness.execution.lexical_leg import (
     HybridSearcher,
     build_legs,
     lexical_prepared,
@@ -42,11 +42,11 @@ from harness.metrics.ir import parse_metric, qrels_evaluate
 from harness.metrics.knn import knn_recall, true_scores_of
 from harness.metrics.labels import evaluable, label_evaluate
 from harness.metrics.latency import latency_stats
-from harness.perquery import PerQuery, SettingValues
-from harness.plugins import is_lexical
-from harness.prepared import Prepared
+from harness.plan.cell import Cell, size_label
+from harness.plan.refs import is_lexical
 from harness.registry import BACKENDS
-from harness.suite_axes import dim_size
+from harness.store.perquery import PerQuery, SettingValues
+from harness.suite.axes import dim_size
 
 
 @dataclass(frozen=True)

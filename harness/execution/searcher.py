@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from harness.backends.base import IndexMemory
+from harness.embeddings.prepared import Prepared
+from harness.embeddings.transforms import Int8
 from harness.metrics.knn import gather_scores
-from harness.prepared import Prepared
-from harness.transforms import Int8
 
 RESCORE_WITH = ("float32", "int8")
 #: Most candidate vector entries gathered at once when re-ranking (16M floats = 64 MB).

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.cell import Cell
 from harness.datasets.base import Dataset
+from harness.plan.cell import Cell
 
 
 def search_k(cell: Cell, ds: Dataset) -> int:

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from harness.backends.base import IndexInput, IndexMemory
-from harness.cell import Cell
-from harness.execution.lexical import (
+from harness.embeddings.prepared import Prepared, backend_input
+from harness.execution.lexical_leg import (
     HybridSearcher,
     LexicalBackend,
     LexicalLeg,
@@ -35,7 +35,7 @@ from harness.execution.timing import (
     thread_limit,
     timed_pass,
 )
-from harness.prepared import Prepared, backend_input
+from harness.plan.cell import Cell
 from harness.registry import BACKENDS
 
 log = logging.getLogger("harness")

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.cache import EmbeddingCache
-from harness.cell import Cell
+from harness.embeddings.cache import EmbeddingCache
 from harness.execution.context import RunContext
 from harness.execution.progress import EncodeBars, build_tickers
 from harness.execution.runner import safe_run_cell
 from harness.execution.timing import process_peak_mb
-from harness.perquery import PerQuery
+from harness.plan.cell import Cell
+from harness.store.perquery import PerQuery
 
 log = logging.getLogger("harness")
 PLUGINS_ENV = "HARNESS_PLUGINS"

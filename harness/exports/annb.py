@@ -30,19 +30,19 @@ from typing import Any
 import numpy as np
 
 from harness.backends.base import LEXICAL_KEY
-from harness.cache import EmbeddingCache, default_cache_dir
-from harness.cell import Cell
 from harness.datasets.base import Dataset, fingerprint_texts
 from harness.datasets.sampling import nested_rows, take_docs
+from harness.embeddings.cache import EmbeddingCache, default_cache_dir
+from harness.embeddings.prepared import prepare
 from harness.encoders.base import VectorLookup
 from harness.errors import UserError
 from harness.exports.rows import Exported, ResultRow, result_rows, slug, stored_ranking
 from harness.metrics.knn import true_scores_of
-from harness.perquery import PerQuery
-from harness.plugins import build_encoder, is_lexical, load_dataset
-from harness.prepared import prepare
-from harness.store import RunStore
-from harness.suite_axes import dim_size
+from harness.plan.cell import Cell
+from harness.plan.refs import build_encoder, is_lexical, load_dataset
+from harness.store.perquery import PerQuery
+from harness.store.runs import RunStore
+from harness.suite.axes import dim_size
 
 DISTANCES = {"cosine": "angular", "l2": "euclidean"}
 

@@ -8,12 +8,12 @@ from harness.datasets.base import Dataset
 from harness.datasets.export import export as write_dataset
 from harness.errors import UserError
 from harness.exports.annb import export_annb
-from harness.exports.mteb import export_mteb
+from harness.exports.mteb_results import export_mteb
 from harness.exports.rows import Exported
 from harness.exports.trec import export_trec
-from harness.plugins import load_dataset
-from harness.store import RunStore
-from harness.suite import DatasetRef
+from harness.plan.refs import load_dataset
+from harness.store.runs import RunStore
+from harness.suite.schema import DatasetRef
 
 
 def is_run_dir(path: str | Path) -> bool:

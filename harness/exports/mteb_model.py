@@ -10,8 +10,8 @@
 `HarnessModel` implements mteb's `SearchProtocol` (index the corpus, then search): the
 corpus and the queries are encoded through the harness's embedding cache (the same entries a
 `harness run` on the same texts writes and reads, so nothing is encoded twice), then go
-through the harness's own transforms (harness/prepared.py: normalise, truncate or PCA fitted
-on the corpus, quantizer fitted on the corpus) and are searched with a harness backend
+through the harness's own transforms (harness/embeddings/prepared.py: normalise, truncate or
+PCA fitted on the corpus, quantizer fitted on the corpus) and are searched with a harness backend
 (`exact` unless said otherwise, with its build and search parameters). mteb then scores the
 rankings itself, so its nDCG@10 is the harness row's (tests/exports/test_mteb_model.py).
 
@@ -31,18 +31,18 @@ from typing import Any
 
 import numpy as np
 
-from harness.cache import EmbeddingCache, default_cache_dir
 from harness.datasets.base import fingerprint_texts
 from harness.datasets.beir import join_text
+from harness.embeddings.cache import EmbeddingCache, default_cache_dir
+from harness.embeddings.prepared import backend_input, dim_problem, prepare
+from harness.embeddings.transforms import dim_method
 from harness.encoders.base import Encoder, Role
 from harness.errors import UserError
-from harness.exports.mteb import revision
-from harness.plugins import build_encoder
-from harness.prepared import backend_input, dim_problem, prepare
+from harness.exports.mteb_results import revision
+from harness.plan.refs import build_encoder
 from harness.registry import BACKENDS, PRECISIONS
-from harness.suite import ModelRef
-from harness.suite_axes import DEFAULT_TEMPLATE, dim_size
-from harness.transforms import dim_method
+from harness.suite.axes import DEFAULT_TEMPLATE, dim_size
+from harness.suite.schema import ModelRef
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from harness.cell import Cell
-from harness.perquery import PerQuery
-from harness.store import RunStore
+from harness.plan.cell import Cell
+from harness.store.perquery import PerQuery
+from harness.store.runs import RunStore
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,9 @@ from harness.errors import UserError
 from harness.exports.rows import Exported, ResultRow, result_rows, slug, stored_ranking
 from harness.metrics.columns import has_positive
 from harness.metrics.ir import parse_metric
-from harness.perquery import PerQuery
-from harness.plugins import load_dataset
-from harness.store import RunStore
+from harness.plan.refs import load_dataset
+from harness.store.perquery import PerQuery
+from harness.store.runs import RunStore
 
 # harness metric family -> trec_eval measure at cutoff k ('' = none: mrr@k is trec_eval's
 # recip_rank on the run cut at k, which ranx and ir_measures call mrr@k / RR@k)

@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness import stats
+from harness.analysis import stats
 from harness.analysis.speed import speed_ratio
 from harness.errors import UserError
 from harness.fsutil import atomic_write_text, safe_filename
 from harness.report import html as H
 from harness.report.data import EXTRA_AXES, RunData, config_label, paired
 from harness.report.text import comparison_text
-from harness.suite_axes import AXES
+from harness.suite.axes import AXES
 
 MATCH = (*AXES, "build_params", "search_params")
 OPTIONAL_MATCH = (*EXTRA_AXES, "corpus_size")  # matched when both runs record them

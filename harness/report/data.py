@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from harness import stats
+from harness.analysis import stats
 from harness.metrics.columns import is_task_metric
-from harness.perquery import PerQuery
-from harness.store import RunStore
-from harness.suite_axes import AXES
-from harness.tables import upgraded_frame
+from harness.store.perquery import PerQuery
+from harness.store.runs import RunStore
+from harness.store.tables import upgraded_frame
+from harness.suite.axes import AXES
 
 # Axes a run records beyond the suite's: how the dim was reached (native, truncate, pca).
 EXTRA_AXES = ("dim_method",)

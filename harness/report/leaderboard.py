@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness import stats
+from harness.analysis import stats
 from harness.errors import UserError
 from harness.fsutil import atomic_write_text
 from harness.report import html as H

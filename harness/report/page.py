@@ -5,7 +5,7 @@ anchor, a title, an order and `render(ctx) -> str` (asv's OutputPublisher idiom)
 sorts them by order, lists them in the contents and renders each in turn. Adding a section
 is adding an object to SECTIONS: no list surgery here.
 
-The report reads the run folder (harness.store, the analysis tables) and nothing else. Dataset
+The report reads the run folder (harness.store.runs, the analysis tables) and nothing else. Dataset
 texts for the drill-down come from a TextSource the caller hands in; without one, none.
 """
 

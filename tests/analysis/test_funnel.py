@@ -10,7 +10,7 @@ import pytest
 from harness import api
 from harness.encoders.base import EncoderSpec
 from harness.encoders.hashing import HashEncoder, HashOptions
-from harness.encoders.plugins import ModelPlugin
+from harness.encoders.model_kinds import ModelPlugin
 from harness.registry import MODEL_KINDS, Entry
 
 SUITE = """\

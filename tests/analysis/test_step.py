@@ -66,7 +66,7 @@ def test_run_writes_analysis_and_report_shows_it(write_suite, tmp_path):
 
 
 def test_funnel_command_rebuilds_the_analysis(write_suite, tmp_path, capsys):
-    from harness.cli import main
+    from harness.cli.main import main
 
     opts = api.RunOptions(output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False,
                           analysis=False, report=False)

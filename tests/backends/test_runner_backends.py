@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from harness import api
-from harness.cli import main
+from harness.cli.main import main
 
 BACKENDS_YAML = """\
   - {name: exact}

@@ -44,7 +44,7 @@ def test_recall_against_faiss_flat(data, name, build, search, precision, floor, 
 
 
 def test_usearch_binary_is_hamming_on_the_harness_sign_bits(data):
-    from harness.transforms import Binary
+    from harness.embeddings.transforms import Binary
 
     docs, queries = clustered(d=64)
     be = make("usearch", "ip", {}, {"expansion_search": 128}, "binary", docs)

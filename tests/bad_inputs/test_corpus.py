@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.cli import main
+from harness.cli.main import main
 from tests.bad_inputs.generate import CASES
 
 

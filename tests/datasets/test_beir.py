@@ -10,7 +10,7 @@ import pytest
 
 from harness.datasets.beir import RetrievalOptions, load_beir
 from harness.errors import UserError
-from harness.suite import load_suite
+from harness.suite.schema import load_suite
 
 DOCS = {
     "d1": ("Alpha title", "alpha body"),
@@ -159,7 +159,7 @@ def _self_hit_suite(tmp_path, ignore: bool, beir_writer) -> str:
 def test_ignore_identical_ids_end_to_end(tmp_path, beir_writer):
     from harness import api
     from harness.execution.selfhits import drop_identical
-    from harness.store import RunStore
+    from harness.store.runs import RunStore
 
     def run(ignore):
         suite = tmp_path / f"s{ignore}.yaml"

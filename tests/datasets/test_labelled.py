@@ -115,7 +115,7 @@ def _idx(path, arr):
 
 def test_fashion_mnist_files_and_mismatch(tmp_path, monkeypatch):
     monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path))
-    from harness.datasets.plugins import FashionMnistPlugin
+    from harness.datasets.kinds import FashionMnistPlugin
 
     problem = FashionMnistPlugin.check("")
     assert "not found" in problem and "apt-get install dataset-fashion-mnist" in problem

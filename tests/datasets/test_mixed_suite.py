@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from harness import api
-from harness.cli import main
+from harness.cli.main import main
 from harness.datasets import ucr
 from harness.errors import UserError
-from harness.plan import expand
-from harness.suite import load_suite
+from harness.plan.expand import expand
+from harness.suite.schema import load_suite
 
 HF_DOCS = {f"d{i}": (f"title {i}", f"topic{i % 3} words number {i}") for i in range(12)}
 HF_QUERIES = {f"q{t}": f"topic{t} words" for t in range(3)}
@@ -115,8 +115,8 @@ def test_export_round_trip(tmp_path, tiny_beir):
     from harness.datasets.beir import load_beir
     from harness.datasets.export import export
     from harness.datasets.mteb import load_mteb
-    from harness.plugins import load_dataset
-    from harness.suite import DatasetRef
+    from harness.plan.refs import load_dataset
+    from harness.suite.schema import DatasetRef
 
     ds = load_dataset(DatasetRef(ref=f"beir:{tiny_beir}"))
     assert export(ds, tmp_path / "b") == tmp_path / "b"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harness.datasets.plugins import DatasetPlugin
-from harness.encoders.plugins import ModelPlugin, OwnVectorsPlugin
+from harness.datasets.kinds import DatasetPlugin
+from harness.encoders.model_kinds import ModelPlugin, OwnVectorsPlugin
 from harness.registry import DATASET_KINDS, DATASETS, MODEL_KINDS, MODELS
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from harness import api
-from harness.plugins import build_encoder, plugin_for
+from harness.plan.refs import build_encoder, plugin_for
 from harness.registry import MODELS
-from harness.suite import ModelRef
+from harness.suite.schema import ModelRef
 
 SENTENCES = [
     "A man is eating food.",

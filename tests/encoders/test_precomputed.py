@@ -13,8 +13,8 @@ from harness import api
 from harness.encoders.hashing import HashEncoder, HashOptions
 from harness.encoders.precomputed import PrecomputedEncoder, PrecomputedOptions, check_folder
 from harness.errors import UserError, UserErrors
-from harness.plugins import load_dataset
-from harness.suite import DatasetRef
+from harness.plan.refs import load_dataset
+from harness.suite.schema import DatasetRef
 
 
 def hash_vectors(beir: Path):

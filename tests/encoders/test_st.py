@@ -10,7 +10,7 @@ import pytest
 from harness import api
 from harness.encoders.st import folder_dim, resolve_folder
 from harness.errors import UserError, UserErrors
-from harness.suite import ModelRef
+from harness.suite.schema import ModelRef
 
 HAS_TORCH = all(importlib.util.find_spec(m) for m in ("torch", "sentence_transformers"))
 needs_torch = pytest.mark.skipif(
@@ -66,7 +66,7 @@ def test_folder_dim_from_configuration():
 @needs_torch
 @needs_minilm
 def test_minilm_st_matches_the_int8_onnx_model():
-    from harness.plugins import build_encoder
+    from harness.plan.refs import build_encoder
 
     enc = build_encoder(ModelRef(ref="minilm-l6-st"))
     spec = enc.spec

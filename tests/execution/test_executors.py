@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 
 from harness import api
-from harness.cache import EmbeddingCache
 from harness.datasets.base import fingerprint_texts
+from harness.embeddings.cache import EmbeddingCache
 from harness.metrics.columns import TIMING_COLUMNS as TIMING
-from harness.plugins import build_encoder
-from harness.store import RunStore
-from harness.suite import ModelRef
+from harness.plan.refs import build_encoder
+from harness.store.runs import RunStore
+from harness.suite.schema import ModelRef
 from tests.conftest import write_beir
 
 ray = pytest.importorskip("ray")

@@ -7,7 +7,7 @@ import pytest
 
 from harness import api
 from harness.execution import context, references
-from harness.store import RunStore
+from harness.store.runs import RunStore
 
 SUITE = """
 schema_version: 1

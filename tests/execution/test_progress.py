@@ -12,11 +12,11 @@ import time
 
 import pytest
 
-from harness.cache import EmbeddingCache
+from harness.embeddings.cache import EmbeddingCache
 from harness.encoders.hashing import HashEncoder, HashOptions
 from harness.execution.executor import FILE_ONLY, close_logging, setup_logging
 from harness.execution.progress import BuildTicker, EncodeBars, Eta
-from harness.store import RunStore
+from harness.store.runs import RunStore
 
 TEXTS = [f"document number {i} about topic {i % 7}" for i in range(2000)]
 

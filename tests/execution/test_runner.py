@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from harness import api
-from harness.store import RunStore
+from harness.store.runs import RunStore
 
 SUITE = """\
 schema_version: 1

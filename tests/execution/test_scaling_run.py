@@ -14,13 +14,13 @@ import pytest
 
 from harness import api
 from harness.analysis import outputs
-from harness.cache import EmbeddingCache
-from harness.cell import Cell
+from harness.embeddings.cache import EmbeddingCache
 from harness.errors import UserErrors
 from harness.execution.context import RunContext
+from harness.plan.cell import Cell
 from harness.report.compare import compare
 from harness.report.plots.growth import compact
-from harness.suite import load_suite_text
+from harness.suite.schema import load_suite_text
 
 SUITE = """
 schema_version: 1
@@ -150,7 +150,7 @@ def test_without_the_axis_suites_and_cells_keep_their_ids():
 
 
 def test_rules_match_the_corpus_size(tmp_path):
-    from harness.plan import expand
+    from harness.plan.expand import expand
 
     text = SUITE + ("exclude:\n  - {backend: exact, corpus_size: [300, full]}\n"
                     "include:\n  - {backend: exact, corpus_size: 900}\n")

@@ -9,13 +9,13 @@ import pytest
 
 from harness import api
 from harness.analysis.speed import NOT_SIGNIFICANT
-from harness.cli import main
+from harness.cli.main import main
 from harness.errors import UserError
 from harness.execution import timing
 from harness.execution.timing import UNSTABLE_SPREAD, loaded, spread
 from harness.report.data import RunData
 from harness.report.sections.header import speed_banner
-from harness.store import RunStore
+from harness.store.runs import RunStore
 
 SUITE = """
 schema_version: 1

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harness import api
-from harness.exports.mteb import mteb_score_name
+from harness.exports.mteb_results import mteb_score_name
 
 SUITE = """\
 schema_version: 1

@@ -10,7 +10,7 @@ import pytest
 
 from harness import api
 from harness.exports.trec import export_trec, trec_eval_measure
-from harness.store import RunStore
+from harness.store.runs import RunStore
 
 pytrec_eval = pytest.importorskip("pytrec_eval")
 
@@ -99,7 +99,7 @@ def test_trec_eval_measure_names():
 
 def test_cli_exports_a_run_folder_and_keeps_dataset_export(write_suite, tiny_beir, tmp_path,
                                                            capsys):
-    from harness.cli import main
+    from harness.cli.main import main
 
     opts = api.RunOptions(output=tmp_path / "results", cache_dir=tmp_path / "cache",
                           progress=False, executor="inline", report=False, analysis=False)

@@ -15,8 +15,8 @@ def bbc_beir(tmp_path_factory) -> Dataset:
     pytest.importorskip("bm25s")
     from harness.datasets.beir import load_beir
     from harness.datasets.export import export
-    from harness.plugins import load_dataset
-    from harness.suite import DatasetRef
+    from harness.plan.refs import load_dataset
+    from harness.suite.schema import DatasetRef
 
     folder = tmp_path_factory.mktemp("bbc") / "bbc-beir"
     export(load_dataset(DatasetRef(ref="bbc-news")), folder)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from harness import api
-from harness.store import RunStore
+from harness.store.runs import RunStore
 
 pytrec_eval = pytest.importorskip("pytrec_eval")
 pytest.importorskip("bm25s")
@@ -31,8 +31,8 @@ warmup: 0
 @pytest.fixture(scope="module")
 def bbc_folder(tmp_path_factory):
     from harness.datasets.export import export
-    from harness.plugins import load_dataset
-    from harness.suite import DatasetRef
+    from harness.plan.refs import load_dataset
+    from harness.suite.schema import DatasetRef
 
     folder = tmp_path_factory.mktemp("bbc") / "beir"
     export(load_dataset(DatasetRef(ref="bbc-news")), folder)
@@ -59,8 +59,8 @@ def _run(write_suite, tmp_path, folder, models: str):
 
 
 def _dataset(folder):
-    from harness.plugins import load_dataset
-    from harness.suite import DatasetRef
+    from harness.plan.refs import load_dataset
+    from harness.suite.schema import DatasetRef
 
     return load_dataset(DatasetRef(ref=f"beir:{folder}", max_queries=300))
 
@@ -99,10 +99,10 @@ def _rrf(dense: np.ndarray, lexical: np.ndarray, k: int, c: float = 60.0):
 def test_rrf_row_equals_a_hand_fusion_of_faiss_and_bm25s(bbc_folder, write_suite, tmp_path):
     import faiss
 
+    from harness.embeddings.transforms import l2_normalize
     from harness.lexical.bm25 import BM25Index, BM25Options
-    from harness.plugins import build_encoder
-    from harness.suite import ModelRef
-    from harness.transforms import l2_normalize
+    from harness.plan.refs import build_encoder
+    from harness.suite.schema import ModelRef
 
     out = _run(write_suite, tmp_path, bbc_folder, '"hash:64"')
     rows = {("hybrid" in r["search_params"]): r for r in out.frame.to_dict("records")}

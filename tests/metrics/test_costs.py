@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from harness import api
-from harness.cli import main
+from harness.cli.main import main
 from harness.metrics.costs import COST_COLUMNS, Prices, cost_columns
-from harness.suite import load_suite_text
+from harness.suite.schema import load_suite_text
 
 PRICES = Prices(usd_per_hour=3.6, cores=2, usd_per_gb_month=4.0)  # $0.001 a second
 

@@ -8,9 +8,9 @@ import pytest
 
 from harness.datasets.base import Dataset
 from harness.datasets.vectors import load_synthetic
-from harness.execution.difficulty import measure
-from harness.metrics import difficulty as D
-from harness.prepared import prepare
+from harness.embeddings.prepared import prepare
+from harness.execution.difficulty_search import measure
+from harness.metrics import query_difficulty as D
 
 
 def _dataset(docs: np.ndarray, queries: np.ndarray, *, self_ids: bool = False) -> Dataset:

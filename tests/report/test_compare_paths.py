@@ -9,7 +9,7 @@ import shutil
 import pytest
 from report_fixtures import runs_fixture  # noqa: F401 (the `runs` fixture)
 
-from harness.cli import main
+from harness.cli.main import main
 from harness.fsutil import safe_filename
 
 

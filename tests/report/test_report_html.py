@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from report_fixtures import IMG, SCRIPT, runs_fixture  # noqa: F401 (the `runs` fixture)
 
-from harness.cli import main
+from harness.cli.main import main
 from harness.report.page import build_report
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from report_fixtures import runs_fixture  # noqa: F401 (the `runs` fixture)
 
 from harness import api
-from harness.cli import main
+from harness.cli.main import main
 
 
 def test_leaderboard_merges_runs_of_two_suites(runs, capsys):

@@ -15,7 +15,7 @@ import harness.report
 from harness.report.page import SECTIONS, build_report
 from harness.report.sections.base import ReportContext
 
-FORBIDDEN = ("harness.execution", "harness.runner", "harness.resolve", "harness.plugins")
+FORBIDDEN = ("harness.execution", "harness.runner", "harness.resolve", "harness.plan.refs")
 
 
 class Fixed:

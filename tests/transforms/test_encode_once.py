@@ -11,7 +11,7 @@ import pytest
 
 from harness import api
 from harness.encoders.hashing import HashEncoder, HashOptions
-from harness.encoders.plugins import ModelPlugin
+from harness.encoders.model_kinds import ModelPlugin
 from harness.registry import MODEL_KINDS, Entry
 
 CALLS: Counter[str] = Counter()

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from harness.backends.base import IndexInput
+from harness.embeddings.prepared import prepare
 from harness.metrics.knn import gather_scores, true_scores_of
-from harness.prepared import prepare
 from harness.registry import BACKENDS
 
 

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from harness.prepared import prepare
+from harness.embeddings.prepared import prepare
+from harness.embeddings.transforms import Binary, Float8, Float16, Int8, round_e4m3
 from harness.registry import PRECISIONS
-from harness.transforms import Binary, Float8, Float16, Int8, round_e4m3
 
 
 def unit_rows(n: int, d: int, seed: int = 0) -> np.ndarray:

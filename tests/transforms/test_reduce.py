@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from harness import api
+from harness.embeddings.prepared import prepare
+from harness.embeddings.transforms import PCA, dim_method, l2_normalize
 from harness.errors import UserErrors
-from harness.prepared import prepare
-from harness.suite_axes import dim_reducer, dim_size
-from harness.transforms import PCA, dim_method, l2_normalize
+from harness.suite.axes import dim_reducer, dim_size
 
 
 def data(n=300, d=32, seed=0):

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from harness.backends.base import HARNESS_SEARCH_PARAMS, IndexInput, IndexMemory
+from harness.embeddings.prepared import prepare
+from harness.embeddings.transforms import Int8
 from harness.execution.searcher import Searcher, rerank
-from harness.prepared import prepare
 from harness.registry import BACKENDS
-from harness.transforms import Int8
 
 
 def float_topk(prep, k):
@@ -103,7 +103,7 @@ def test_search_params_are_declared():
 
 
 def test_memory_columns_add_rescoring_vectors_and_the_lexical_leg():
-    from harness.execution.lexical import HybridSearcher, LexicalLeg
+    from harness.execution.lexical_leg import HybridSearcher, LexicalLeg
     from harness.execution.memory import memory_columns
 
     prep, backend = binary_case()  # 60 documents, 16 dims: 2 code bytes each

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from harness import stats
+from harness.analysis import stats
 from harness.metrics.columns import ZERO_MEANS_NONE
 from harness.report import html as H
 from harness.report.data import RunData, config_label, paired

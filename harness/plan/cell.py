@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
 
-from harness.suite import DatasetRef, LoadedSuite, ModelRef
+from harness.suite.schema import DatasetRef, LoadedSuite, ModelRef
 
 
 @dataclass(frozen=True)

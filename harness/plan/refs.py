@@ -12,7 +12,7 @@ from harness.datasets.base import Dataset, subsample
 from harness.encoders.base import Encoder
 from harness.errors import UserError
 from harness.registry import DATASET_KINDS, DATASETS, MODEL_KINDS, MODELS, Registry, split_ref
-from harness.suite import DatasetRef, ModelRef
+from harness.suite.schema import DatasetRef, ModelRef
 
 
 def _plugin(ref: str, aliases: Registry, kinds: Registry, key: str) -> tuple[Any, str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness.stats import bootstrap_ci
+from harness.analysis.stats import bootstrap_ci
 
 FUSION = ("hybrid", "fusion", "rrf_k", "alpha", "norm", "lexical")
 PerQuery = Callable[[dict], "np.ndarray | None"]

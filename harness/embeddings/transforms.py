@@ -1,7 +1,7 @@
 """Vectors after the model: dimension reduction, normalisation and precision.
 
 Everything here derives from the cached float32 encodings, so a grid of dims x precisions
-never re-encodes. The pipeline of `prepare` (harness/prepared.py), in order:
+never re-encodes. The pipeline of `prepare` (harness/embeddings/prepared.py), in order:
 
 1. cosine: L2-normalise the model's vectors;
 2. reduce to `dim`: keep the first `dim` dimensions (Matryoshka truncation) or, for a
@@ -25,7 +25,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from harness.suite_axes import dim_reducer, dim_size
+from harness.suite.axes import dim_reducer, dim_size
 
 #: Most corpus vectors a PCA is fitted on (a seeded sample above that).
 PCA_MAX_FIT = 200_000

@@ -14,7 +14,7 @@ from harness import api
 from harness.analysis.frontier import Budget
 from harness.console import as_json, table, wrap
 from harness.errors import UserError
-from harness.suite_source import suite_listing
+from harness.plan.source import suite_listing
 
 
 def _out_folder(path: str, key: str) -> Path:

@@ -24,13 +24,13 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from harness.cell import Cell
 from harness.errors import UserError
 from harness.fsutil import atomic_write_bytes, atomic_write_text
 from harness.metrics.columns import main_metric
 from harness.metrics.costs import Prices, with_costs
-from harness.perquery import PerQuery
-from harness.tables import long_parquet, upgraded_row, wide_parquet
+from harness.plan.cell import Cell
+from harness.store.perquery import PerQuery
+from harness.store.tables import long_parquet, upgraded_row, wide_parquet
 
 #: 2: rows carry bytes_per_doc, index_fixed_bytes, rescore_bytes_per_doc, and the precision's
 #: code size as code_bytes_per_vector (version 1: bytes_per_vector). Version 1 records are read

@@ -10,9 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.cli_args import parser
+from harness.cli.args import parser
+from harness.cli.terminal import QuietPipe, confirm_grid
 from harness.errors import UserError, UserErrors
-from harness.terminal import QuietPipe, confirm_grid
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,8 +43,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from harness import api, cli_views
-    from harness.suite_source import bundled_or_path
+    from harness import api
+    from harness.cli import views as cli_views
+    from harness.plan.source import bundled_or_path
 
     if args.command in ("validate", "plan", "run"):
         args.suite = bundled_or_path(args.suite)  # 'quickstart': the suite in the package
@@ -67,7 +68,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _analysis(args: argparse.Namespace) -> int:
-    from harness import api, cli_views
+    from harness import api
+    from harness.cli import views as cli_views
 
     if args.command == "funnel":
         cache = Path(args.cache_dir) if args.cache_dir else None
@@ -78,7 +80,8 @@ def _analysis(args: argparse.Namespace) -> int:
 
 
 def _reports(args: argparse.Namespace) -> int:
-    from harness import api, cli_views
+    from harness import api
+    from harness.cli import views as cli_views
 
     if args.command == "report":
         out = api.report(args.run_dir, texts=not args.no_texts)

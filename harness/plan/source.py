@@ -23,7 +23,7 @@ import yaml
 from harness.encoders.base import Encoder
 from harness.encoders.inprocess import register
 from harness.errors import UserError, closest
-from harness.suite import LoadedSuite, load_suite, load_suite_text
+from harness.suite.schema import LoadedSuite, load_suite, load_suite_text
 
 SuiteSource = str | Path | Mapping[str, Any]
 

@@ -19,10 +19,10 @@ import numpy as np
 
 from harness.backends.base import LEXICAL_KEY, IndexInput, IndexMemory
 from harness.datasets.base import Dataset
+from harness.embeddings.prepared import Prepared
 from harness.execution.searcher import Searcher
 from harness.lexical.bm25 import BM25Index, BM25Options
 from harness.lexical.fusion import FusionOptions, fuse
-from harness.prepared import Prepared
 
 
 def options_of(params: Mapping[str, Any]) -> BM25Options:

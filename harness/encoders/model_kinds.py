@@ -16,7 +16,7 @@ from typing import ClassVar
 from harness.encoders import hashing, onnx, onnx_folder, packaged, precomputed, st, static, wordvec
 from harness.encoders.base import Encoder
 from harness.errors import UserError
-from harness.suite import ModelRef
+from harness.suite.schema import ModelRef
 
 
 def _onnx_options(opts: onnx.OnnxOptions, ref: ModelRef) -> onnx.OnnxOptions:

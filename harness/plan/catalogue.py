@@ -46,7 +46,7 @@ def catalogue(kind: str) -> pd.DataFrame:
             )
         return pd.DataFrame(rows)
     if kind == "datasets":
-        from harness.datasets.plugins import listing
+        from harness.datasets.kinds import listing
 
         return pd.DataFrame(listing())
     for e in MODELS:

@@ -19,8 +19,8 @@ from harness.datasets import bbc, beir, images, labelled, mteb, orange, ucr, val
 from harness.datasets.base import Dataset
 from harness.errors import UserError
 from harness.registry import DATASET_KINDS, DATASETS
-from harness.suite import DatasetRef
-from harness.suite_axes import DEFAULT_TEMPLATE
+from harness.suite.axes import DEFAULT_TEMPLATE
+from harness.suite.schema import DatasetRef
 
 
 def _problem(check: Callable[[str], object], arg: str) -> str | None:

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from harness.backends.base import FUSION_KEYS, LEXICAL_KEY
-from harness.plugins import is_lexical
-from harness.suite import ModelRef
+from harness.plan.refs import is_lexical
+from harness.suite.schema import ModelRef
 
 FUSION_PARAMS = ("fusion", "rrf_k", "alpha", "norm")
 

@@ -31,7 +31,7 @@ from harness.datasets.mteb import TASKS, get_task
 from harness.errors import UserError
 from harness.exports.rows import Exported, ResultRow, result_rows, slug
 from harness.metrics.ir import parse_metric
-from harness.store import RunStore
+from harness.store.runs import RunStore
 
 MTEB_FAMILY = {"ndcg": "ndcg_at", "map": "map_at", "recall": "recall_at", "p": "precision_at",
                "mrr": "mrr_at", "hit": "hit_rate_at"}

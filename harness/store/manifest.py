@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import harness
-from harness.cell import Plan
+from harness.plan.cell import Plan
+from harness.version import SOURCE_ROOT, __version__
 
 DIST = "embedding-retrieval-harness"  # the distribution name in pyproject.toml
 LIBRARIES = (
@@ -43,7 +43,7 @@ def git_sha() -> str | None:
             return str(commit)
     except (importlib.metadata.PackageNotFoundError, json.JSONDecodeError):
         pass
-    root = Path(harness.__file__).resolve().parent.parent
+    root = SOURCE_ROOT
     if not (root / "pyproject.toml").is_file():  # site-packages, not a source checkout
         return None
     top = _git(root, "rev-parse", "--show-toplevel")
@@ -88,7 +88,7 @@ def blas_info() -> list[dict[str, Any]]:
 
 def environment() -> dict[str, Any]:
     return {
-        "harness_version": harness.__version__,
+        "harness_version": __version__,
         "git_sha": git_sha(),
         "python": platform.python_version(),
         "platform": platform.platform(),

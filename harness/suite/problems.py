@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from harness.errors import UserError, did_you_mean
-from harness.yamlload import line_of
+from harness.suite.yamlload import line_of
 
 
 def key_path(loc: tuple) -> str:

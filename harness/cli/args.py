@@ -9,10 +9,10 @@ import sys
 from dataclasses import fields
 from typing import NoReturn
 
-from harness import __version__
 from harness.analysis.budget import Budget
-from harness.checks import MAX_CELLS
-from harness.suite_axes import PCA_DIM
+from harness.plan.checks import MAX_CELLS
+from harness.suite.axes import PCA_DIM
+from harness.version import __version__
 
 JSON_HELP = "print the rows as JSON records (all columns, full values) instead of a table"
 RUN_DIR = "a run folder (RESULTS/<run-id>, printed at the end of `harness run`)"

@@ -8,9 +8,9 @@ import os
 import sys
 from typing import Any, TextIO
 
-from harness.checks import MAX_CELLS, grid_size
 from harness.errors import UserError
-from harness.suite import load_suite
+from harness.plan.checks import MAX_CELLS, grid_size
+from harness.suite.schema import load_suite
 
 
 class QuietPipe:

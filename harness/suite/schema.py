@@ -19,7 +19,7 @@ from pydantic import (
 
 from harness.errors import UserError, UserErrors, did_you_mean
 from harness.metrics.costs import Prices
-from harness.suite_axes import (
+from harness.suite.axes import (
     PCA_DIM,
     Rule,
     Scalar,
@@ -27,8 +27,8 @@ from harness.suite_axes import (
     dim_size,
     template_problem,
 )
-from harness.suite_errors import to_user_error
-from harness.yamlload import line_of, load_with_lines
+from harness.suite.problems import to_user_error
+from harness.suite.yamlload import line_of, load_with_lines
 
 
 class DatasetRef(Strict):

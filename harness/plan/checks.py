@@ -11,13 +11,13 @@ from collections.abc import Callable
 
 from harness.backends.base import HARNESS_SEARCH_PARAMS
 from harness.errors import UserError, did_you_mean
-from harness.hybrid import lexical_model
 from harness.lexical.bm25 import BM25Options
 from harness.metrics.ir import parse_metric
-from harness.plugins import plugin_for
+from harness.plan.hybrid_settings import lexical_model
+from harness.plan.refs import plugin_for
 from harness.registry import BACKENDS, PRECISIONS
-from harness.suite import LoadedSuite, ModelRef
-from harness.suite_axes import dim_size
+from harness.suite.axes import dim_size
+from harness.suite.schema import LoadedSuite, ModelRef
 
 Add = Callable[..., None]
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from harness.cell import Cell, Plan, Skipped, grid
-from harness.checks import check_suite
 from harness.errors import UserErrors
-from harness.hybrid import canonical
-from harness.plugins import dataset_modality, is_lexical, model_modality
+from harness.plan.cell import Cell, Plan, Skipped, grid
+from harness.plan.checks import check_suite
+from harness.plan.hybrid_settings import canonical
+from harness.plan.refs import dataset_modality, is_lexical, model_modality
 from harness.registry import BACKENDS
-from harness.suite import BackendSpec, DatasetRef, LoadedSuite, ModelRef
-from harness.suite_axes import AXES, Rule, corpus_size_of
+from harness.suite.axes import AXES, Rule, corpus_size_of
+from harness.suite.schema import BackendSpec, DatasetRef, LoadedSuite, ModelRef
 
 
 def _axis_values(loaded: LoadedSuite) -> dict[str, list[Any]]:

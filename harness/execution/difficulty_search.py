@@ -1,4 +1,4 @@
-"""Per-query difficulty and shift of a cell's searched vectors (harness.metrics.difficulty).
+"""Per-query difficulty and shift of a cell's searched vectors (harness.metrics.query_difficulty).
 
 One exact top-2k search on the prepared vectors (the cell's dim, precision and distance),
 self-hits dropped as the run drops them, gives d_1..d_2k; a seeded sample of documents gives
@@ -12,10 +12,10 @@ from dataclasses import replace
 import numpy as np
 
 from harness.datasets.base import Dataset
+from harness.embeddings.prepared import Prepared
 from harness.execution.context import exact_top_k
 from harness.execution.selfhits import drop_identical
-from harness.metrics import difficulty as D
-from harness.prepared import Prepared
+from harness.metrics import query_difficulty as D
 
 CHUNK = 2048  # queries per block of sampled distances
 

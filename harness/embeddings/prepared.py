@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 
 from harness.backends.base import IndexInput
+from harness.embeddings.transforms import PCA, Float32, Int8, dim_method, l2_normalize, truncate
 from harness.memmaps import blocks
 from harness.registry import PRECISIONS
-from harness.suite_axes import dim_reducer, dim_size
-from harness.transforms import PCA, Float32, Int8, dim_method, l2_normalize, truncate
+from harness.suite.axes import dim_reducer, dim_size
 
 
 @dataclass(frozen=True)
