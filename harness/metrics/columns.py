@@ -39,7 +39,8 @@ TIMING_COLUMNS = frozenset(
     {"build_s", "qps", "qps_min", "qps_max", "qps_spread", "timing_unstable", "machine_loaded",
      "batch_qps", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms",
      "encode_docs_per_s", "encode_s", "model_load_s", "encoded", "peak_rss_mb",
-     "worker_peak_rss_mb", "finished_at", "run_id", "speed_floor_qps", *COST_COLUMNS}
+     "worker_peak_rss_mb", "lexical_build_s", "finished_at", "run_id", "speed_floor_qps",
+     *COST_COLUMNS}
 )
 # A per-query value of 0 for one of these metric families at k means no relevant document is
 # in the top k (the drill-down says "missed" for it).
