@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.metrics.columns import TIMING_COLUMNS as TIMING
+from harness.store.row import TIMING_COLUMNS as TIMING
 from harness.store.tables import upgraded_frame
 
 TABLES = ("results.csv", "funnel.csv", "rankings.csv", "inversions.csv", "recommendation.csv")

@@ -92,10 +92,10 @@ def _owner(module: str) -> tuple[int, str]:
     best = None
     for level, entry in enumerate(LAYERS):
         for prefix in entry:
-            if module == prefix or module.startswith(prefix + "."):
-                if prefix != "harness" or module == "harness":
-                    if best is None or len(prefix) > len(best[1]):
-                        best = (level, prefix)
+            inside = module == prefix or module.startswith(prefix + ".")
+            root_only = prefix == "harness" and module != "harness"
+            if inside and not root_only and (best is None or len(prefix) > len(best[1])):
+                best = (level, prefix)
     assert best is not None, f"{module} is under no layer of LAYERS"
     return best
 

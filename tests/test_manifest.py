@@ -23,7 +23,7 @@ def test_installed_inside_a_users_repository_records_no_commit(tmp_path, monkeyp
     _repo(tmp_path / "user")
     site = tmp_path / "user" / ".venv" / "lib" / "site-packages"
     (site / "harness").mkdir(parents=True)
-    monkeypatch.setattr(harness, "__file__", str(site / "harness" / "__init__.py"))
+    monkeypatch.setattr(manifest, "SOURCE_ROOT", site)
     monkeypatch.setattr(manifest, "DIST", "no-such-distribution")
     assert manifest.git_sha() is None
     # a folder with a pyproject.toml inside the user's repo is still not the harness's checkout
@@ -35,7 +35,7 @@ def test_a_checkout_of_the_harness_records_its_commit(tmp_path, monkeypatch):
     sha = _repo(tmp_path / "harness-src")
     (tmp_path / "harness-src" / "pyproject.toml").write_text("")
     (tmp_path / "harness-src" / "harness").mkdir()
-    monkeypatch.setattr(harness, "__file__", str(tmp_path / "harness-src" / "harness" / "x.py"))
+    monkeypatch.setattr(manifest, "SOURCE_ROOT", tmp_path / "harness-src")
     monkeypatch.setattr(manifest, "DIST", "no-such-distribution")
     assert manifest.git_sha() == sha
     assert manifest.environment()["harness_version"] == harness.__version__

@@ -46,6 +46,7 @@ from harness.plan.cell import Cell, size_label
 from harness.plan.refs import is_lexical
 from harness.registry import BACKENDS
 from harness.store.perquery import PerQuery, SettingValues
+from harness.store.row import ResultRow
 from harness.suite.axes import dim_size
 
 
@@ -62,7 +63,7 @@ class _Inputs:
 
 
 def run_cell(cell: Cell, ctx: RunContext, *, timing: bool = True
-             ) -> tuple[list[dict[str, Any]], PerQuery]:
+             ) -> tuple[list[ResultRow], PerQuery]:
     """Build once, measure each search setting (interleaved repeats), compute metrics.
 
     timing=False (reference points of the analysis) searches each setting once and skips the
@@ -88,7 +89,7 @@ def run_cell(cell: Cell, ctx: RunContext, *, timing: bool = True
         inputs = _Inputs(cell, ds, vec, prep, k, truth)
         ix = index_for(cell, prep, k_search, _hybrid(cell, ds))
     t = measure(cell, ix, timing=timing, watch=ctx.build_progress)
-    rows: list[dict[str, Any]] = []
+    rows: list[ResultRow] = []
     settings: list[SettingValues] = []
     evaluated_qids: list[str] = []
     for i in range(len(ix.settings)):
@@ -123,7 +124,7 @@ def _hybrid(cell: Cell, ds: Dataset) -> Hybrid | None:
 
 
 def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
-                 ) -> tuple[dict[str, Any], SettingValues, list[str]]:
+                 ) -> tuple[ResultRow, SettingValues, list[str]]:
     """One result row (a search setting of the cell) and its per-query arrays."""
     params = {**ix.settings[i], **{k: v for k, v in ix.grid[i].items()
                                    if k in HARNESS_SEARCH_PARAMS or k == LEXICAL_KEY}}
@@ -160,7 +161,7 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
     return row, SettingValues(values, top_ids, top_scores), evaluated_qids
 
 
-def _lexical_columns(ix: CellIndex, i: int, row: dict[str, Any]) -> dict[str, Any]:
+def _lexical_columns(ix: CellIndex, i: int, row: ResultRow) -> dict[str, Any]:
     """A lexical cell has no vectors (no dim); a hybrid row's lexical leg adds its build time
     and size (memory_columns adds it to bytes_per_doc)."""
     if ix.family == "lexical":
@@ -226,9 +227,9 @@ def _task_metrics(cell: Cell, ds: Dataset, ids: np.ndarray, scores: np.ndarray):
 
 
 def _row_base(inp: _Inputs, build: dict[str, Any], params: dict[str, Any],
-              t: Timings) -> dict[str, Any]:
+              t: Timings) -> ResultRow:
     cell, ds, vec, prep = inp.cell, inp.ds, inp.vec, inp.prep
-    return {
+    return ResultRow({
         "cell_id": cell.cell_id,
         "dataset": cell.dataset_ref.label,
         "model": cell.model_ref.label,
@@ -249,14 +250,14 @@ def _row_base(inp: _Inputs, build: dict[str, Any], params: dict[str, Any],
         "peak_rss_mb": t.peak_rss_mb,
         "dataset_fingerprint": ds.fingerprint[:16],
         "model_fingerprint": vec.model_fingerprint[:16],
-    }
+    })
 
 
-def error_rows(cell: Cell, exc: BaseException) -> list[dict[str, Any]]:
+def error_rows(cell: Cell, exc: BaseException) -> list[ResultRow]:
     """The row recorded for a failed cell: its axes and the error, so the run can go on."""
     message = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:500]
     return [
-        {
+        ResultRow({
             "cell_id": cell.cell_id,
             "dataset": cell.dataset_ref.label,
             "model": cell.model_ref.label,
@@ -269,12 +270,12 @@ def error_rows(cell: Cell, exc: BaseException) -> list[dict[str, Any]]:
             "search_params": None,
             "status": f"error: {message}",
             "finished_at": datetime.now(UTC).isoformat(),
-        }
+        })
     ]
 
 
 def safe_run_cell(cell: Cell, ctx: RunContext, on_error: Callable[[str], None]
-                  ) -> tuple[list[dict[str, Any]], PerQuery | None]:
+                  ) -> tuple[list[ResultRow], PerQuery | None]:
     try:
         return run_cell(cell, ctx)
     except (KeyboardInterrupt, SystemExit):

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness.metrics.columns import better, is_task_metric
+from harness.metrics.columns import is_task_metric
+from harness.store.row import better
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "

@@ -30,15 +30,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from harness.metrics.costs import COST_COLUMNS
+from harness.store.row import FLOAT_COLUMNS, INT_COLUMNS
 
-# Numeric columns of a result row (harness.execution.runner): float64 in the wide table.
-FLOAT_COLUMNS = ("encode_docs_per_s", "encode_s", "model_load_s", "build_s", "peak_rss_mb",
-                 "code_bytes_per_vector", "bytes_per_doc", "rescore_bytes_per_doc", "qps",
-                 "qps_min", "qps_max", "batch_qps", "latency_p50_ms", "latency_p95_ms",
-                 "latency_p99_ms", "latency_mean_ms", *COST_COLUMNS)
-INT_COLUMNS = ("dim", "n_docs", "n_queries", "k", "index_bytes", "index_fixed_bytes", "setting",
-               "query_batch")
 #: Columns renamed since rows of schema version 1 were written: old name -> new name. Version 1
 #: rows called the precision's code size `bytes_per_vector`; they have no `bytes_per_doc`.
 RENAMED_V1 = {"bytes_per_vector": "code_bytes_per_vector"}

@@ -10,8 +10,8 @@ import pytest
 from harness import api
 from harness.datasets.base import fingerprint_texts
 from harness.embeddings.cache import EmbeddingCache
-from harness.metrics.columns import TIMING_COLUMNS as TIMING
 from harness.plan.refs import build_encoder
+from harness.store.row import TIMING_COLUMNS as TIMING
 from harness.store.runs import RunStore
 from harness.suite.schema import ModelRef
 from tests.conftest import write_beir

@@ -1,0 +1,156 @@
+"""The result row: every column a run writes, with its type, unit and better direction.
+
+One row per cell x search setting. The runner fills a `ResultRow`, which accepts only the
+columns declared here (plus the quality columns `family@k`: task metrics such as ndcg@10 and
+knn_recall@k, float in [0, 1], higher is better), so a typo or an undeclared column fails at
+the line that writes it. The tables (harness.store.tables), the report's column formats and
+the reference page of the results (docs/results.md, checked by tests/store/test_row.py) read
+this list; the order here is the order of results.csv.
+
+`timing` marks figures that depend on the machine's speed, its load, the cache or the clock
+rather than on the configuration: they are left out when two runs are checked for the same
+numbers (bench/diff_runs.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from harness.metrics.columns import AT_K
+from harness.metrics.costs import COST_COLUMNS
+
+Kind = Literal["text", "int", "float", "bool", "json"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    unit: str  # "" when the column is a label or a count without a unit
+    better: int  # +1 higher is better, -1 lower is better, 0 neither
+    doc: str
+    timing: bool = False
+
+
+def _c(name: str, kind: Kind, unit: str, better: int, doc: str, timing: bool = False) -> Column:
+    return Column(name, kind, unit, better, doc, timing)
+
+
+COLUMNS: tuple[Column, ...] = (
+    _c("cell_id", "text", "", 0, "the cell's content hash (dataset, model, dim, precision, "
+       "distance, backend, build parameters)"),
+    _c("dataset", "text", "", 0, "the dataset's label"),
+    _c("model", "text", "", 0, "the model's label (bm25 for lexical cells)"),
+    _c("dim", "int", "dimensions", 0, "searched dimension (empty for lexical cells)"),
+    _c("dim_method", "text", "", 0, "native, truncate, pca or lexical"),
+    _c("precision", "text", "", 0, "float32, float16, int8, binary, ..."),
+    _c("metric", "text", "", 0, "the distance: cosine, ip or l2"),
+    _c("backend", "text", "", 0, "the index or engine"),
+    _c("build_params", "json", "", 0, "the index's build parameters (a JSON object)"),
+    _c("search_params", "json", "", 0, "the search setting's parameters (a JSON object)"),
+    _c("n_docs", "int", "documents", 0, "documents searched"),
+    _c("corpus_size", "text", "", 0, "the corpus size axis: full or the sampled size"),
+    _c("k", "int", "results", 0, "results returned per query"),
+    _c("encode_docs_per_s", "float", "docs/s", 1, "encoding speed of this run", True),
+    _c("encode_s", "float", "s", -1, "time spent encoding this cell's texts", True),
+    _c("model_load_s", "float", "s", -1, "time to load the model", True),
+    _c("encoded", "int", "texts", 0, "texts encoded now rather than read from the cache",
+       True),
+    _c("build_s", "float", "s", -1, "index build time", True),
+    _c("index_bytes", "int", "bytes", -1, "measured size of the built index"),
+    _c("code_bytes_per_vector", "float", "bytes", -1, "the precision's code size per vector"),
+    _c("peak_rss_mb", "float", "MB", -1, "peak resident memory of the cell above its start",
+       True),
+    _c("dataset_fingerprint", "text", "", 0, "content hash of the dataset"),
+    _c("model_fingerprint", "text", "", 0, "content hash of the model"),
+    _c("setting", "int", "", 0, "index of the search setting within the cell"),
+    _c("family", "text", "", 0, "the index family: exact, graph, partition, ..."),
+    _c("n_queries", "int", "queries", 0, "queries evaluated"),
+    _c("bytes_per_doc", "float", "bytes", -1, "memory per document: index, rescoring vectors "
+       "and lexical index"),
+    _c("index_fixed_bytes", "int", "bytes", -1, "the index's size independent of the corpus"),
+    _c("rescore_bytes_per_doc", "float", "bytes", -1, "float32 vectors kept for rescoring"),
+    _c("qps", "float", "queries/s", 1, "single-thread queries per second (median of repeats)",
+       True),
+    _c("qps_min", "float", "queries/s", 1, "slowest repeat", True),
+    _c("qps_max", "float", "queries/s", 1, "fastest repeat", True),
+    _c("qps_spread", "float", "ratio", 0, "qps_max / qps_min", True),
+    _c("timing_unstable", "bool", "", 0, "the repeats disagree or the machine was loaded",
+       True),
+    _c("machine_loaded", "bool", "", 0, "load average above the core count while timing",
+       True),
+    _c("query_batch", "int", "queries", 0, "batch size of the batch_qps figure"),
+    _c("batch_qps", "float", "queries/s", 1, "multi-thread batch throughput", True),
+    _c("latency_p50_ms", "float", "ms", -1, "median single-query latency", True),
+    _c("latency_p95_ms", "float", "ms", -1, "95th percentile latency", True),
+    _c("latency_p99_ms", "float", "ms", -1, "99th percentile latency", True),
+    _c("latency_mean_ms", "float", "ms", -1, "mean latency", True),
+    _c("status", "text", "", 0, "ok, or error: the exception's message"),
+    _c("finished_at", "text", "UTC", 0, "when the row was written (ISO 8601)", True),
+    _c("worker_peak_rss_mb", "float", "MB", 0, "peak resident memory of the cell's worker "
+       "process", True),
+    _c("run_id", "text", "", 0, "the run folder's name", True),
+    _c("lexical_build_s", "float", "s", 0, "build time of a hybrid row's lexical leg", True),
+    _c("lexical_bytes", "int", "bytes", 0, "size of a hybrid row's lexical index"),
+    *(_c(name, "float", "USD", -1, "cost at the suite's prices (harness.metrics.costs)", True)
+      for name in COST_COLUMNS),
+)
+BY_NAME = {c.name: c for c in COLUMNS}
+# quality columns (AT_K): task metrics (ndcg@10, label_recall@10, ...) and knn_recall@k
+_FLOAT_AT_K = Column("family@k", "float", "", 1, "a task metric or knn_recall at cut-off k")
+
+FLOAT_COLUMNS = tuple(c.name for c in COLUMNS if c.kind == "float")
+INT_COLUMNS = tuple(c.name for c in COLUMNS if c.kind == "int")
+TIMING_COLUMNS = frozenset({*(c.name for c in COLUMNS if c.timing), "speed_floor_qps"})
+HIGHER_IS_BETTER = frozenset(c.name for c in COLUMNS if c.better > 0)
+LOWER_IS_BETTER = frozenset(c.name for c in COLUMNS if c.better < 0)
+
+
+def column(name: str) -> Column:
+    """The declared column of `name` (a family@k name gets the quality column's entry)."""
+    if name in BY_NAME:
+        return BY_NAME[name]
+    if AT_K.match(name):
+        return _FLOAT_AT_K
+    raise KeyError(f"{name!r} is not a result column (declare it in harness/store/row.py)")
+
+
+def better(name: str) -> int:
+    """+1 when higher is better, -1 when lower is better, 0 when neither (not highlighted)."""
+    try:
+        return column(name).better
+    except KeyError:
+        return 0
+
+
+class ResultRow(dict[str, Any]):
+    """A result row that takes only declared columns (see COLUMNS); its items are what the
+    cell record stores and results.csv shows, in the order they were set."""
+
+    def __init__(self, values: dict[str, Any] | None = None, **more: Any) -> None:
+        super().__init__()
+        self.update(values or {}, **more)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        column(key)  # raises for an undeclared column
+        super().__setitem__(key, value)
+
+    def update(self, values: Any = (), /, **more: Any) -> None:  # type: ignore[override]
+        for key, value in dict(values, **more).items():
+            self[key] = value
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+
+def reference_markdown() -> str:
+    """docs/results.md's table of columns, written from COLUMNS (a test keeps them equal)."""
+    signs = {1: "higher", -1: "lower", 0: ""}
+    lines = ["| column | type | unit | better | timing | meaning |", "|---|---|---|---|---|---|"]
+    for c in (*COLUMNS, _FLOAT_AT_K):
+        lines.append(f"| `{c.name}` | {c.kind} | {c.unit} | {signs[c.better]} | "
+                     f"{'yes' if c.timing else ''} | {c.doc} |")
+    return "\n".join(lines) + "\n"
