@@ -19,7 +19,6 @@ of the cell's distance against it (`metric_loss_vs_best`): that is metric misuse
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +30,7 @@ from harness.analysis.stats import bootstrap_ci
 from harness.datasets.base import Dataset
 from harness.metrics.columns import has_positive
 from harness.plan.cell import Cell, size_label
+from harness.store.row import params as parse_params
 from harness.store.runs import RunStore
 
 DISTANCES = ("cosine", "ip", "l2")
@@ -85,7 +85,7 @@ def funnel(store: RunStore, refs: References, metric_name: str) -> pd.DataFrame:
 
 def rescore_of(row: pd.Series) -> int:
     """The rescoring depth of a row's search setting (0: none)."""
-    return int(json.loads(row["search_params"] or "{}").get("rescore", 0) or 0)
+    return int(parse_params(row["search_params"]).get("rescore", 0) or 0)
 
 
 def _funnel_row(row: pd.Series, cell: Cell, refs: References, name: str) -> dict[str, Any]:

@@ -17,13 +17,14 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.stats import bootstrap_ci
+from harness.store.row import params as parse_params
 
 FUSION = ("hybrid", "fusion", "rrf_k", "alpha", "norm", "lexical")
 PerQuery = Callable[[dict], "np.ndarray | None"]
 
 
 def _dense_params(search_params: str) -> str:
-    params = {k: v for k, v in json.loads(search_params or "{}").items() if k not in FUSION}
+    params = {k: v for k, v in parse_params(search_params).items() if k not in FUSION}
     return json.dumps(params, sort_keys=True)
 
 
@@ -40,12 +41,12 @@ def hybrid_table(frame: pd.DataFrame, name: str, perquery: PerQuery) -> pd.DataF
     lexical = ok[ok.get("family") == "lexical"]
     rows = []
     for _, h in hybrid.iterrows():
-        params = json.loads(h["search_params"])
+        params = parse_params(h["search_params"])
         same = dense[(dense["cell_id"] == h["cell_id"])
                      & (dense["search_params"].map(_dense_params)
                         == _dense_params(h["search_params"]))]
         lex = lexical[(lexical["dataset"] == h["dataset"])
-                      & (lexical["build_params"].map(lambda b: _lexical_key(json.loads(b)))
+                      & (lexical["build_params"].map(lambda b: _lexical_key(parse_params(b)))
                          == _lexical_key(params.get("lexical", {})))]
         rows.append({
             **{c: h[c] for c in ("dataset", "model", "dim", "precision", "metric", "backend",

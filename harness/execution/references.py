@@ -22,6 +22,7 @@ from harness.execution.runner import run_cell
 from harness.metrics.query_difficulty import QueryDifficulty
 from harness.plan.cell import Cell
 from harness.plan.refs import model_modality
+from harness.store.row import params as parse_params
 from harness.store.runs import RunStore
 
 
@@ -91,7 +92,7 @@ class ReferencePoints:
         for row in rows:
             if row.get("status") != "ok" or row.get(name) is None:
                 continue
-            params = json.loads(row.get("search_params") or "{}")
+            params = parse_params(row.get("search_params"))
             if str(params.get("rescore_with") or "float32") != "float32":
                 continue  # reference points rescore with float32 vectors
             rescore = int(params.get("rescore", 0) or 0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ import numpy as np
 
 from harness.plan.cell import Cell
 from harness.store.perquery import PerQuery
+from harness.store.row import params as parse_params
 from harness.store.runs import RunStore
 
 
@@ -34,11 +34,11 @@ class ResultRow:
 
     @property
     def search_params(self) -> dict[str, Any]:
-        return json.loads(self.row.get("search_params") or "{}")
+        return parse_params(self.row.get("search_params"))
 
     @property
     def build_params(self) -> dict[str, Any]:
-        return json.loads(self.row.get("build_params") or "{}")
+        return parse_params(self.row.get("build_params"))
 
 
 def result_rows(store: RunStore) -> Iterator[ResultRow]:

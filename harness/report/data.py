@@ -19,6 +19,7 @@ import yaml
 from harness.analysis import stats
 from harness.metrics.columns import is_task_metric
 from harness.store.perquery import PerQuery
+from harness.store.row import params as parse_params
 from harness.store.runs import RunStore
 from harness.store.tables import upgraded_frame
 from harness.suite.axes import AXES
@@ -36,7 +37,7 @@ def params_text(value: Any) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     try:
-        d = json.loads(value) if isinstance(value, str) else dict(value)
+        d = parse_params(value) if isinstance(value, str) else dict(value)
     except (TypeError, ValueError):
         return str(value)
     # a nested block (a hybrid's lexical leg) as k=(a=1,b=2), not a Python dict's repr

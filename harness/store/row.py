@@ -14,6 +14,7 @@ numbers (bench/diff_runs.py).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -154,3 +155,16 @@ def reference_markdown() -> str:
         lines.append(f"| `{c.name}` | {c.kind} | {c.unit} | {signs[c.better]} | "
                      f"{'yes' if c.timing else ''} | {c.doc} |")
     return "\n".join(lines) + "\n"
+
+
+def params(value: Any) -> dict[str, Any]:
+    """A row's build_params or search_params as a mapping: the one place their JSON text is
+    read ('' / None / NaN of a failed row -> {})."""
+    if isinstance(value, dict):
+        return dict(value)
+    if not isinstance(value, str) or not value:
+        return {}
+    parsed = json.loads(value)
+    if not isinstance(parsed, dict):
+        raise ValueError(f"parameters are not a JSON object: {value[:80]!r}")
+    return parsed

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from harness.store.row import FLOAT_COLUMNS, INT_COLUMNS
+from harness.store.row import params as parse_params
 
 #: Columns renamed since rows of schema version 1 were written: old name -> new name. Version 1
 #: rows called the precision's code size `bytes_per_vector`; they have no `bytes_per_doc`.
@@ -127,7 +128,7 @@ def _base(row: Mapping[str, Any], run_id: str) -> dict[str, Any]:
 
 def _params(scope: str, text: Any) -> list[dict[str, Any]]:
     try:
-        params = json.loads(text) if isinstance(text, str) and text else {}
+        params = parse_params(text)
     except json.JSONDecodeError:
         params = {}
     return [{"scope": scope, "name": str(k), "number": _number(v),

@@ -15,6 +15,7 @@ from harness.report import html as H
 from harness.report.data import RunData, config_label, paired
 from harness.report.sections.base import ReportContext
 from harness.report.texts import DatasetTexts, TextLoader
+from harness.store.row import params as parse_params
 
 DRILL_CONFIGS = 6  # configurations offered in the drill-down
 DRILL_QUERIES = 12  # queries shown per configuration
@@ -118,7 +119,7 @@ def _reference_for(
         & (ok["precision"] == "float32")
     ]
     if "search_params" in same:
-        same = same[same["search_params"].map(lambda s: "rescore" not in str(s))]
+        same = same[same["search_params"].map(lambda s: "rescore" not in parse_params(s))]
     if len(same):
         native = same[_is_native(run, same)]
         at_dim = same[pd.to_numeric(same["dim"], errors="coerce") == float(row["dim"])]

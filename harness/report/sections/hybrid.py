@@ -18,6 +18,7 @@ from harness.report.data import config_label
 from harness.report.plots import legends, style
 from harness.report.plots.hover import Tips, row_title
 from harness.report.sections.base import ReportContext
+from harness.store.row import params as parse_params
 
 KINDS = (("dense only", "o"), ("hybrid", "^"), ("lexical", "*"))
 
@@ -63,7 +64,7 @@ def hybrid_view(ok: pd.DataFrame, mains: dict[str, str | None], salt: str) -> st
 
 
 def _without_lexical(params: str) -> str:
-    d = json.loads(params or "{}")
+    d = parse_params(params)
     d.pop("lexical", None)
     return json.dumps(d, sort_keys=True)
 
