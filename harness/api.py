@@ -21,7 +21,6 @@ from harness.analysis.step import Analysis, analyse
 from harness.embeddings.cache import EmbeddingCache, default_cache_dir
 from harness.embeddings.prepared import dim_problem, prepare
 from harness.errors import UserError
-from harness.execution.context import RunContext
 from harness.execution.encoding import encodings
 from harness.execution.executor import (
     FILE_ONLY,
@@ -42,6 +41,7 @@ from harness.execution.timing import machine_load, process_peak_mb
 from harness.exports.commands import export, is_run_dir
 from harness.exports.commands import export_run as _export_run
 from harness.exports.rows import Exported
+from harness.inputs.cell_inputs import CellInputs
 from harness.plan.catalogue import catalogue, summary
 from harness.plan.cell import Cell, Plan
 from harness.plan.expand import expand
@@ -111,7 +111,7 @@ def _run_locked(p: Plan, store: RunStore, source: str, options: RunOptions) -> R
     store.remove_leftovers()  # temp files of a killed run's writes
     manifest = _start_manifest(p, store, source, cache_dir)
     bars = EncodeBars() if options.progress else None  # encodings in this process
-    ctx = RunContext(cache=EmbeddingCache(cache_dir, on_progress=bars),
+    ctx = CellInputs(cache=EmbeddingCache(cache_dir, on_progress=bars),
                      build_progress=build_tickers() if options.progress else None)
     kind = executor_kind(p, options.executor)
     manifest["executor"] = kind
@@ -139,9 +139,9 @@ def _run_locked(p: Plan, store: RunStore, source: str, options: RunOptions) -> R
                       done.encode_calls, p.suite)
 
 
-def _context(store: RunStore, cache_dir: Path | None) -> RunContext:
+def _context(store: RunStore, cache_dir: Path | None) -> CellInputs:
     cache = Path(cache_dir or store.manifest().get("cache_dir") or default_cache_dir())
-    return RunContext(cache=EmbeddingCache(cache))
+    return CellInputs(cache=EmbeddingCache(cache))
 
 
 def funnel(run_dir: str | Path, cache_dir: Path | None = None) -> pd.DataFrame:
@@ -201,7 +201,7 @@ def probe(dataset: str, model: str, *, dim: int | str | None = None, sample: int
                 .model_dump(), dim=dim, precision="float32", metric="cosine", backend="exact",
                 build={}, search_grid=({},), k=10, evaluate=("ndcg@10",), seed=seed, repeats=1,
                 warmup=0, threads=1)
-    ctx = RunContext(cache=EmbeddingCache(cache_dir or default_cache_dir()))
+    ctx = CellInputs(cache=EmbeddingCache(cache_dir or default_cache_dir()))
     ds = ctx.dataset(cell)
     vec = ctx.vectors(cell, ds)
     docs, queries = vec.docs, vec.queries
@@ -223,7 +223,7 @@ def report(run_dir: str | Path, *, texts: bool = True, cache_dir: Path | None = 
     return build_report(store.dir, texts=_context(store, cache_dir) if texts else None)
 
 
-def _analyse(store: RunStore, ctx: RunContext) -> Analysis:
+def _analyse(store: RunStore, ctx: CellInputs) -> Analysis:
     refs = ReferencePoints(ctx, store, store.main_metric())
     result = analyse(store, refs)
     log.info("analysis: %d reference points reused from stored exact cells, %d computed",
@@ -243,12 +243,12 @@ def _quietly(stage: str, run_dir: Path, work: Callable[[], None], retry: str) ->
         outputs.note_problem(run_dir, stage, cause)
 
 
-def _analyse_quietly(store: RunStore, ctx: RunContext) -> None:
+def _analyse_quietly(store: RunStore, ctx: CellInputs) -> None:
     log.info("analysis: funnel, rankings and recommendation")
     _quietly("analysis", store.dir, lambda: _analyse(store, ctx), "funnel")
 
 
-def _report_quietly(run_dir: Path, ctx: RunContext) -> None:
+def _report_quietly(run_dir: Path, ctx: CellInputs) -> None:
     report = lambda: log.info("report: %s", build_report(run_dir, texts=ctx).html)  # noqa: E731
     _quietly("report", run_dir, report, "report")
 

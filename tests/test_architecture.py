@@ -78,6 +78,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("harness.encoders",),
     ("harness.plan", "harness.embeddings"),
     ("harness.store",),
+    ("harness.inputs",),  # the cell-inputs service: dataset, vectors, prepared vectors
     ("harness.execution", "harness.analysis", "harness.exports"),
     ("harness.report",),
     ("harness.api",),

@@ -13,8 +13,8 @@ import numpy as np
 
 from harness.datasets.base import Dataset
 from harness.embeddings.prepared import Prepared
-from harness.execution.context import exact_top_k
 from harness.execution.selfhits import drop_identical
+from harness.inputs.cell_inputs import exact_top_k
 from harness.metrics import query_difficulty as D
 
 CHUNK = 2048  # queries per block of sampled distances

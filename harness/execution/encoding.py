@@ -16,14 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness.execution.context import RunContext
+from harness.inputs.cell_inputs import CellInputs
 from harness.plan.cell import Cell
 from harness.plan.refs import model_modality
 
 log = logging.getLogger("harness")
 
 
-def pre_encode(cells: Iterable[Cell], ctx: RunContext) -> int:
+def pre_encode(cells: Iterable[Cell], ctx: CellInputs) -> int:
     """Encodings made (cache hits excluded) for the text cells among `cells`."""
     before = ctx.encode_calls
     seen: set[str] = set()

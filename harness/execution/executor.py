@@ -22,11 +22,11 @@ import pandas as pd
 from tqdm import tqdm
 
 from harness.errors import UserError
-from harness.execution.context import RunContext
 from harness.execution.progress import Eta, cell_bar, duration
 from harness.execution.runner import safe_run_cell
 from harness.execution.timing import UNSTABLE_SPREAD, loaded
 from harness.execution.worker import CellResult
+from harness.inputs.cell_inputs import CellInputs
 from harness.plan.cell import Cell, Plan
 from harness.store.runs import RunStore
 from harness.suite.schema import LoadedSuite
@@ -47,9 +47,9 @@ class Executor(Protocol):
 
 
 class InlineExecutor:
-    """Cells one after another in this process, sharing one RunContext."""
+    """Cells one after another in this process, sharing one CellInputs."""
 
-    def __init__(self, ctx: RunContext) -> None:
+    def __init__(self, ctx: CellInputs) -> None:
         self.ctx = ctx
 
     def run(self, cells: Sequence[Cell], on_result: OnResult) -> None:

@@ -6,11 +6,11 @@ from typing import Any
 
 from harness.encoders.inprocess import KIND as INPROCESS
 from harness.errors import UserError
-from harness.execution.context import RunContext
 from harness.execution.encoding import pre_encode
 from harness.execution.executor import Executor, InlineExecutor
 from harness.execution.processes import ProcessExecutor
 from harness.execution.worker import Job, plugins_from_env
+from harness.inputs.cell_inputs import CellInputs
 from harness.plan.cell import Cell, Plan
 from harness.registry import split_ref
 from harness.store.runs import RunStore
@@ -29,7 +29,7 @@ def executor_kind(p: Plan, requested: str | None) -> str:
     return "inline"
 
 
-def encode_on_ray(p: Plan, store: RunStore, ctx: RunContext, executor: Any,
+def encode_on_ray(p: Plan, store: RunStore, ctx: CellInputs, executor: Any,
                    manifest: dict[str, Any]) -> None:
     """Encodings spread over Ray workers before the cells start; the speed caveat noted."""
     manifest["speed_measured"] = "one cell per node" if executor.exclusive else "concurrently"
@@ -38,7 +38,7 @@ def encode_on_ray(p: Plan, store: RunStore, ctx: RunContext, executor: Any,
     pre_encode(p.cells, ctx)
 
 
-def make_executor(kind: str, ctx: RunContext, store: RunStore, *, progress: bool,
+def make_executor(kind: str, ctx: CellInputs, store: RunStore, *, progress: bool,
                   ray_address: str | None) -> Executor:
     if kind == "inline":
         return InlineExecutor(ctx)

@@ -17,12 +17,12 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
 from typing import IO, Any
 
 from tqdm import tqdm
 
+from harness.inputs.cell_inputs import BuildWatch
 from harness.plan.cell import Cell
 
 log = logging.getLogger("harness")
@@ -145,8 +145,6 @@ def cell_bar(total: int, enabled: bool, stream: IO[str] | None = None) -> Any:
                            "[{elapsed}{postfix}]")
 
 
-# wraps one index build, given what is built: the RunContext's build_progress
-BuildWatch = Callable[[str], AbstractContextManager[Any]]
 
 
 class BuildTicker:
@@ -207,6 +205,6 @@ class BuildTicker:
 
 
 def build_tickers(*, position: int | None = None, echo_plain: bool = False) -> BuildWatch:
-    """The RunContext's build_progress: a BuildTicker per index build, drawn like the
+    """The CellInputs's build_progress: a BuildTicker per index build, drawn like the
     encoding bars of the same process."""
     return lambda what: BuildTicker(what, position=position, echo_plain=echo_plain)

@@ -17,8 +17,8 @@ import numpy as np
 
 from harness.datasets.base import Dataset
 from harness.execution import difficulty_search as difficulty
-from harness.execution.context import RunContext
 from harness.execution.runner import run_cell
+from harness.inputs.cell_inputs import CellInputs
 from harness.metrics.query_difficulty import QueryDifficulty
 from harness.plan.cell import Cell
 from harness.plan.refs import model_modality
@@ -29,7 +29,7 @@ from harness.store.runs import RunStore
 class ReferencePoints:
     """Reference points of one run for one main metric, each computed at most once."""
 
-    def __init__(self, ctx: RunContext, store: RunStore, metric_name: str) -> None:
+    def __init__(self, ctx: CellInputs, store: RunStore, metric_name: str) -> None:
         self.ctx, self.store, self.metric_name = ctx, store, metric_name
         self.computed = 0  # reference points that were not in the store
         self.reused = 0  # reference points read from stored exact cells

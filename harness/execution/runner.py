@@ -18,7 +18,6 @@ import numpy as np
 from harness.backends.base import HARNESS_SEARCH_PARAMS, LEXICAL_KEY
 from harness.datasets.base import Dataset
 from harness.embeddings.prepared import Prepared
-from harness.execution.context import RunContext, Vectors, exact_top_k
 from harness.execution.lexical_leg import (
     HybridSearcher,
     build_legs,
@@ -37,6 +36,7 @@ from harness.execution.timed import (
     measure,
 )
 from harness.execution.timing import UNSTABLE_SPREAD, spread
+from harness.inputs.cell_inputs import CellInputs, Vectors, exact_top_k
 from harness.metrics.columns import has_positive
 from harness.metrics.ir import parse_metric, qrels_evaluate
 from harness.metrics.knn import knn_recall, true_scores_of
@@ -62,7 +62,7 @@ class _Inputs:
     truth: tuple[np.ndarray, np.ndarray] | None  # exact top-k (None: no recall asked)
 
 
-def run_cell(cell: Cell, ctx: RunContext, *, timing: bool = True
+def run_cell(cell: Cell, ctx: CellInputs, *, timing: bool = True
              ) -> tuple[list[ResultRow], PerQuery]:
     """Build once, measure each search setting (interleaved repeats), compute metrics.
 
@@ -274,7 +274,7 @@ def error_rows(cell: Cell, exc: BaseException) -> list[ResultRow]:
     ]
 
 
-def safe_run_cell(cell: Cell, ctx: RunContext, on_error: Callable[[str], None]
+def safe_run_cell(cell: Cell, ctx: CellInputs, on_error: Callable[[str], None]
                   ) -> tuple[list[ResultRow], PerQuery | None]:
     try:
         return run_cell(cell, ctx)

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.embeddings.cache import EmbeddingCache
-from harness.execution.context import RunContext
 from harness.execution.progress import EncodeBars, build_tickers
 from harness.execution.runner import safe_run_cell
 from harness.execution.timing import process_peak_mb
+from harness.inputs.cell_inputs import CellInputs
 from harness.plan.cell import Cell
 from harness.store.perquery import PerQuery
 
@@ -61,7 +61,7 @@ def run_job(job: Job) -> CellResult:
     try:
         # the worker's stderr is the driver's terminal: its bar goes below the cell bar
         bars = EncodeBars(position=1, echo_plain=True) if job.progress else None
-        ctx = RunContext(cache=EmbeddingCache(Path(job.cache_dir), on_progress=bars),
+        ctx = CellInputs(cache=EmbeddingCache(Path(job.cache_dir), on_progress=bars),
                          build_progress=build_tickers(position=1, echo_plain=True)
                          if job.progress else None)
         log.info("worker %d runs cell %s", os.getpid(), job.cell.cell_id)

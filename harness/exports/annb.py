@@ -30,16 +30,13 @@ from typing import Any
 import numpy as np
 
 from harness.backends.base import LEXICAL_KEY
-from harness.datasets.base import Dataset, fingerprint_texts
-from harness.datasets.sampling import nested_rows, take_docs
 from harness.embeddings.cache import EmbeddingCache, default_cache_dir
-from harness.embeddings.prepared import prepare
-from harness.encoders.base import VectorLookup
 from harness.errors import UserError
 from harness.exports.rows import Exported, ResultRow, result_rows, slug, stored_ranking
+from harness.inputs.cell_inputs import CellInputs
 from harness.metrics.knn import true_scores_of
 from harness.plan.cell import Cell
-from harness.plan.refs import build_encoder, is_lexical, load_dataset
+from harness.plan.refs import is_lexical
 from harness.store.perquery import PerQuery
 from harness.store.runs import RunStore
 from harness.suite.axes import dim_size
@@ -54,36 +51,12 @@ def _distances(scores: np.ndarray, distance: str) -> np.ndarray:
     return np.where(np.isfinite(scores), d, np.inf).astype(np.float32)
 
 
-def _encoded(cell: Cell, ds: Dataset, cache: EmbeddingCache
-             ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
-    """The cell's model vectors of the corpus and queries (the run's cache entries), and the
-    dims the model was trained to be truncated to."""
-    if not ds.is_text:
-        return ds.doc_vectors, ds.query_vectors, ()
-    enc = build_encoder(cell.model_ref)
-    dims = enc.spec.matryoshka_dims
-    if isinstance(enc, VectorLookup):
-        return (enc.vectors_for(ds.doc_ids, "document"), enc.vectors_for(ds.query_ids, "query"),
-                dims)
-    out = []
-    for role, ids, texts in (("document", ds.doc_ids, ds.docs), ("query", ds.query_ids,
-                                                                   ds.queries)):
-        out.append(cache.encode(enc, texts, role=role, texts_fingerprint=fingerprint_texts(
-            ids, texts), batch_size=cell.model_ref.batch_size).vectors)
-    return out[0], out[1], dims
-
-
 class _Data:
     """One ann-benchmarks dataset: the float32 vectors of a (dataset, model, dim, distance)."""
 
-    def __init__(self, cell: Cell, cache: EmbeddingCache) -> None:
-        ds = load_dataset(cell.dataset_ref, seed=cell.seed)
-        docs, queries, dims = _encoded(cell, ds, cache)
-        if cell.corpus_size is not None:  # the run's nested sample: its rows of the corpus
-            rows = nested_rows(ds, cell.corpus_size, cell.seed)
-            ds, docs = take_docs(ds, rows, cell.corpus_size, cell.seed), docs[rows]
-        prep = prepare(docs, queries, dim=cell.dim, metric=cell.metric, precision="float32",
-                       matryoshka_dims=dims, seed=cell.seed)
+    def __init__(self, cell: Cell, inputs: CellInputs) -> None:
+        ds = inputs.dataset(cell)  # the run's nested sample when the cell has a corpus size
+        prep = inputs.prepared(cell, inputs.vectors(cell, ds), precision="float32")
         self.train, self.test = prep.raw_docs, prep.raw_queries
         self.position = {d: i for i, d in enumerate(ds.doc_ids)}
         self.query_ids = ds.query_ids
@@ -168,7 +141,8 @@ def export_annb(store: RunStore, out: Path) -> Exported:
         raise UserError("--format ann-benchmarks writes HDF5 files and needs h5py",
                         suggestion="pip install h5py") from None
     result = Exported(Path(out))
-    cache = EmbeddingCache(Path(store.manifest().get("cache_dir") or default_cache_dir()))
+    inputs = CellInputs(EmbeddingCache(Path(store.manifest().get("cache_dir")
+                                            or default_cache_dir())))
     datas: dict[str, _Data] = {}
     rankings: dict[str, PerQuery | None] = {}
     for r in result_rows(store):
@@ -180,7 +154,7 @@ def export_annb(store: RunStore, out: Path) -> Exported:
         key = json.dumps([r.cell.dataset, r.cell.model, r.cell.dim, r.cell.metric, r.cell.seed,
                           r.cell.corpus_size], sort_keys=True, default=str)
         if key not in datas:
-            datas[key] = _Data(r.cell, cache)
+            datas[key] = _Data(r.cell, inputs)
             result.datasets.append(datas[key].write(h5py, result.out, r.cell.k))
         try:
             attrs, times, ids, dists = _result(r, datas[key], stored)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from harness import api
-from harness.execution import context, references
+from harness.execution import references
+from harness.inputs import cell_inputs as context
 from harness.store.runs import RunStore
 
 SUITE = """

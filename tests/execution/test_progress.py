@@ -124,7 +124,7 @@ def test_short_builds_show_nothing_and_logs_get_plain_lines(caplog):
 
 def test_the_runner_wraps_each_build(write_suite, tiny_beir, tmp_path, monkeypatch):
     from harness import api
-    from harness.execution import context
+    from harness.inputs import cell_inputs as context
 
     built: list[str] = []
 
@@ -133,12 +133,12 @@ def test_the_runner_wraps_each_build(write_suite, tiny_beir, tmp_path, monkeypat
         built.append(what)
         yield
 
-    real = context.RunContext.__init__
+    real = context.CellInputs.__init__
 
     def with_watch(self, *a, **kw):
         real(self, *a, **{**kw, "build_progress": record})
 
-    monkeypatch.setattr(context.RunContext, "__init__", with_watch)
+    monkeypatch.setattr(context.CellInputs, "__init__", with_watch)
     path = write_suite(f"schema_version: 1\nname: t\ndatasets: [beir:{tiny_beir}]\n"
                        "models: [hash:16]\nmetrics: [cosine]\n"
                        "backends: [{name: exact}, {name: hnswlib}]\n")

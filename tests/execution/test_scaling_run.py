@@ -16,7 +16,7 @@ from harness import api
 from harness.analysis import outputs
 from harness.embeddings.cache import EmbeddingCache
 from harness.errors import UserErrors
-from harness.execution.context import RunContext
+from harness.inputs.cell_inputs import CellInputs
 from harness.plan.cell import Cell
 from harness.report.compare import compare
 from harness.report.plots.growth import compact
@@ -101,7 +101,7 @@ def test_a_text_corpus_is_encoded_once_and_samples_take_its_rows(beir_writer, tm
     docs = {f"d{i}": (f"title {i}", f"words {i % 7} more {i % 11} text {i}") for i in range(80)}
     queries = {f"q{j}": f"words {j} text" for j in range(5)}
     root = beir_writer(tmp_path / "b", docs, queries, [(f"q{j}", f"d{j}", 1) for j in range(5)])
-    ctx = RunContext(cache=EmbeddingCache(tmp_path / "c"))
+    ctx = CellInputs(cache=EmbeddingCache(tmp_path / "c"))
 
     def cell(size):
         return Cell(dataset={"ref": f"beir:{root}"}, model={"ref": "hash:16"}, dim=None,

@@ -1,5 +1,5 @@
-"""What the cells of one run share: loaded datasets, encoders and encodings, each loaded once
-and memoised under everything that determines it.
+"""The cell-inputs service: what the cells of one run share (loaded datasets, encoders and
+encodings), each loaded once and memoised under everything that determines it.
 
 Prepared vectors and exact ground truth are computed per cell and not kept: memory follows
 the largest cell, not the grid. Encodings are memory-mapped cache entries, so keeping them
@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,13 +26,15 @@ from harness.datasets.sampling import nested_rows, take_docs
 from harness.embeddings.cache import ChunkMapper, EmbeddingCache, Encoded
 from harness.embeddings.prepared import Prepared, prepare
 from harness.encoders.base import Encoder, Role, VectorLookup
-from harness.execution.progress import BuildWatch
 from harness.plan.cell import Cell
 from harness.plan.refs import build_encoder, load_dataset, model_modality
 from harness.registry import BACKENDS
 from harness.suite.schema import DatasetRef
 
 log = logging.getLogger("harness")
+
+# wraps one index build, given what is built (a live progress line: harness.execution.progress)
+BuildWatch = Callable[[str], AbstractContextManager[Any]]
 
 
 @dataclass
@@ -54,7 +57,7 @@ class Vectors:
 
 
 @dataclass
-class RunContext:
+class CellInputs:
     """Owned by one run (one process); memos keyed by everything that determines the value."""
 
     cache: EmbeddingCache
@@ -148,10 +151,12 @@ class RunContext:
                      out.per_second or 0)
         return out
 
-    def prepared(self, cell: Cell, vec: Vectors) -> Prepared:
-        """The cell's vectors at its dim, distance and precision (computed, not kept)."""
+    def prepared(self, cell: Cell, vec: Vectors, precision: str | None = None) -> Prepared:
+        """The cell's vectors at its dim, distance and precision (or `precision` instead:
+        the exports' float32 vectors), computed, not kept."""
         return prepare(vec.docs, vec.queries, dim=cell.dim, metric=cell.metric,
-                       precision=cell.precision, matryoshka_dims=vec.matryoshka_dims,
+                       precision=precision or cell.precision,
+                       matryoshka_dims=vec.matryoshka_dims,
                        seed=cell.seed)
 
 
