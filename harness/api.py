@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -27,12 +26,12 @@ from harness.execution.executor import (
     LoopOptions,
     RunOutcome,
     close_logging,
-    note_speed_caveats,
     now,
     run_id,
     run_plan,
     select,
     setup_logging,
+    speed_caveats,
 )
 from harness.execution.executors import encode_on_ray, executor_kind, make_executor
 from harness.execution.progress import EncodeBars, build_tickers
@@ -49,7 +48,7 @@ from harness.plan.source import SuiteSource, describe, load_source
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
 from harness.report.page import build_report
-from harness.store.manifest import run_manifest
+from harness.store.manifest import RunManifest
 from harness.store.runs import RunStore
 from harness.suite.schema import DatasetRef, ModelRef
 
@@ -95,46 +94,32 @@ def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
             close_logging(handlers)
 
 
-def _start_manifest(p: Plan, store: RunStore, source: str, cache_dir: Path) -> dict[str, Any]:
-    manifest = run_manifest(p, run_id=store.dir.name, suite_file=source, cache_dir=cache_dir,
-                            started_at=now())
-    previous = store.manifest()
-    if previous.get("started_at"):
-        manifest["first_started_at"] = previous.get("first_started_at", previous["started_at"])
-    manifest["load_at_start"] = machine_load()
-    store.write_manifest(manifest)
-    return manifest
-
-
 def _run_locked(p: Plan, store: RunStore, source: str, options: RunOptions) -> RunOutcome:
     cache_dir = options.cache_dir or default_cache_dir()
     store.remove_leftovers()  # temp files of a killed run's writes
-    manifest = _start_manifest(p, store, source, cache_dir)
+    kind = executor_kind(p, options.executor)
+    manifest = RunManifest.start(p, store, source=source, cache_dir=cache_dir, started_at=now(),
+                                 load_at_start=machine_load(), executor=kind)
     bars = EncodeBars() if options.progress else None  # encodings in this process
     ctx = CellInputs(cache=EmbeddingCache(cache_dir, on_progress=bars),
                      build_progress=build_tickers() if options.progress else None)
-    kind = executor_kind(p, options.executor)
-    manifest["executor"] = kind
-    store.write_manifest(manifest)
     loop = LoopOptions(resume=options.resume, only=options.only, progress=options.progress)
     executor = make_executor(kind, ctx, store, progress=options.progress,
                              ray_address=options.ray_address)
     if kind == "ray":
-        encode_on_ray(p, store, ctx, executor, manifest)
+        encode_on_ray(p, manifest, ctx, executor)
     done = run_plan(p, store, executor, loop)
-    manifest["finished_at"] = now()
-    manifest["load_at_end"] = machine_load()
-    manifest["encodings"] = encodings(store.frame())
-    store.write_manifest(manifest)
+    frame = store.frame()
+    loads = {"load_at_start": manifest.get("load_at_start"), "load_at_end": machine_load()}
+    manifest.finish(now(), load_at_end=loads["load_at_end"], encodings=encodings(frame),
+                    speed_caveats=speed_caveats(frame, loads))
     store.write_tables()
-    note_speed_caveats(store, manifest)
     if options.analysis:
         _analyse_quietly(store, ctx)
     if options.report:
         _report_quietly(store.dir, ctx)
     # the driver's own high-water mark (workers report theirs in worker_peak_rss_mb)
-    manifest["driver_peak_rss_mb"] = process_peak_mb(os.getpid())
-    store.write_manifest(manifest)
+    manifest.note(driver_peak_rss_mb=process_peak_mb(os.getpid()))
     return RunOutcome(store.dir, store.frame(), done.ran, done.failed, done.resumed,
                       done.encode_calls, p.suite)
 

@@ -12,7 +12,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -241,17 +241,17 @@ def now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def note_speed_caveats(store: RunStore, manifest: dict[str, Any]) -> list[str]:
+def speed_caveats(frame: pd.DataFrame, loads: Mapping[str, Any]) -> list[str]:
     """Say when speed figures are not to be trusted: the machine was busy at the start or end
-    of the run, or repeats of a setting disagreed (timing_unstable rows)."""
+    of the run (`loads`: load_at_start, load_at_end), or repeats of a setting disagreed
+    (the results' timing_unstable rows)."""
     notes = []
     for when in ("load_at_start", "load_at_end"):
-        load = manifest.get(when) or {}
+        load = loads.get(when) or {}
         if loaded(load):
             notes.append(f"the machine was loaded ({when.replace('_', ' ')}: load average "
                          f"{load['load_avg'][0]} on {load['cpu_count']} cores): speed figures "
                          "were measured under contention")
-    frame = store.frame()
     if "timing_unstable" in frame:
         n = int(frame["timing_unstable"].eq(True).sum())
         if n:
@@ -260,6 +260,4 @@ def note_speed_caveats(store: RunStore, manifest: dict[str, Any]) -> list[str]:
                          "while they were measured (machine_loaded)")
     for note in notes:
         log.warning("speed: %s", note)
-    manifest["speed_caveats"] = notes
-    store.write_manifest(manifest)
     return notes

@@ -13,6 +13,7 @@ from harness.execution.worker import Job, plugins_from_env
 from harness.inputs.cell_inputs import CellInputs
 from harness.plan.cell import Cell, Plan
 from harness.registry import split_ref
+from harness.store.manifest import RunManifest
 from harness.store.runs import RunStore
 
 
@@ -29,11 +30,9 @@ def executor_kind(p: Plan, requested: str | None) -> str:
     return "inline"
 
 
-def encode_on_ray(p: Plan, store: RunStore, ctx: CellInputs, executor: Any,
-                   manifest: dict[str, Any]) -> None:
+def encode_on_ray(p: Plan, manifest: RunManifest, ctx: CellInputs, executor: Any) -> None:
     """Encodings spread over Ray workers before the cells start; the speed caveat noted."""
-    manifest["speed_measured"] = "one cell per node" if executor.exclusive else "concurrently"
-    store.write_manifest(manifest)
+    manifest.note(speed_measured="one cell per node" if executor.exclusive else "concurrently")
     ctx.chunk_mapper = executor.chunk_mapper()
     pre_encode(p.cells, ctx)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.plan.cell import Plan
+from harness.store.runs import RunStore
 from harness.version import SOURCE_ROOT, __version__
 
 DIST = "embedding-retrieval-harness"  # the distribution name in pyproject.toml
@@ -128,3 +129,35 @@ def run_manifest(plan: Plan, *, run_id: str, suite_file: str, cache_dir: Path,
         "cache_dir": str(cache_dir),
         **environment(),
     }
+
+
+class RunManifest:
+    """The one owner of a run's manifest.json: `start` writes it when the run begins, `note`
+    adds what the run learns (the executor, speed caveats, peaks), `finish` closes it. Every
+    write replaces the whole file atomically (RunStore.write_manifest), so a reader sees the
+    previous manifest or the new one."""
+
+    def __init__(self, store: RunStore, data: dict[str, Any]) -> None:
+        self.store, self._data = store, data
+
+    @classmethod
+    def start(cls, plan: Plan, store: RunStore, *, source: str, cache_dir: Path,
+              started_at: str, **fields: Any) -> RunManifest:
+        data = run_manifest(plan, run_id=store.dir.name, suite_file=source,
+                            cache_dir=cache_dir, started_at=started_at)
+        previous = store.manifest()
+        if previous.get("started_at"):  # a resumed run keeps when it first started
+            data["first_started_at"] = previous.get("first_started_at", previous["started_at"])
+        manifest = cls(store, data)
+        manifest.note(**fields)
+        return manifest
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def note(self, **fields: Any) -> None:
+        self._data.update(fields)
+        self.store.write_manifest(self._data)
+
+    def finish(self, finished_at: str, **fields: Any) -> None:
+        self.note(finished_at=finished_at, **fields)
