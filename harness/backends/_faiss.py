@@ -105,6 +105,9 @@ class FaissBackend:
     def prepare(self, search: Mapping[str, Any]) -> None:
         return None
 
+    def set_threads(self, n: int) -> None:
+        return None  # faiss follows the runner's OpenMP limit (thread_limit)
+
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         dist, ids = self._index.search(queries, k)
         return ids, to_scores(dist, self.metric)

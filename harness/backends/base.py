@@ -138,10 +138,11 @@ class Backend(Protocol):
     def prepare(self, search: Mapping[str, Any]) -> None:
         """Apply search parameters once, outside the timed loop."""
 
-    # Optional: `set_threads(n)` sets the threads of the following searches, for libraries with
-    # their own thread pool (hnswlib, annoy). The runner builds with the suite's `threads`, then
-    # measures qps and latency with set_threads(1) and, when `threads` > 1, batch_qps with
-    # set_threads(threads). faiss-based backends need none: they follow the runner's OpenMP limit.
+    def set_threads(self, n: int) -> None:
+        """The threads of the following searches, for libraries with their own thread pool
+        (hnswlib, annoy). The runner builds with the suite's `threads`, then measures qps and
+        latency with set_threads(1) and, when `threads` > 1, batch_qps with set_threads(threads).
+        faiss-based backends do nothing here: they follow the runner's OpenMP limit."""
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids int64 with -1 for empty slots, scores float32 where higher is better)."""

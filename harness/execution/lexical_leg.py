@@ -44,6 +44,9 @@ class LexicalBackend:
     def prepare(self, search: Mapping[str, Any]) -> None:
         return None
 
+    def set_threads(self, n: int) -> None:
+        return None  # bm25s searches one query per call on the calling thread
+
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         return self.index.search(queries, k)  # a sequence of texts, as the index takes
 

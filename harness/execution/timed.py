@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.backends.base import IndexInput, IndexMemory
+from harness.backends.base import Backend, IndexInput, IndexMemory
 from harness.embeddings.prepared import Prepared, backend_input
 from harness.execution.lexical_leg import (
     HybridSearcher,
@@ -46,7 +46,7 @@ BUILD_NOTE_S = 5.0  # builds at least this long are logged with their time
 class CellIndex:
     """A built-to-be backend with its parameters and the searches of the cell's grid."""
 
-    backend: Any
+    backend: Backend
     build: dict[str, Any]
     index_input: IndexInput
     queries: np.ndarray
@@ -125,7 +125,7 @@ def measure(cell: Cell, ix: CellIndex, *, timing: bool, watch: BuildWatch | None
                 query_batch=len(ix.queries))
     rows_of = [sr.rows() for sr in ix.searchers]  # sliced before any timing
     rng = np.random.default_rng(cell.seed)
-    set_threads = getattr(ix.backend, "set_threads", None) or (lambda n: None)
+    set_threads = ix.backend.set_threads
     t.machine_loaded = loaded(machine_load())
     # Reference points (timing=False) run in the driver: resetting its high-water mark there
     # would hide the driver's own peak (the manifest's driver_peak_rss_mb).

@@ -39,3 +39,20 @@ def test_catalogue_lists_the_family():
     for name, family in EXPECTED.items():
         assert frame.loc[name, "family"] == family
     assert list(frame.columns[:1]) == ["family"]
+
+
+def test_every_backend_implements_the_protocol_it_is_typed_as():
+    # the runner calls these without probing (no getattr/hasattr): a missing one is a bug
+    from harness.backends.base import Backend
+    from harness.registry import BACKENDS
+
+    wanted = [n for n in dir(Backend) if not n.startswith("_") and n != "capabilities"]
+    assert {"build", "prepare", "search", "nbytes", "memory", "set_threads"} <= set(wanted)
+    checked = 0
+    for entry in BACKENDS:
+        if not entry.available():
+            continue
+        cls = entry.load()
+        checked += 1
+        assert [n for n in wanted if not callable(getattr(cls, n, None))] == [], entry.name
+    assert checked >= 10
