@@ -113,7 +113,6 @@ def _run_locked(p: Plan, store: RunStore, source: str, options: RunOptions) -> R
     loads = {"load_at_start": manifest.get("load_at_start"), "load_at_end": machine_load()}
     manifest.finish(now(), load_at_end=loads["load_at_end"], encodings=encodings(frame),
                     speed_caveats=speed_caveats(frame, loads))
-    store.write_tables()
     if options.analysis:
         _analyse_quietly(store, ctx)
     if options.report:
@@ -205,6 +204,7 @@ def probe(dataset: str, model: str, *, dim: int | str | None = None, sample: int
 def report(run_dir: str | Path, *, texts: bool = True, cache_dir: Path | None = None):
     """`harness report RUN_DIR`: RUN_DIR/report.html and the CSV tables it shows."""
     store = open_run(run_dir)
+    store.write_tables()  # from the cell records: a killed run's tables are brought up to date
     return build_report(store.dir, texts=_context(store, cache_dir) if texts else None)
 
 

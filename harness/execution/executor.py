@@ -144,6 +144,8 @@ def run_plan(plan: Plan, store: RunStore, executor: Executor,
         executor.run(todo, on_result)
     finally:
         progress.close()
+        # once per run, also when interrupted: a cell's cost stays flat as the run grows
+        store.write_tables()
     return LoopOutcome(len(todo), failed, resumed, encode_calls)
 
 

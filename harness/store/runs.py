@@ -2,7 +2,9 @@
 
 Every write is atomic (temp file + rename), and each cell is written before the next one
 starts, so a killed run loses at most the cell in flight. The per-cell JSON files are the
-source of truth; results.csv and results.parquet are regenerated from them after each cell.
+source of truth; results.csv and the parquet tables are written from them once at the end of
+a run (also when it is interrupted; a killed run's tables are rewritten by the next run), so
+the cost of a finished cell does not grow with the run.
 A store reads each cell file once and keeps the records in memory, so writing a cell costs
 no re-read of the others. Records carry a schema version, checked when read.
 """
@@ -196,7 +198,6 @@ class RunStore:
         text = json.dumps(rec, default=_jsonable)
         atomic_write_text(self.cells_dir / f"{cell.cell_id}.json", text)
         self.records()[cell.cell_id] = json.loads(text)
-        self.write_tables()
 
     def rows(self, cell_ids: list[str] | None = None) -> list[dict[str, Any]]:
         recs = list(self.records().values())
