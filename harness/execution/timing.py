@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+_CONTROLLER: list[Any] = []  # [(len(sys.modules) when scanned, ThreadpoolController)]
+
+
+def _controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS/OpenMP libraries, scanned again only when a
+    module was imported since (native pools arrive with imports). A scan reads every loaded
+    library's file (about 2.5 ms): per thread_limit block it was half a small cell's wall."""
+    from threadpoolctl import ThreadpoolController
+
+    if not _CONTROLLER or _CONTROLLER[0][0] != len(sys.modules):
+        _CONTROLLER[:] = [(len(sys.modules), ThreadpoolController())]
+    return _CONTROLLER[0][1]
 
 
 @contextlib.contextmanager
@@ -25,9 +39,7 @@ def thread_limit(n: int) -> Iterator[None]:
     threadpoolctl is entered first, so that it records the real previous values; faiss's own
     OpenMP setting is then changed inside it and restored last, so blocks nest correctly.
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=n):
+    with _controller().limit(limits=n):
         try:
             import faiss
         except ImportError:  # pragma: no cover - faiss is a core dependency
