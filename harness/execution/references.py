@@ -3,8 +3,9 @@
 Stored exact rows are reused first (ann-benchmarks keeps ground truth with the data for the
 same reason): a reference point equals an exact cell of the run when dataset, model, dim,
 precision, distance, k and seed agree and one of its settings has the same rescoring. Only
-the missing points are computed, through the same `run_cell` path (exact search is
-deterministic and single-threaded there, so a reused point is the one it would recompute).
+the missing points are computed through `reference_cell` (the cell path with one search
+pass; exact search is deterministic and single-threaded there, so a reused point is the one
+it would recompute).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from harness.datasets.base import Dataset
 from harness.execution import difficulty_search as difficulty
-from harness.execution.runner import run_cell
+from harness.execution.runner import reference_cell
 from harness.inputs.cell_inputs import CellInputs
 from harness.metrics.query_difficulty import QueryDifficulty
 from harness.plan.cell import Cell
@@ -50,7 +51,7 @@ class ReferencePoints:
                 self.reused += 1
             else:
                 self.computed += 1
-                rows, perq = run_cell(ref, self.ctx, timing=False)
+                rows, perq = reference_cell(ref, self.ctx)
                 values = perq.task_values(0, self.metric_name)
                 stored = (float(rows[0][self.metric_name]), values)
             self._memo[key] = stored

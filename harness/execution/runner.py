@@ -34,6 +34,7 @@ from harness.execution.timed import (
     index_for,
     lexical_index_for,
     measure,
+    single_pass,
 )
 from harness.execution.timing import UNSTABLE_SPREAD, spread
 from harness.inputs.cell_inputs import CellInputs, Vectors, exact_top_k
@@ -62,14 +63,20 @@ class _Inputs:
     truth: tuple[np.ndarray, np.ndarray] | None  # exact top-k (None: no recall asked)
 
 
-def run_cell(cell: Cell, ctx: CellInputs, *, timing: bool = True
-             ) -> tuple[list[ResultRow], PerQuery]:
-    """Build once, measure each search setting (interleaved repeats), compute metrics.
+def run_cell(cell: Cell, ctx: CellInputs) -> tuple[list[ResultRow], PerQuery]:
+    """Build once, measure each search setting (interleaved repeats), compute metrics."""
+    inputs, ix = _cell_inputs(cell, ctx, with_truth=True)
+    return _rows(inputs, ix, measure(cell, ix, watch=ctx.build_progress))
 
-    timing=False (reference points of the analysis) searches each setting once and skips the
-    per-query latency loop and the recall against exact search; qps then comes from that
-    single pass.
-    """
+
+def reference_cell(cell: Cell, ctx: CellInputs) -> tuple[list[ResultRow], PerQuery]:
+    """An exact reference point of the analysis: each setting searched once (its qps from that
+    single pass), no per-query latency loop and no recall against exact search."""
+    inputs, ix = _cell_inputs(cell, ctx, with_truth=False)
+    return _rows(inputs, ix, single_pass(cell, ix))
+
+
+def _cell_inputs(cell: Cell, ctx: CellInputs, *, with_truth: bool) -> tuple[_Inputs, CellIndex]:
     ds = ctx.dataset(cell)
     k_search = search_k(cell, ds)
     k = min(cell.k, ds.n_docs)
@@ -77,18 +84,18 @@ def run_cell(cell: Cell, ctx: CellInputs, *, timing: bool = True
         prep = lexical_prepared(ds, cell.precision)
         vec = Vectors(prep.docs, prep.queries, None, None,
                       options_of(cell.model_ref.params).fingerprint())
-        inputs = _Inputs(cell, ds, vec, prep, k, None)
-        ix = lexical_index_for(cell, prep, k_search)
-    else:
-        vec = ctx.vectors(cell, ds)
-        prep = _without_unread_raw(cell, ctx.prepared(cell, vec))
-        truth = None
-        if timing:  # reference points (timing=False) need no recall against exact search
-            t_ids, t_scores = exact_top_k(prep, k_search)
-            truth = drop_identical(t_ids, t_scores, ds, k)
-        inputs = _Inputs(cell, ds, vec, prep, k, truth)
-        ix = index_for(cell, prep, k_search, _hybrid(cell, ds))
-    t = measure(cell, ix, timing=timing, watch=ctx.build_progress)
+        return _Inputs(cell, ds, vec, prep, k, None), lexical_index_for(cell, prep, k_search)
+    vec = ctx.vectors(cell, ds)
+    prep = _without_unread_raw(cell, ctx.prepared(cell, vec))
+    truth = None
+    if with_truth:
+        t_ids, t_scores = exact_top_k(prep, k_search)
+        truth = drop_identical(t_ids, t_scores, ds, k)
+    return _Inputs(cell, ds, vec, prep, k, truth), index_for(cell, prep, k_search,
+                                                             _hybrid(cell, ds))
+
+
+def _rows(inputs: _Inputs, ix: CellIndex, t: Timings) -> tuple[list[ResultRow], PerQuery]:
     rows: list[ResultRow] = []
     settings: list[SettingValues] = []
     evaluated_qids: list[str] = []
@@ -99,7 +106,7 @@ def run_cell(cell: Cell, ctx: CellInputs, *, timing: bool = True
     # Task-metric arrays follow `query_ids` (the evaluated queries); knn_recall, latency and
     # top_ids arrays follow `all_query_ids` (every query, in dataset order).
     perquery = PerQuery(np.array(evaluated_qids if rows else [], dtype=str),
-                        np.asarray(ds.query_ids, dtype=str), tuple(settings))
+                        np.asarray(inputs.ds.query_ids, dtype=str), tuple(settings))
     return rows, perquery
 
 

@@ -111,51 +111,77 @@ def lexical_index_for(cell: Cell, prep: Prepared, k_search: int) -> CellIndex:
                      [{}], [searcher], "lexical")
 
 
-def measure(cell: Cell, ix: CellIndex, *, timing: bool, watch: BuildWatch | None = None
-            ) -> Timings:
-    """Build, then interleaved timed passes per setting (and per-query latency when timing).
+def measure(cell: Cell, ix: CellIndex, watch: BuildWatch | None = None) -> Timings:
+    """Build, then interleaved timed passes per setting and per-query latency.
 
     Peak memory covers the build and the searches: the cell's own high-water mark. The build
     uses the suite's `threads`; qps and latency are always single-thread. (thread_limit blocks
     are sequential, not nested: each sets its own limit on entry.) `watch` wraps the build
     (the progress line of a long build).
     """
-    n = len(ix.settings)
-    t = Timings(qps={i: [] for i in range(n)}, lat={i: [] for i in range(n)},
-                query_batch=len(ix.queries))
+    t = _timings(ix)
     rows_of = [sr.rows() for sr in ix.searchers]  # sliced before any timing
     rng = np.random.default_rng(cell.seed)
-    set_threads = ix.backend.set_threads
     t.machine_loaded = loaded(machine_load())
-    # Reference points (timing=False) run in the driver: resetting its high-water mark there
-    # would hide the driver's own peak (the manifest's driver_peak_rss_mb).
-    with (PeakMemory() if timing else nullcontext(PeakMemory())) as mem:
-        what = f"building {cell.backend} over {len(ix.index_input.vectors):,} documents"
-        with thread_limit(cell.threads), (watch(what) if watch else nullcontext()):
-            t0 = time.perf_counter_ns()
-            ix.backend.build(ix.index_input)
-            t.build_s = (time.perf_counter_ns() - t0) / 1e9
-        if t.build_s >= BUILD_NOTE_S:  # a build is one library call: say how long it took
-            log.info("cell %s: %s index built in %.1f s", cell.cell_id, cell.backend, t.build_s)
-        set_threads(1)
+    with PeakMemory() as mem:
+        _build(cell, ix, t, watch)
+        ix.backend.set_threads(1)
         with thread_limit(1):
-            for rep in range(cell.repeats if timing else 1):
+            for rep in range(cell.repeats):
                 # Interleave settings (shuffled round-robin) so machine drift spreads evenly.
-                for i in rng.permutation(n):
-                    ix.backend.prepare(ix.settings[i])
-                    search = ix.searchers[i]
-                    if rep == 0 and cell.warmup:
-                        search(search.head(cell.warmup))
-                    seconds, out = timed_pass(search, search.whole())
-                    t.qps[i].append(len(ix.queries) / seconds if seconds > 0 else float("inf"))
-                    if timing:
-                        t.lat[i].append(per_query_ns(search, rows_of[i]))
-                    if rep == 0:
-                        t.results[i] = out
+                for i in rng.permutation(len(ix.settings)):
+                    _pass(cell, ix, t, i, first=rep == 0)
+                    t.lat[i].append(per_query_ns(ix.searchers[i], rows_of[i]))
         # `threads` > 1: a separate batch-throughput measurement with that many threads
-        t.batch_qps = (_batch_qps(cell, ix, rng, set_threads) if timing
-                       else {i: [] for i in range(n)})
+        t.batch_qps = _batch_qps(cell, ix, rng, ix.backend.set_threads)
     t.machine_loaded = t.machine_loaded or loaded(machine_load())
+    return _finish(ix, t, mem)
+
+
+def single_pass(cell: Cell, ix: CellIndex) -> Timings:
+    """Build, then one search pass per setting: the analysis's exact reference points, which
+    need results, not speed (no latency loop, no batch throughput). They run in the driver:
+    resetting its high-water mark there would hide the driver's own peak (the manifest's
+    driver_peak_rss_mb), so memory is only read."""
+    t = _timings(ix)
+    with nullcontext(PeakMemory()) as mem:
+        _build(cell, ix, t, None)
+        ix.backend.set_threads(1)
+        with thread_limit(1):
+            for i in range(len(ix.settings)):
+                _pass(cell, ix, t, i, first=True)
+    return _finish(ix, t, mem)
+
+
+def _timings(ix: CellIndex) -> Timings:
+    n = len(ix.settings)
+    return Timings(qps={i: [] for i in range(n)}, lat={i: [] for i in range(n)},
+                   batch_qps={i: [] for i in range(n)}, query_batch=len(ix.queries))
+
+
+def _build(cell: Cell, ix: CellIndex, t: Timings, watch: BuildWatch | None) -> None:
+    what = f"building {cell.backend} over {len(ix.index_input.vectors):,} documents"
+    with thread_limit(cell.threads), (watch(what) if watch else nullcontext()):
+        t0 = time.perf_counter_ns()
+        ix.backend.build(ix.index_input)
+        t.build_s = (time.perf_counter_ns() - t0) / 1e9
+    if t.build_s >= BUILD_NOTE_S:  # a build is one library call: say how long it took
+        log.info("cell %s: %s index built in %.1f s", cell.cell_id, cell.backend, t.build_s)
+
+
+def _pass(cell: Cell, ix: CellIndex, t: Timings, i: int, *, first: bool) -> None:
+    """One timed pass of setting i over every query (its results kept from the first)."""
+    ix.backend.prepare(ix.settings[i])
+    search = ix.searchers[i]
+    if first and cell.warmup:
+        search(search.head(cell.warmup))
+    seconds, out = timed_pass(search, search.whole())
+    t.qps[i].append(len(ix.queries) / seconds if seconds > 0 else float("inf"))
+    if first:
+        t.results[i] = out
+
+
+def _finish(ix: CellIndex, t: Timings, mem: PeakMemory) -> Timings:
     t.index_bytes = ix.backend.nbytes()
     t.memory = ix.backend.memory()
     t.peak_rss_mb = None if mem.peak_increase_bytes is None else mem.peak_increase_bytes / 2**20

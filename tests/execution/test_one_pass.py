@@ -33,7 +33,7 @@ warmup: 0
 @pytest.fixture
 def counters(monkeypatch):
     counts = {"loads": 0, "references": [], "reads": 0}
-    load, run_cell, read = context.load_dataset, references.run_cell, RunStore._read_record
+    load, run_cell, read = context.load_dataset, references.reference_cell, RunStore._read_record
 
     def counting_load(*a, **kw):
         counts["loads"] += 1
@@ -48,7 +48,7 @@ def counters(monkeypatch):
         return read(self, path)
 
     monkeypatch.setattr(context, "load_dataset", counting_load)
-    monkeypatch.setattr(references, "run_cell", counting_run_cell)
+    monkeypatch.setattr(references, "reference_cell", counting_run_cell)
     monkeypatch.setattr(RunStore, "_read_record", counting_read)
     return counts
 
