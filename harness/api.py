@@ -148,6 +148,10 @@ def funnel(run_dir: str | Path, cache_dir: Path | None = None) -> pd.DataFrame:
     """The information-loss funnel of every result row of a run (the whole analysis is
     written into the run folder, and the report is rebuilt to show it)."""
     store = open_run(run_dir)
+    if not store.rows():
+        raise UserError("the run has no result rows yet (no finished cell in cells/)",
+                        file=str(run_dir), suggestion="run or resume the suite first: "
+                        "harness run <suite> --output <its parent folder>")
     ctx = _context(store, cache_dir)
     result = _analyse(store, ctx)
     _report_quietly(store.dir, ctx)

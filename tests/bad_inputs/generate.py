@@ -138,6 +138,11 @@ CASES.update({
         "schema_version: 1\nname: x\ndatasets: [bbc-news]\nmodels: [hash:16]\n"
         f"dims: {list(range(1, 201))}\nbackends: [{{name: hnswlib, build: "
         f"{{M: {list(range(2, 62))}}}}}]\n", "--yes", "run"),
+    "suite/python-tag": _raw_suite("schema_version: 1\nname: !!python/name:os.system x\n",
+                                   "unsupported YAML tag '!!python/name:os.system'"),
+    "suite/python-object-tag": _raw_suite(
+        "schema_version: 1\nname: x\nk: !!python/object/apply:os.system [ls]\n",
+        "suite.yaml:3"),
     "suite/missing-file": lambda root: Case(["validate", str(root / "nope.yaml")], "nope.yaml"),
     "suite/a-folder": lambda root: Case(["validate", str(root)], "suite file not found"),
 })
@@ -154,11 +159,13 @@ def _good_suite(root: Path) -> str:
     return str(write_suite(root, suite_text(_good_data(root))))
 
 
-def _fake_run(root: Path, manifest: str) -> str:
+def _fake_run(root: Path, manifest: str, cell: bool = True) -> str:
     run = root / "run"
     (run / "cells").mkdir(parents=True)
     (run / "manifest.json").write_text(manifest)
-    (run / "cells" / "c1.json").write_text('{"schema_version": 99, "cell_id": "c1", "rows": []}')
+    if cell:
+        (run / "cells" / "c1.json").write_text(
+            '{"schema_version": 99, "cell_id": "c1", "rows": []}')
     return str(run)
 
 
@@ -168,6 +175,8 @@ CASES.update({
     "cli/report-not-a-run": _cli(lambda r: ["report", str(r)]),
     "cli/report-missing": _cli(lambda r: ["report", str(r / "nope")], "nope"),
     "cli/funnel-not-a-run": _cli(lambda r: ["funnel", str(r)]),
+    "cli/funnel-run-without-cells": _cli(lambda r: ["funnel", _fake_run(r, "{}", cell=False)],
+                                         "no result rows"),
     "cli/best-not-a-run": _cli(lambda r: ["best", str(r)]),
     "cli/compare-not-runs": _cli(lambda r: ["compare", str(r / "a"), str(r / "b")]),
     "cli/leaderboard-missing": _cli(lambda r: ["leaderboard", str(r / "nope")], "nope"),
