@@ -45,6 +45,7 @@ from harness.exports.rows import Exported
 from harness.plan.catalogue import catalogue, summary
 from harness.plan.cell import Cell, Plan
 from harness.plan.expand import expand
+from harness.plan.paths import check_folder
 from harness.plan.source import SuiteSource, describe, load_source
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
@@ -83,6 +84,8 @@ def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
     """Plan the suite, run its cells, then analyse and report: one context, one data load.
     `suite`: a path, YAML text or a dict (Encoder objects as models run inline; suite_source)."""
     p = expand(load_source(suite))
+    check_folder(Path(options.output), "--output")
+    check_folder(options.cache_dir or default_cache_dir(), "--cache-dir / $HARNESS_CACHE")
     rid = run_id(p.suite)
     if not options.resume:
         rid += datetime.now(UTC).strftime("-%Y%m%dT%H%M%S")

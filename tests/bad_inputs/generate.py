@@ -159,6 +159,11 @@ def _good_suite(root: Path) -> str:
     return str(write_suite(root, suite_text(_good_data(root))))
 
 
+def _a_file(root: Path) -> str:
+    (root / "a-file").write_text("not a folder\n")
+    return str(root / "a-file")
+
+
 def _fake_run(root: Path, manifest: str, cell: bool = True) -> str:
     run = root / "run"
     (run / "cells").mkdir(parents=True)
@@ -177,6 +182,10 @@ CASES.update({
     "cli/funnel-not-a-run": _cli(lambda r: ["funnel", str(r)]),
     "cli/funnel-run-without-cells": _cli(lambda r: ["funnel", _fake_run(r, "{}", cell=False)],
                                          "no result rows"),
+    "cli/run-output-is-a-file": _cli(lambda r: ["run", _good_suite(r), "--output",
+                                                _a_file(r) + "/results"], "--output"),
+    "cli/run-cache-is-a-file": _cli(lambda r: ["run", _good_suite(r), "--output", str(r / "o"),
+                                               "--cache-dir", _a_file(r)], "--cache-dir"),
     "cli/best-not-a-run": _cli(lambda r: ["best", str(r)]),
     "cli/compare-not-runs": _cli(lambda r: ["compare", str(r / "a"), str(r / "b")]),
     "cli/leaderboard-missing": _cli(lambda r: ["leaderboard", str(r / "nope")], "nope"),
