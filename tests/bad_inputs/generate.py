@@ -131,6 +131,8 @@ CASES.update({
                                         "datasets: [bbc-news]\nmodels: [hash:16]\n", "name"),
     "suite/unknown-model": _raw_suite("schema_version: 1\nname: x\ndatasets: [bbc-news]\n"
                                       "models: [minilm]\n", "models[0]"),
+    "suite/hash-dim-zero": _raw_suite("schema_version: 1\nname: x\ndatasets: [bbc-news]\n"
+                                      "models: ['hash:0']\n", "models[0]"),
     "suite/model-name-twice": _raw_suite(
         "schema_version: 1\nname: x\ndatasets: [bbc-news]\n"
         "models: [{ref: 'hash:16', name: m}, {ref: 'hash:32', name: m}]\n", "models[1]"),
