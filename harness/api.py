@@ -44,6 +44,7 @@ from harness.inputs.cell_inputs import CellInputs
 from harness.plan.catalogue import catalogue, summary
 from harness.plan.cell import Cell, Plan
 from harness.plan.expand import expand
+from harness.plan.paths import check_folder
 from harness.plan.source import SuiteSource, describe, load_source
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
@@ -82,6 +83,8 @@ def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
     """Plan the suite, run its cells, then analyse and report: one context, one data load.
     `suite`: a path, YAML text or a dict (Encoder objects as models run inline; suite_source)."""
     p = expand(load_source(suite))
+    check_folder(Path(options.output), "--output")
+    check_folder(options.cache_dir or default_cache_dir(), "--cache-dir / $HARNESS_CACHE")
     rid = run_id(p.suite)
     if not options.resume:
         rid += datetime.now(UTC).strftime("-%Y%m%dT%H%M%S")
@@ -132,6 +135,10 @@ def funnel(run_dir: str | Path, cache_dir: Path | None = None) -> pd.DataFrame:
     """The information-loss funnel of every result row of a run (the whole analysis is
     written into the run folder, and the report is rebuilt to show it)."""
     store = open_run(run_dir)
+    if not store.rows():
+        raise UserError("the run has no result rows yet (no finished cell in cells/)",
+                        file=str(run_dir), suggestion="run or resume the suite first: "
+                        "harness run <suite> --output <its parent folder>")
     ctx = _context(store, cache_dir)
     result = _analyse(store, ctx)
     _report_quietly(store.dir, ctx)

@@ -46,3 +46,11 @@ def test_lines_of_keys():
     data, lines = load_with_lines("a: 1\nb:\n  - x\n  - y: 2\n", "s.yaml")
     assert data == {"a": 1, "b": ["x", {"y": 2}]}
     assert lines[("b",)] == 2 and lines[("b", 1, "y")] == 4
+
+
+def test_standard_explicit_tags_still_load_and_others_are_named():
+    data, _ = load_with_lines("a: !!str 12\nb: !!int '3'\nc: !!seq [1]\n")
+    assert data == {"a": "12", "b": 3, "c": [1]}
+    with pytest.raises(UserError, match=r"unsupported YAML tag '!custom'") as exc:
+        load_with_lines("a: 1\nb: !custom x\n", file="s.yaml")
+    assert exc.value.line == 2

@@ -25,6 +25,11 @@ WORD_RE = re.compile(r"\w+")
 TRIGRAM_WEIGHT = 0.5
 
 
+def hash_dim_problem(dim: int) -> str | None:
+    """The one rule for a hash dim, used by the plan's check and by the encoder itself."""
+    return None if dim >= 1 else f"hash encoder dim must be >= 1, got {dim}"
+
+
 @dataclass(frozen=True)
 class HashOptions:
     dim: int = 64
@@ -54,8 +59,9 @@ class HashEncoder:
 
     def __init__(self, options: HashOptions | None = None) -> None:
         options = options or HashOptions()
-        if options.dim < 1:
-            raise UserError(f"hash encoder dim must be >= 1, got {options.dim}")
+        problem = hash_dim_problem(options.dim)
+        if problem:
+            raise UserError(problem)
         self.options = options
 
     @property

@@ -130,7 +130,7 @@ class HashingPlugin(ModelPlugin):
     def check(arg: str) -> str | None:
         if arg and not arg.isdigit():
             return f"expected 'hash:DIM' with an integer DIM, got 'hash:{arg}'"
-        return None
+        return hashing.hash_dim_problem(int(arg or 64))
 
     @staticmethod
     def dim(arg: str, ref: ModelRef) -> int:

@@ -20,6 +20,10 @@ Path_ = tuple[str | int, ...]
 #: suite may expand to; a large real suite has a few hundred.
 MAX_NODES = 100_000
 
+#: Tags a suite may carry: YAML's own plain types (what SafeLoader resolves untagged values to).
+_STANDARD_TAG = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {"str", "int", "float", "bool", "null", "timestamp", "map", "seq"}
+
 
 def load_with_lines(text: str, file: str | None = None) -> tuple[Any, dict[Path_, int]]:
     """Parse YAML text; return the data and a map from key path to 1-based line number."""
@@ -60,6 +64,12 @@ class _Builder:
                 suggestion="a suite this large is almost certainly an alias loop or a "
                 "mistake; write the lists out or split the suite")
         self.lines.setdefault(path, node.start_mark.line + 1)
+        if node.tag.removeprefix(_STANDARD_TAG) not in _ALLOWED_TAGS:
+            # e.g. !!python/name: — refused by SafeLoader anyway; name the tag, not the error
+            raise UserError(
+                f"unsupported YAML tag '{node.tag.replace(_STANDARD_TAG, '!!')}'",
+                file=self.file, line=node.start_mark.line + 1,
+                suggestion="a suite holds plain values only: remove the tag")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):

@@ -131,6 +131,8 @@ CASES.update({
                                         "datasets: [bbc-news]\nmodels: [hash:16]\n", "name"),
     "suite/unknown-model": _raw_suite("schema_version: 1\nname: x\ndatasets: [bbc-news]\n"
                                       "models: [minilm]\n", "models[0]"),
+    "suite/hash-dim-zero": _raw_suite("schema_version: 1\nname: x\ndatasets: [bbc-news]\n"
+                                      "models: ['hash:0']\n", "models[0]"),
     "suite/model-name-twice": _raw_suite(
         "schema_version: 1\nname: x\ndatasets: [bbc-news]\n"
         "models: [{ref: 'hash:16', name: m}, {ref: 'hash:32', name: m}]\n", "models[1]"),
@@ -138,6 +140,11 @@ CASES.update({
         "schema_version: 1\nname: x\ndatasets: [bbc-news]\nmodels: [hash:16]\n"
         f"dims: {list(range(1, 201))}\nbackends: [{{name: hnswlib, build: "
         f"{{M: {list(range(2, 62))}}}}}]\n", "--yes", "run"),
+    "suite/python-tag": _raw_suite("schema_version: 1\nname: !!python/name:os.system x\n",
+                                   "unsupported YAML tag '!!python/name:os.system'"),
+    "suite/python-object-tag": _raw_suite(
+        "schema_version: 1\nname: x\nk: !!python/object/apply:os.system [ls]\n",
+        "suite.yaml:3"),
     "suite/missing-file": lambda root: Case(["validate", str(root / "nope.yaml")], "nope.yaml"),
     "suite/a-folder": lambda root: Case(["validate", str(root)], "suite file not found"),
 })
@@ -154,11 +161,18 @@ def _good_suite(root: Path) -> str:
     return str(write_suite(root, suite_text(_good_data(root))))
 
 
-def _fake_run(root: Path, manifest: str) -> str:
+def _a_file(root: Path) -> str:
+    (root / "a-file").write_text("not a folder\n")
+    return str(root / "a-file")
+
+
+def _fake_run(root: Path, manifest: str, cell: bool = True) -> str:
     run = root / "run"
     (run / "cells").mkdir(parents=True)
     (run / "manifest.json").write_text(manifest)
-    (run / "cells" / "c1.json").write_text('{"schema_version": 99, "cell_id": "c1", "rows": []}')
+    if cell:
+        (run / "cells" / "c1.json").write_text(
+            '{"schema_version": 99, "cell_id": "c1", "rows": []}')
     return str(run)
 
 
@@ -168,6 +182,12 @@ CASES.update({
     "cli/report-not-a-run": _cli(lambda r: ["report", str(r)]),
     "cli/report-missing": _cli(lambda r: ["report", str(r / "nope")], "nope"),
     "cli/funnel-not-a-run": _cli(lambda r: ["funnel", str(r)]),
+    "cli/funnel-run-without-cells": _cli(lambda r: ["funnel", _fake_run(r, "{}", cell=False)],
+                                         "no result rows"),
+    "cli/run-output-is-a-file": _cli(lambda r: ["run", _good_suite(r), "--output",
+                                                _a_file(r) + "/results"], "--output"),
+    "cli/run-cache-is-a-file": _cli(lambda r: ["run", _good_suite(r), "--output", str(r / "o"),
+                                               "--cache-dir", _a_file(r)], "--cache-dir"),
     "cli/best-not-a-run": _cli(lambda r: ["best", str(r)]),
     "cli/compare-not-runs": _cli(lambda r: ["compare", str(r / "a"), str(r / "b")]),
     "cli/leaderboard-missing": _cli(lambda r: ["leaderboard", str(r / "nope")], "nope"),
