@@ -81,6 +81,7 @@ def parser() -> argparse.ArgumentParser:
     _add_run(sub)
     _report_parsers(sub)
     _export_parser(sub)
+    _bundle_parser(sub)
     _analysis_parsers(sub)
     return p
 
@@ -122,6 +123,16 @@ def _export_parser(sub: argparse._SubParsersAction) -> None:
     ex.add_argument("--layout", choices=("beir", "hf"), default=None,
                     help="for a dataset: beir (default) or hf")
     ex.add_argument("--split", default="test", help="for a dataset: the qrels split to write")
+
+
+def _bundle_parser(sub: argparse._SubParsersAction) -> None:
+    bp = sub.add_parser("bundle", help="a run folder as one .tar.gz with sha256 checksums; "
+                        "or verify (and --unpack) such a bundle")
+    bp.add_argument("source", metavar="RUN_DIR|BUNDLE",
+                    help="a run folder to pack, or a .tar.gz bundle to verify")
+    bp.add_argument("--out", default=None, help="the archive to write (RUN_DIR.tar.gz)")
+    bp.add_argument("--unpack", default=None, metavar="DIR",
+                    help="for a bundle: after verifying, write the run folder under DIR")
 
 
 def _analysis_parsers(sub: argparse._SubParsersAction) -> None:

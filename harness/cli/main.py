@@ -60,6 +60,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _reports(args)
     if args.command == "export":
         return cli_views.export(args)
+    if args.command == "bundle":
+        return cli_views.bundle(args)
     if args.command in ("datasets", "models", "backends", "suites"):
         return cli_views.listing(args)
     if args.command in ("funnel", "best", "probe"):

@@ -14,6 +14,7 @@ from harness import api
 from harness.analysis.frontier import Budget
 from harness.console import as_json, table, wrap
 from harness.errors import UserError
+from harness.exports.bundle import bundle_run, unpack_bundle, verify_bundle
 from harness.plan.source import suite_listing
 
 
@@ -42,6 +43,17 @@ def export(args: argparse.Namespace) -> int:
     layout = args.layout or "beir"
     ds = api.export(args.dataset, _out_folder(args.out, "OUT"), layout=layout, split=args.split)
     print(f"{args.out}: {ds.n_docs} documents, {ds.n_queries} queries ({layout} layout)")
+    return 0
+
+
+def bundle(args: argparse.Namespace) -> int:
+    if api.is_run_dir(args.source):
+        print(bundle_run(Path(args.source), Path(args.out) if args.out else None).summary())
+        return 0
+    if args.unpack:
+        print(f"unpacked: {unpack_bundle(Path(args.source), Path(args.unpack))}")
+        return 0
+    print(verify_bundle(Path(args.source))[0].summary())
     return 0
 
 
