@@ -10,11 +10,13 @@ import re
 from collections.abc import Mapping, Sequence
 
 from harness.metrics.costs import COST_COLUMNS
+from harness.metrics.tails import TAIL_COLUMNS
 
 # Task metrics are "<name>@<k>" columns; these @k columns are not task metrics.
 NOT_TASK = re.compile(r"^(knn_recall|qps|latency|batch_qps)")
 AT_K = re.compile(r"^[a-z][a-z0-9_]*@\d+$")
-HIGHER_IS_BETTER = frozenset({"qps", "batch_qps", "qps_min", "qps_max", "encode_docs_per_s"})
+HIGHER_IS_BETTER = frozenset({"qps", "batch_qps", "qps_min", "qps_max", "encode_docs_per_s",
+                              *TAIL_COLUMNS})
 LOWER_IS_BETTER = frozenset(
     {
         "latency_p50_ms",
