@@ -38,11 +38,12 @@ from harness.execution.timed import (
 )
 from harness.execution.timing import UNSTABLE_SPREAD, spread
 from harness.inputs.cell_inputs import CellInputs, Vectors, exact_top_k
-from harness.metrics.columns import has_positive
+from harness.metrics.columns import has_positive, main_metric
 from harness.metrics.ir import parse_metric, qrels_evaluate
 from harness.metrics.knn import knn_recall, true_scores_of
 from harness.metrics.labels import evaluable, label_evaluate
 from harness.metrics.latency import latency_stats
+from harness.metrics.tails import tail_columns
 from harness.plan.cell import Cell, size_label
 from harness.plan.refs import is_lexical
 from harness.registry import BACKENDS
@@ -158,6 +159,7 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
                              found_true[:, :kk], kk)
             row[f"knn_recall@{kk}"] = float(np.mean(rec))
             values[f"knn_recall@{kk}"] = rec
+    row.update(tail_columns(values, main_metric(inp.cell.evaluate), inp.k))
     row.update(_speed_columns(t, i))
     if t.lat[i]:
         values["latency_ms"] = np.median(np.stack(t.lat[i]), axis=0) / 1e6

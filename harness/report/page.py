@@ -29,6 +29,7 @@ from harness.report.sections.hybrid import HybridSection
 from harness.report.sections.problems import ProblemsSection
 from harness.report.sections.results import ResultsSection, SummarySection
 from harness.report.sections.scaling import ScalingSection
+from harness.report.sections.tails import TailsSection
 from harness.report.texts import TextSource
 
 
@@ -61,6 +62,7 @@ SECTIONS: tuple[Section, ...] = (
     ProblemsSection(),
     FiguresSection(),
     AnalysisSection(),
+    TailsSection(),
     DifficultySection(),
     HybridSection(),
     ScalingSection(),

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from harness.metrics.columns import AT_K
 from harness.metrics.costs import COST_COLUMNS
+from harness.metrics.tails import TAIL_COLUMNS, TAIL_DOCS
 
 Kind = Literal["text", "int", "float", "bool", "json"]
 
@@ -72,6 +73,7 @@ COLUMNS: tuple[Column, ...] = (
        "and lexical index"),
     _c("index_fixed_bytes", "int", "bytes", -1, "the index's size independent of the corpus"),
     _c("rescore_bytes_per_doc", "float", "bytes", -1, "float32 vectors kept for rescoring"),
+    *(_c(name, "float", "fraction", 1, TAIL_DOCS[name]) for name in TAIL_COLUMNS),
     _c("qps", "float", "queries/s", 1, "single-thread queries per second (median of repeats)",
        True),
     _c("qps_min", "float", "queries/s", 1, "slowest repeat", True),

@@ -40,10 +40,11 @@ def test_sections_render_in_declared_order(runs, tmp_path):
     toc, body = _anchors((runs.a.run_dir / "report.html").read_text())
     declared = [s.anchor for s in sorted(SECTIONS, key=lambda s: s.order)]
     # headline, then the answer (plots, a hybrid or growth suite's own section, every
-    # configuration), then the details (where quality is lost, hard queries, per query)
+    # configuration), then the details (where quality is lost, worst queries, hard queries,
+    # per query)
     assert declared == [
         "summary", "glance", "problems", "plots", "hybrid", "scaling", "results", "analysis",
-        "difficulty", "drilldown", "files",
+        "tails", "difficulty", "drilldown", "files",
     ]
     assert toc == body == [a for a in declared if a not in ("hybrid", "scaling")]
     # Sections handed in out of order are shown by their `order`, not their position.

@@ -1,0 +1,57 @@
+"""Section "Tails": per dataset, the main metric's mean next to its worst queries (worst
+decile, p10, Robustness-delta), with each row's look-alike (nearest mean, best worst decile)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from harness.analysis.look_alikes import CLOSE_MEAN, look_alikes
+from harness.report import html as H
+from harness.report.data import config_label
+from harness.report.sections.base import ReportContext
+
+COLS = ["config", "main", "task_worst10", "worst10_gap", "mean_gap", "task_p10",
+        "task_robust90", "knn_robust90", "twin_config"]
+SHOWN = 12
+
+INTRO = (
+    "<p>Averages hide the queries that fail. Per row, over its evaluated queries and for the "
+    "dataset's main metric: task_worst10 = mean of the worst 10% of queries, task_p10 = the "
+    "10th percentile of the per-query values (task_median etc. in tails.csv), task_robust90 "
+    "= share of queries whose value is at least 0.9, knn_robust90 = the same for "
+    f"knn_recall@10. twin = the row whose mean is within {CLOSE_MEAN} of this row's with the "
+    "best worst decile; worst10_gap = twin's worst decile minus this row's (large = same "
+    "mean, much worse tail). Definitions: docs/tails.md.</p>")
+
+
+def _rows(ok: pd.DataFrame, main: str) -> pd.DataFrame:
+    got = look_alikes(ok, main)  # index = position before sorting, which `twin` refers to
+    label = {i: config_label(r, with_dataset=False) for i, r in got.iterrows()}
+    return got.assign(config=[label[i] for i in got.index], main=got[main],
+                      twin_config=[label.get(int(t), "") for t in got["twin"]])
+
+
+class TailsSection:
+    anchor = "tails"
+    title = "Tails: worst queries"
+    order = 41
+
+    def render(self, ctx: ReportContext) -> str:
+        ok = ctx.run.ok
+        if ok.empty or "task_worst10" not in ok:
+            return ""
+        parts, tables = [INTRO], []
+        for i, dataset in enumerate(dict.fromkeys(ok["dataset"])):
+            main = ctx.mains.get(str(dataset))
+            if not main or main not in ok:
+                continue
+            rows = _rows(ok[ok["dataset"] == dataset], main)
+            tables.append(rows.assign(dataset=dataset, main_metric=main))
+            parts.append(f"<h3>{H.esc(dataset)} ({H.esc(main)})</h3>" + H.table(
+                rows.head(SHOWN), [H.Col(c, wrap=c.endswith("config")) for c in COLS],
+                table_id=f"tails-{i}", filter_box=False,
+                caption=f"The {SHOWN} rows with the largest worst-decile gap to a look-alike."))
+        if not tables:
+            return ""
+        link = ctx.offer("tails.csv", pd.concat(tables, ignore_index=True))
+        return "".join(parts) + f"<p class='small'><a href='{H.esc(link)}'>tails.csv</a></p>"
