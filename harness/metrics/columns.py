@@ -14,6 +14,8 @@ from harness.metrics.costs import COST_COLUMNS
 # Task metrics are "<name>@<k>" columns; these @k columns are not task metrics.
 NOT_TASK = re.compile(r"^(knn_recall|qps|latency|batch_qps)")
 AT_K = re.compile(r"^[a-z][a-z0-9_]*@\d+$")
+#: The two kNN recalls: tie-aware knn_recall@k, ann-benchmarks' knn_recall_eps@k (within 1e-3).
+KNN_RECALL = ("knn_recall@", "knn_recall_eps@")
 HIGHER_IS_BETTER = frozenset({"qps", "batch_qps", "qps_min", "qps_max", "encode_docs_per_s"})
 LOWER_IS_BETTER = frozenset(
     {
@@ -54,7 +56,7 @@ def better(col: str) -> int:
     """+1 when higher is better, -1 when lower is better, 0 when neither (not highlighted)."""
     if col in LOWER_IS_BETTER:
         return -1
-    if col in HIGHER_IS_BETTER or is_task_metric(col) or col.startswith("knn_recall@"):
+    if col in HIGHER_IS_BETTER or is_task_metric(col) or col.startswith(KNN_RECALL):
         return 1
     return 0
 
