@@ -361,6 +361,9 @@ for _name, _target, _summary, (_requires, _install) in (
     ("scann", "scann_backend:ScannBackend",
      "ScaNN: k-means tree, anisotropic quantization, exact re-ranking (no TensorFlow)",
      (("scann",), "pip install scann")),
+    ("voyager", "voyager_backend:VoyagerBackend",
+     "voyager (Spotify): HNSW graph (space ip / l2), its own thread pool",
+     (("voyager",), "pip install 'embedding-retrieval-harness[engines]'")),
 ):
     BACKENDS.register(
         Entry(_name, f"harness.backends.{_target}", _summary, _requires, _install)

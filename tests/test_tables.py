@@ -51,7 +51,7 @@ def test_polars_reads_every_run_at_once(two_runs):
     assert df.height == _expected(a, b) and set(df["run_id"]) == {a.run_dir.name,
                                                                    b.run_dir.name}
     assert set(df["measure"]) == {"ndcg@10", "recall@10", "knn_recall@10", "mrr@5",
-                                  "knn_recall@5"}
+                                  "knn_recall@5", "knn_recall_eps@10", "knn_recall_eps@5"}
     # the value of one row x metric is the wide table's cell
     row = b.frame[b.frame["precision"] == "int8"].iloc[1]
     got = df.filter((pl.col("cell_id") == row["cell_id"]) & (pl.col("setting") == 1)

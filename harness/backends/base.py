@@ -190,3 +190,12 @@ SEED = 1234
 
 def as_float32(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def pad_to_k(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Results of fewer than k columns (fewer documents than k) padded as empty slots."""
+    pad = k - ids.shape[1]
+    if pad <= 0:
+        return ids, scores
+    return (np.pad(ids, ((0, 0), (0, pad)), constant_values=-1),
+            np.pad(scores, ((0, 0), (0, pad)), constant_values=-np.inf))

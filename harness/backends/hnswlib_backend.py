@@ -27,6 +27,7 @@ from harness.backends.base import (
     IndexMemory,
     Param,
     as_float32,
+    pad_to_k,
     saved_bytes,
 )
 
@@ -91,11 +92,7 @@ class HnswlibBackend:
         ids = labels.astype(np.int64)
         # hnswlib distances: 'ip' -> 1 - <q, x>, 'l2' -> squared euclidean distance
         scores = np.subtract(1.0, dist, dtype=np.float32) if self.metric == "ip" else -dist
-        if ids.shape[1] < k:  # fewer documents than k: pad as empty slots
-            pad = k - ids.shape[1]
-            ids = np.pad(ids, ((0, 0), (0, pad)), constant_values=-1)
-            scores = np.pad(scores, ((0, 0), (0, pad)), constant_values=-np.inf)
-        return ids, scores
+        return pad_to_k(ids, scores, k)
 
     def nbytes(self) -> int:
         return saved_bytes(self._index.save_index, "index.bin")

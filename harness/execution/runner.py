@@ -26,6 +26,7 @@ from harness.execution.lexical_leg import (
     texts,
 )
 from harness.execution.memory import memory_columns
+from harness.execution.recall_eps import eps_recall_columns
 from harness.execution.selfhits import drop_identical, search_k
 from harness.execution.timed import (
     CellIndex,
@@ -154,11 +155,15 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
     if inp.truth is not None and LEXICAL_KEY not in ix.grid[i]:  # fused lists: no exact kNN
         true_ids, true_scores = inp.truth
         found_true = true_scores_of(ids, inp.prep.queries, inp.prep.docs, inp.prep.metric)
-        for kk in sorted({min(10, inp.k), inp.k}):
+        ks = sorted({min(10, inp.k), inp.k})
+        for kk in ks:
             rec = knn_recall(ids[:, :kk], true_ids[:, :kk], true_scores[:, :kk],
                              found_true[:, :kk], kk)
             row[f"knn_recall@{kk}"] = float(np.mean(rec))
             values[f"knn_recall@{kk}"] = rec
+        eps = eps_recall_columns(ids, true_scores, found_true, ks, inp.prep.metric)
+        row.update({name: float(np.mean(v)) for name, v in eps.items()})
+        values.update(eps)
     row.update(tail_columns(values, main_metric(inp.cell.evaluate), inp.k))
     row.update(_speed_columns(t, i))
     if t.lat[i]:

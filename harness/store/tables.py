@@ -6,7 +6,8 @@ backends, and a column of None alone would be Arrow type null, which other runs'
 cannot be concatenated with).
 
 results_long.parquet is the tidy table: one row per result row x quality metric (every column
-named `family@k`: task metrics and knn_recall@k), with one schema for every run, so that
+named `family@k`: task metrics, knn_recall@k and knn_recall_eps@k), with one schema for every
+run, so that
 
     polars.read_parquet("results/*/results_long.parquet")
     duckdb.sql("select * from 'results/*/results_long.parquet'")

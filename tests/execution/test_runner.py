@@ -79,6 +79,7 @@ def test_rows_columns_and_values(write_suite, tiny_beir, tmp_path):
     assert (df["rescore_bytes_per_doc"] == 0).all()
     assert (df["index_bytes"] >= 24 * 64 * 4).all()
     assert (df["knn_recall@10"] == 1.0).all()  # exact search against itself
+    assert (df["knn_recall_eps@10"] == 1.0).all()  # ann-benchmarks' definition agrees
     assert (df["qps"] > 0).all() and (df["latency_p50_ms"] <= df["latency_p99_ms"]).all()
     # files: manifest, tables, per-query arrays, log
     d = out.run_dir
