@@ -204,3 +204,57 @@ class Rotated:
 
     def bytes_per_vector(self, dim: int) -> float:
         return self.quantizer.bytes_per_vector(dim)
+
+
+# -- named variants: each a precision name in harness.registry.PRECISIONS -------------------
+
+
+class Int4(ScalarCode):
+    def __init__(self) -> None:
+        super().__init__(4)
+
+
+class Int2(ScalarCode):
+    def __init__(self) -> None:
+        super().__init__(2)
+
+
+class Int8Percentile(ScalarCode):
+    def __init__(self) -> None:
+        super().__init__(8, "percentile", (0.5, 99.5))
+
+
+class Int8Sample(ScalarCode):
+    def __init__(self) -> None:
+        super().__init__(8, "sample", n=1000)
+
+
+class BinaryMedian(ThresholdBinary):
+    def __init__(self) -> None:
+        super().__init__("median")
+
+
+class BinaryMean(ThresholdBinary):
+    def __init__(self) -> None:
+        super().__init__("mean")
+
+
+class Binary2(ThresholdBinary):
+    def __init__(self) -> None:
+        super().__init__(bits=2)
+
+
+class Float8E5m2(Float8Scaled):
+    """Unscaled e5m2 (s = 1), beside transforms.Float8's unscaled e4m3."""
+
+    def fit(self, docs: np.ndarray) -> Float8E5m2:
+        self.s = np.ones(docs.shape[1], dtype=np.float32)
+        return self
+
+    def __init__(self) -> None:
+        super().__init__("e5m2")
+
+
+class Float8ScaledE4m3(Float8Scaled):
+    def __init__(self) -> None:
+        super().__init__("e4m3")

@@ -4,6 +4,7 @@ fitted on the corpus, applied unchanged to queries (per_batch excepted)."""
 import numpy as np
 import pytest
 
+from harness.backends.base import LOWBIT_PRECISIONS
 from harness.embeddings.lowbit import (
     Float8Scaled,
     PerBatchInt8,
@@ -14,6 +15,7 @@ from harness.embeddings.lowbit import (
     round_e5m2,
 )
 from harness.embeddings.transforms import Int8
+from harness.registry import PRECISIONS
 
 DOCS = np.array([[0.0, -1.0, 0.5], [0.3, 1.0, 0.25], [0.6, 0.0, -0.5], [0.9, 0.5, 0.0]],
                 dtype=np.float32)
@@ -125,3 +127,17 @@ def test_pca_rotation_is_the_corpus_principal_basis_uncentred():
     # A rotation keeps inner products: the float scores are unchanged before quantization.
     np.testing.assert_allclose(rotated.turn(QUERIES) @ rotated.turn(DOCS).T, QUERIES @ DOCS.T,
                                atol=1e-5)
+
+
+def test_named_variants_load_from_the_registry_and_equal_their_parameters():
+    same = {"int4": ScalarCode(4), "int2": ScalarCode(2), "int8-per-batch": PerBatchInt8(),
+            "int8-percentile": ScalarCode(8, "percentile", (0.5, 99.5)),
+            "int8-sample": ScalarCode(8, "sample", n=1000),
+            "binary-median": ThresholdBinary("median"), "binary-mean": ThresholdBinary("mean"),
+            "binary-2bit": ThresholdBinary(bits=2), "float8-scaled": Float8Scaled("e4m3")}
+    assert set(same) | {"float8-e5m2"} == LOWBIT_PRECISIONS
+    for name, reference in same.items():
+        got = PRECISIONS.get(name).load()().fit(DOCS).apply(QUERIES)
+        np.testing.assert_array_equal(got, reference.fit(DOCS).apply(QUERIES), err_msg=name)
+    e5m2 = PRECISIONS.get("float8-e5m2").load()().fit(DOCS).apply(QUERIES)
+    np.testing.assert_array_equal(e5m2, round_e5m2(QUERIES))
