@@ -395,3 +395,16 @@ PRECISIONS.register(
     Entry("float8", "harness.embeddings.transforms:Float8",
           "1 byte per dimension, float8 e4m3 (no scaling)")
 )
+for _name, _cls, _summary in (
+    ("int4", "Int4", "half a byte per dimension: 16-level per-dimension min/max codes"),
+    ("int2", "Int2", "a quarter byte per dimension: 4-level per-dimension min/max codes"),
+    ("int8-percentile", "Int8Percentile", "int8 calibrated on the corpus's 0.5..99.5 percentiles"),
+    ("int8-sample", "Int8Sample", "int8 calibrated on the min/max of 1000 sampled corpus vectors"),
+    ("int8-per-batch", "PerBatchInt8", "int8 re-calibrated per batch (MTEB's pitfall)"),
+    ("binary-median", "BinaryMedian", "1 bit per dimension against the corpus median, Hamming"),
+    ("binary-mean", "BinaryMean", "1 bit per dimension against the corpus mean, Hamming"),
+    ("binary-2bit", "Binary2", "2 bits per dimension at corpus terciles (thermometer), Hamming"),
+    ("float8-e5m2", "Float8E5m2", "1 byte per dimension, float8 e5m2 (no scaling)"),
+    ("float8-scaled", "Float8ScaledE4m3", "1 byte per dimension, e4m3 scaled per dimension"),
+):
+    PRECISIONS.register(Entry(_name, f"harness.embeddings.lowbit:{_cls}", _summary))

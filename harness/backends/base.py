@@ -184,6 +184,10 @@ FLOAT_METRICS = frozenset({"cosine", "ip", "l2"})
 #: the index stores float32 (index_bytes and bytes_per_doc say so); the precision's own code
 #: size is the row's code_bytes_per_vector.
 FLOAT_PRECISIONS = frozenset({"float32", "float16", "float8", "int8"})
+#: harness/embeddings/lowbit.py's variants, searched by exact search (dequantized / Hamming).
+LOWBIT_PRECISIONS = frozenset({"int4", "int2", "int8-percentile", "int8-sample",
+                               "int8-per-batch", "binary-median", "binary-mean", "binary-2bit",
+                               "float8-e5m2", "float8-scaled"})
 #: Fixed seeds, so that training (k-means, PQ) and graph levels are reproducible.
 SEED = 1234
 

@@ -15,6 +15,7 @@ from harness.backends._faiss import FaissBackend
 from harness.backends.base import (
     FLOAT_METRICS,
     FLOAT_PRECISIONS,
+    LOWBIT_PRECISIONS,
     Capabilities,
     IndexInput,
     as_float32,
@@ -26,7 +27,7 @@ class ExactBackend(FaissBackend):
 
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=FLOAT_METRICS,
-        precisions=FLOAT_PRECISIONS | {"binary"},
+        precisions=FLOAT_PRECISIONS | {"binary"} | LOWBIT_PRECISIONS,
         family="exact",
         exact=True,
     )
