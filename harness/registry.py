@@ -361,6 +361,9 @@ for _name, _target, _summary, (_requires, _install) in (
     ("scann", "scann_backend:ScannBackend",
      "ScaNN: k-means tree, anisotropic quantization, exact re-ranking (no TensorFlow)",
      (("scann",), "pip install scann")),
+    ("sqlite-vec", "databases.sqlite_vec_backend:SqliteVecBackend",
+     "sqlite-vec: vec0 table in an SQLite file, exact scan in SQL (float or bit vectors)",
+     (("sqlite_vec", "apsw"), "pip install sqlite-vec apsw")),
 ):
     BACKENDS.register(
         Entry(_name, f"harness.backends.{_target}", _summary, _requires, _install)

@@ -26,6 +26,7 @@ LOWER_IS_BETTER = frozenset(
         "bytes_per_doc",
         "code_bytes_per_vector",
         "rescore_bytes_per_doc",
+        "disk_bytes_per_doc",
         "index_fixed_bytes",
         "peak_rss_mb",
         "encode_s",

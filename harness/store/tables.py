@@ -34,7 +34,8 @@ from harness.metrics.costs import COST_COLUMNS
 
 # Numeric columns of a result row (harness.execution.runner): float64 in the wide table.
 FLOAT_COLUMNS = ("encode_docs_per_s", "encode_s", "model_load_s", "build_s", "peak_rss_mb",
-                 "code_bytes_per_vector", "bytes_per_doc", "rescore_bytes_per_doc", "qps",
+                 "code_bytes_per_vector", "bytes_per_doc", "rescore_bytes_per_doc",
+                 "disk_bytes_per_doc", "qps",
                  "qps_min", "qps_max", "batch_qps", "latency_p50_ms", "latency_p95_ms",
                  "latency_p99_ms", "latency_mean_ms", *COST_COLUMNS)
 INT_COLUMNS = ("dim", "n_docs", "n_queries", "k", "index_bytes", "index_fixed_bytes", "setting",
