@@ -65,3 +65,43 @@ def test_fewer_docs_than_k_pads():
     ids, scores = b.search(np.eye(2, dtype=np.float32), 4)
     assert ids[0].tolist() == [0, 1, -1, -1] and np.isneginf(scores[0, 2:]).all()
     assert disk_columns(object(), 10, 1) == {}  # in-memory backends have no disk column
+
+
+SUITE = """\
+schema_version: 1
+name: databases
+datasets: [beir:{beir}]
+models: [hash:64]
+metrics: [cosine]
+precisions: [float32]
+k: 10
+repeats: 1
+evaluate: [ndcg@10]
+backends:
+  - {{name: exact}}
+  - {{name: sqlite-vec}}
+"""
+
+
+def test_suite_rows_disk_column_and_a_crash(write_suite, tiny_beir, tmp_path, monkeypatch):
+    from harness import api
+
+    opts = api.RunOptions(output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False,
+                          report=False, executor="inline")
+    df = api.run(write_suite(SUITE.format(beir=tiny_beir)), opts).frame.set_index("backend")
+    assert set(df["status"]) == {"ok"}
+    assert df.loc["sqlite-vec", "knn_recall@10"] == 1.0  # an exact scan
+    assert df.loc["sqlite-vec", "ndcg@10"] == pytest.approx(df.loc["exact", "ndcg@10"])
+    per_doc = df.loc["sqlite-vec", "index_bytes"] / df.loc["sqlite-vec", "n_docs"]
+    assert df.loc["sqlite-vec", "disk_bytes_per_doc"] == pytest.approx(per_doc)
+    assert np.isnan(df.loc["exact", "disk_bytes_per_doc"])
+
+    def crash(self, data):
+        raise RuntimeError("engine crashed")
+
+    monkeypatch.setattr(SqliteVecBackend, "build", crash)
+    opts = api.RunOptions(output=tmp_path / "r2", cache_dir=tmp_path / "c", progress=False,
+                          report=False, executor="inline")
+    out = api.run(write_suite(SUITE.format(beir=tiny_beir)), opts).frame.set_index("backend")
+    assert out.loc["exact", "status"] == "ok"  # the run went on past the crashed engine
+    assert "engine crashed" in out.loc["sqlite-vec", "status"]
