@@ -13,6 +13,8 @@ import tempfile
 import weakref
 from typing import Protocol, runtime_checkable
 
+from harness.backends.base import IndexMemory
+
 
 @runtime_checkable
 class OnDisk(Protocol):
@@ -41,3 +43,20 @@ class Scratch:
 
     def close(self) -> None:
         self._cleanup()
+
+
+class FileBacked:
+    """Backend methods of an engine whose index is the files in `self.scratch`: their size is
+    the index's (nbytes, disk_bytes) and, read on demand, its memory per document."""
+
+    scratch: Scratch
+    _n: int
+
+    def disk_bytes(self) -> int:
+        return self.scratch.bytes()
+
+    def nbytes(self) -> int:
+        return self.disk_bytes()
+
+    def memory(self) -> IndexMemory:
+        return IndexMemory(self.disk_bytes() / max(1, self._n))

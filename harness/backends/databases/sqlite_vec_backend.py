@@ -13,15 +13,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.backends.base import Capabilities, IndexInput, IndexMemory, as_float32
-from harness.backends.databases.scratch import Scratch
+from harness.backends.base import Capabilities, IndexInput, as_float32
+from harness.backends.databases.scratch import FileBacked, Scratch
 
 #: harness search metric -> vec0's distance_metric ('ip' arrives for cosine on unit vectors)
 DISTANCES = {"ip": "cosine", "l2": "l2", "hamming": "hamming"}
 INSERT_BATCH = 1000
 
 
-class SqliteVecBackend:
+class SqliteVecBackend(FileBacked):
     name: ClassVar[str] = "sqlite-vec"
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "l2"}),
@@ -80,16 +80,6 @@ class SqliteVecBackend:
         if self.metric == "l2":
             return (-dist * dist).astype(np.float32)  # exact search ranks by squared L2
         return (-dist).astype(np.float32)
-
-    def disk_bytes(self) -> int:
-        return self.scratch.bytes()
-
-    def nbytes(self) -> int:
-        return self.disk_bytes()
-
-    def memory(self) -> IndexMemory:
-        # SQLite reads pages from the file through its page cache: the vectors are on disk
-        return IndexMemory(self.disk_bytes() / max(1, self._n))
 
     def close(self) -> None:
         if self._db is not None:
