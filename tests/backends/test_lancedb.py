@@ -33,3 +33,13 @@ def test_recall_and_files(index_type):
     assert b.disk_bytes() >= 2000 * 32 * 4  # the table keeps the float32 vectors
     b.close()
     assert not os.path.exists(b.scratch.path)
+
+
+def test_ef_below_k_is_raised_to_k():
+    x = np.random.default_rng(1).standard_normal((500, 8)).astype(np.float32)
+    b = LanceDBBackend("l2", {"num_partitions": 2})
+    b.build(IndexInput(x, "l2", "float32"))
+    b.prepare({"ef": 4, "nprobes": 2})
+    ids, scores = b.search(x[:3], 20)  # Lance itself raises on ef=4 < k=20
+    assert (ids[:, 0] == np.arange(3)).all() and (scores[:, 0] > -1e-4).all()
+    b.close()
