@@ -2,8 +2,7 @@
 
 Build = writing the table + create_index; each query is one `table.search(q)` call with the
 setting's nprobes, refine_factor (re-rank refine_factor * k candidates with the full vectors)
-and ef (IVF_HNSW_SQ's candidate list; Lance refuses ef below
-the candidates it fetches, k * refine_factor, so that is its floor). 'ip'
+and ef (IVF_HNSW_SQ's candidate list; Lance refuses ef < k, so k is its floor). 'ip'
 arrives for cosine on unit vectors, so it maps to Lance's cosine distance (1 - cos); Lance's
 l2 is squared.
 """
@@ -81,9 +80,8 @@ class LanceDBBackend(FileBacked):
         ids = np.full((len(queries), k), -1, dtype=np.int64)
         dist = np.full((len(queries), k), np.inf, dtype=np.float64)
         for i, q in enumerate(as_float32(queries)):
-            ef = max(int(s["ef"]), k * max(1, int(s["refine_factor"]))))
             query = (self._table.search(q).distance_type(DISTANCES[self.metric])
-                     .nprobes(int(s["nprobes"])).ef(ef).limit(k)
+                     .nprobes(int(s["nprobes"])).ef(max(int(s["ef"]), k)).limit(k)
                      .select(["id", "_distance"]))
             if int(s["refine_factor"]):
                 query = query.refine_factor(int(s["refine_factor"]))
