@@ -364,6 +364,12 @@ for _name, _target, _summary, (_requires, _install) in (
     ("voyager", "voyager_backend:VoyagerBackend",
      "voyager (Spotify): HNSW graph (space ip / l2), its own thread pool",
      (("voyager",), "pip install 'embedding-retrieval-harness[engines]'")),
+    ("sqlite-vec", "databases.sqlite_vec_backend:SqliteVecBackend",
+     "sqlite-vec: vec0 table in an SQLite file, exact scan in SQL (float or bit vectors)",
+     (("sqlite_vec", "apsw"), "pip install sqlite-vec apsw")),
+    ("lancedb", "databases.lancedb_backend:LanceDBBackend",
+     "LanceDB: Lance table files with an IVF-PQ or IVF-HNSW-SQ index, one search call a query",
+     (("lancedb",), "pip install lancedb")),
 ):
     BACKENDS.register(
         Entry(_name, f"harness.backends.{_target}", _summary, _requires, _install)

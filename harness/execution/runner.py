@@ -18,6 +18,7 @@ import numpy as np
 from harness.backends.base import HARNESS_SEARCH_PARAMS, LEXICAL_KEY
 from harness.datasets.base import Dataset
 from harness.embeddings.prepared import Prepared
+from harness.execution.disk import disk_columns
 from harness.execution.lexical_leg import (
     HybridSearcher,
     build_legs,
@@ -152,6 +153,7 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
     row["n_queries"] = len(evaluated_qids)
     row.update(_lexical_columns(ix, i, row))
     row.update(memory_columns(t.memory, ix.searchers[i], inp.ds.n_docs))
+    row.update(disk_columns(ix.backend, t.index_bytes, inp.ds.n_docs))
     if inp.truth is not None and LEXICAL_KEY not in ix.grid[i]:  # fused lists: no exact kNN
         true_ids, true_scores = inp.truth
         found_true = true_scores_of(ids, inp.prep.queries, inp.prep.docs, inp.prep.metric)

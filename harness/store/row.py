@@ -73,6 +73,8 @@ COLUMNS: tuple[Column, ...] = (
        "and lexical index"),
     _c("index_fixed_bytes", "int", "bytes", -1, "the index's size independent of the corpus"),
     _c("rescore_bytes_per_doc", "float", "bytes", -1, "float32 vectors kept for rescoring"),
+    _c("disk_bytes_per_doc", "float", "bytes", -1, "the engine's files on disk per document "
+       "(empty for in-memory indexes)"),
     *(_c(name, "float", "fraction", 1, TAIL_DOCS[name]) for name in TAIL_COLUMNS),
     _c("qps", "float", "queries/s", 1, "single-thread queries per second (median of repeats)",
        True),
