@@ -8,9 +8,10 @@ from pathlib import Path
 from harness.errors import UserError
 
 
-def check_folder(path: Path, key: str) -> None:
+def check_folder(path: Path | str, key: str) -> None:
     """Raise a one-line UserError when `path` cannot be a folder: it, or the nearest part of it
     that exists, is a file."""
+    path = Path(path)
     for part in (path, *path.parents):
         if part.exists():
             if not part.is_dir():

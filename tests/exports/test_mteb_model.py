@@ -65,8 +65,8 @@ def test_mteb_ndcg_equals_the_harness_row(tmp_path, hf_writer, write_suite):
 
 def test_a_bad_configuration_is_one_line():
     with pytest.raises(UserError) as exc:
-        HarnessModel("hash:8", Configuration(precision="int4"))
-    assert "\n" not in str(exc.value) and "unknown precision 'int4'" in str(exc.value)
+        HarnessModel("hash:8", Configuration(precision="int3"))
+    assert "\n" not in str(exc.value) and "unknown precision 'int3'" in str(exc.value)
     with pytest.raises(UserError, match="expected a dim like 128 or 'pca:128'"):
         HarnessModel("hash:8", Configuration(dim="pca8"))
     with pytest.raises(UserError, match="metric: expected cosine, ip or l2"):

@@ -60,3 +60,7 @@ class FileBacked:
 
     def memory(self) -> IndexMemory:
         return IndexMemory(self.disk_bytes() / max(1, self._n))
+
+    def set_threads(self, n: int) -> None:
+        # one query per call through the engine's client; its own pools are left as it sets them
+        return None
