@@ -146,3 +146,15 @@ def test_backend_not_installed_is_a_plan_error(write_suite, tiny_beir, monkeypat
     (line,) = errors_of(write_suite(text))
     assert ":9: backends[0].name: backend 'ghost' needs packages that are not installed" in line
     assert "(pip install ghost-index)" in line
+
+
+def test_a_backend_may_be_given_by_name_alone():
+    from harness.plan.expand import expand
+    from harness.plan.source import load_source
+
+    head = ("schema_version: 1\nname: b\ndatasets: ['synthetic:n=200,queries=5,dim=8']\n"
+            "models: [vectors]\nevaluate: [label_recall@5]\nk: 5\n")
+    short = expand(load_source(head + "backends: [exact, faiss-hnsw]\n"))
+    long = expand(load_source(head + "backends: [{name: exact}, {name: faiss-hnsw}]\n"))
+    assert [c.cell_id for c in short.cells] == [c.cell_id for c in long.cells]
+    assert len(short.cells) == 2

@@ -155,6 +155,14 @@ class Suite(Strict):
             return [{"ref": x} if isinstance(x, str) else x for x in v]
         return v
 
+    @field_validator("backends", mode="before")
+    @classmethod
+    def _names_to_backends(cls, v: Any) -> Any:
+        # `backends: [exact, faiss-hnsw]` is short for [{name: exact}, {name: faiss-hnsw}]
+        if isinstance(v, list):
+            return [{"name": x} if isinstance(x, str) else x for x in v]
+        return v
+
     @field_validator("dims")
     @classmethod
     def _positive_dims(cls, v: list[int | str | None]) -> list[int | str | None]:
