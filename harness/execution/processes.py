@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from harness.execution.runner import error_rows
+from harness.execution.failed import error_rows
 from harness.execution.timing import process_peak_mb
 from harness.execution.worker import CellResult, Job, run_job
 from harness.plan.cell import Cell

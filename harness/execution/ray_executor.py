@@ -21,7 +21,7 @@ from typing import Any
 import ray
 
 from harness.embeddings.cache import ChunkJob, EmbeddingCache, encode_span
-from harness.execution.runner import error_rows
+from harness.execution.failed import error_rows
 from harness.execution.worker import CellResult, Job, import_plugins, plugins_from_env, run_job
 from harness.plan.cell import Cell
 from harness.plan.refs import build_encoder

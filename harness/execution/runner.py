@@ -19,6 +19,7 @@ from harness.backends.base import HARNESS_SEARCH_PARAMS, LEXICAL_KEY
 from harness.datasets.base import Dataset
 from harness.embeddings.prepared import Prepared
 from harness.execution.disk import disk_columns
+from harness.execution.failed import error_rows
 from harness.execution.lexical_leg import (
     HybridSearcher,
     build_legs,
@@ -51,7 +52,6 @@ from harness.plan.refs import is_lexical
 from harness.registry import BACKENDS
 from harness.store.perquery import PerQuery, SettingValues
 from harness.store.row import ResultRow
-from harness.suite.axes import dim_size
 
 
 @dataclass(frozen=True)
@@ -267,27 +267,6 @@ def _row_base(inp: _Inputs, build: dict[str, Any], params: dict[str, Any],
         "dataset_fingerprint": ds.fingerprint[:16],
         "model_fingerprint": vec.model_fingerprint[:16],
     })
-
-
-def error_rows(cell: Cell, exc: BaseException) -> list[ResultRow]:
-    """The row recorded for a failed cell: its axes and the error, so the run can go on."""
-    message = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:500]
-    return [
-        ResultRow({
-            "cell_id": cell.cell_id,
-            "dataset": cell.dataset_ref.label,
-            "model": cell.model_ref.label,
-            "dim": dim_size(cell.dim),
-            "precision": cell.precision,
-            "metric": cell.metric,
-            "backend": cell.backend,
-            "build_params": json.dumps(cell.build, sort_keys=True),
-            "corpus_size": size_label(cell),
-            "search_params": None,
-            "status": f"error: {message}",
-            "finished_at": datetime.now(UTC).isoformat(),
-        })
-    ]
 
 
 def safe_run_cell(cell: Cell, ctx: CellInputs, on_error: Callable[[str], None]

@@ -105,9 +105,8 @@ def _is_native(run: RunData, rows: pd.DataFrame) -> pd.Series:
     return dims == dims.max()
 
 
-def _reference_for(
-    run: RunData, ok: pd.DataFrame, row: pd.Series, main: str
-) -> tuple[pd.Series, str] | None:
+def _reference_for(run: RunData, ok: pd.DataFrame, row: pd.Series, main: str
+                   ) -> tuple[pd.Series, str] | None:
     """Exact float32 search with the same dataset, model and distance, at the model's native
     dim (else at the row's dim) when the run has it; else (or for that exact cell itself) the
     dataset's best configuration."""
