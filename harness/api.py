@@ -164,6 +164,12 @@ def best(run_dir: str | Path, budget: Budget, metric: str | None = None
     """Rows within the budgets (best task metric first) and the Pareto frontiers."""
     store = open_run(run_dir)
     frame = store.frame()
+    judged = store.main_metrics()
+    if metric is None and len(set(judged.values())) > 1:
+        each = ", ".join(f"{d}: {m}" for d, m in judged.items())
+        raise UserError(f"the run's datasets are judged by different main metrics ({each})",
+                        file=str(run_dir), suggestion="pass --metric NAME to rank every row "
+                        "by one of them")
     name = metric or store.main_metric()
     if name not in frame:
         have = [c for c in frame.columns if "@" in str(c)]
@@ -216,10 +222,15 @@ def report(run_dir: str | Path, *, texts: bool = True, cache_dir: Path | None = 
 
 
 def _analyse(store: RunStore, ctx: CellInputs) -> Analysis:
-    refs = ReferencePoints(ctx, store, store.main_metric())
-    result = analyse(store, refs)
+    made: list[ReferencePoints] = []
+
+    def references(metric: str) -> ReferencePoints:
+        made.append(ReferencePoints(ctx, store, metric))
+        return made[-1]
+
+    result = analyse(store, references)
     log.info("analysis: %d reference points reused from stored exact cells, %d computed",
-             refs.reused, refs.computed)
+             sum(r.reused for r in made), sum(r.computed for r in made))
     return result
 
 

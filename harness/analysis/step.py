@@ -10,6 +10,7 @@ appends the recommendation outcome to RESULTS_DIR/recommendations.csv, the count
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,11 +120,35 @@ def _measured_index(ok: pd.DataFrame, key: tuple[str, str], name: str,
             "index_gap": float(best.max() - best[recommended]), "speed_floor_qps": floor}
 
 
-def analyse(store: RunStore, refs: References) -> Analysis:
-    """Every analysis table of a stored run, written into its folder."""
-    name = store.main_metric()
+def analyse(store: RunStore, references: Callable[[str], References]) -> Analysis:
+    """Every analysis table of a stored run, written into its folder. Each dataset is judged
+    by its own main metric (the rule in metrics.columns): one pass per metric over the
+    datasets it judges, `references(metric)` giving that pass its reference points."""
+    groups: dict[str, set[str]] = {}
+    for dataset, name in store.main_metrics().items():
+        groups.setdefault(name, set()).add(dataset)
+    if len(groups) <= 1:
+        name = next(iter(groups), store.main_metric())
+        tables = _tables(store, references(name), name)
+    else:
+        parts = [_tables(store.only(groups[n]), references(n), n) for n in sorted(groups)]
+        tables = {key: _concat([p[key] for p in parts]) for key in parts[0]}
+    for key, table in tables.items():
+        _write(store, key, table)
+    rec = tables[outputs.RECOMMENDATION]
+    _count_across_runs(store, rec)
+    return Analysis(tables[outputs.FUNNEL], tables[outputs.RANKINGS],
+                    tables[outputs.INVERSIONS], rec)
+
+
+def _concat(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    full = [t for t in tables if not t.empty]
+    return pd.concat(full, ignore_index=True) if full else pd.DataFrame()
+
+
+def _tables(store: RunStore, refs: References, name: str) -> dict[str, pd.DataFrame]:
+    """The analysis tables of the datasets one main metric judges, by output file name."""
     fun = funnel(store, refs, name)
-    _write(store, outputs.FUNNEL, fun)
     frame = store.frame()
 
     def perquery(row: dict) -> np.ndarray | None:
@@ -139,20 +164,19 @@ def analyse(store: RunStore, refs: References) -> Analysis:
                           "inversions": len(r.inversions)})
         for _, inv in r.inversions.iterrows():
             inv_rows.append({**r.group, **inv.to_dict()})
-    rank_df, inv_df = pd.DataFrame(rank_rows), pd.DataFrame(inv_rows)
-    _write(store, outputs.RANKINGS, rank_df)
-    _write(store, outputs.INVERSIONS, inv_df)
     speed_df = rankings_at_speed(frame, name) if "knn_recall@10" in frame else pd.DataFrame()
-    _write(store, outputs.RANKINGS_AT_SPEED, speed_df)
-    _write(store, outputs.HYBRID, hybrid_table(frame, name, perquery))
-    _write(store, outputs.SCALING, growth_table(frame, name, extrapolate_to(store)))
     by_group, per_query = difficulty_tables(store, refs, name)
-    _write(store, outputs.DIFFICULTY, by_group)
-    _write(store, outputs.QUERY_DIFFICULTY, per_query)
-    rec = recommendation_table(store, fun, refs, name)
-    _write(store, outputs.RECOMMENDATION, rec)
-    _count_across_runs(store, rec)
-    return Analysis(fun, rank_df, inv_df, rec)
+    return {
+        outputs.FUNNEL: fun,
+        outputs.RANKINGS: pd.DataFrame(rank_rows),
+        outputs.INVERSIONS: pd.DataFrame(inv_rows),
+        outputs.RANKINGS_AT_SPEED: speed_df,
+        outputs.HYBRID: hybrid_table(frame, name, perquery),
+        outputs.SCALING: growth_table(frame, name, extrapolate_to(store)),
+        outputs.DIFFICULTY: by_group,
+        outputs.QUERY_DIFFICULTY: per_query,
+        outputs.RECOMMENDATION: recommendation_table(store, fun, refs, name),
+    }
 
 
 def extrapolate_to(store: RunStore) -> int | None:

@@ -12,6 +12,8 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
+from harness.registry import BACKENDS
+
 
 @dataclass(frozen=True)
 class Param:
@@ -152,6 +154,13 @@ class Backend(Protocol):
 
     def memory(self) -> IndexMemory:
         """Bytes per document and fixed bytes of the built index (see IndexMemory)."""
+
+
+def backend_class(name: str, key: str | None = None) -> type[Backend]:
+    """The registered backend's class, imported on first use; an unknown name is the
+    registry's UserError (with a close match)."""
+    cls: type[Backend] = BACKENDS.get(name, key=key).load()
+    return cls
 
 
 def saved_bytes(save: Any, filename: str) -> int:

@@ -79,7 +79,10 @@ def funnel(df: pd.DataFrame, args: argparse.Namespace) -> int:
             "ideal", "exact_native", "observed", "embedding_loss", "dimension_loss",
             "precision_loss", "metric_loss", "index_loss", "total_loss", "best_metric",
             "metric_misuse"]
-    print(f"main metric: {df['main_metric'].iloc[0] if len(df) else '-'}")
+    metrics = list(dict.fromkeys(df["main_metric"])) if len(df) else []
+    print(f"main metric: {', '.join(map(str, metrics)) or '-'}")
+    if len(metrics) > 1:  # each dataset judged by its own: say which column is which
+        cols.insert(1, "main_metric")
     print(table(df[[c for c in cols if c in df]], lambda v: f"{v:.4f}"))
     flagged = df[df.get("metric_misuse", False) == True]  # noqa: E712
     for _, r in flagged.iterrows():

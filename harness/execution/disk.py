@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.backends.base import Backend
 from harness.backends.databases.scratch import OnDisk
 
 
-def disk_columns(backend: Any, index_bytes: int, n_docs: int) -> dict[str, Any]:
+def disk_columns(backend: Backend, index_bytes: int, n_docs: int) -> dict[str, Any]:
     """index_bytes is what measure() read from the backend (for OnDisk: its files)."""
     if not isinstance(backend, OnDisk):
         return {}

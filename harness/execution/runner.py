@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.backends.base import HARNESS_SEARCH_PARAMS, LEXICAL_KEY
+from harness.backends.base import HARNESS_SEARCH_PARAMS, LEXICAL_KEY, backend_class
 from harness.datasets.base import Dataset
 from harness.embeddings.prepared import Prepared
 from harness.execution.disk import disk_columns
@@ -49,7 +49,6 @@ from harness.metrics.latency import latency_stats
 from harness.metrics.tails import tail_columns
 from harness.plan.cell import Cell, size_label
 from harness.plan.refs import is_lexical
-from harness.registry import BACKENDS
 from harness.store.perquery import PerQuery, SettingValues
 from harness.store.row import ResultRow
 
@@ -120,7 +119,7 @@ def _without_unread_raw(cell: Cell, prep: Prepared) -> Prepared:
     if prep.raw_docs is prep.docs:
         return prep
     rescores = any(int(s.get("rescore", 0) or 0) >= 1 for s in cell.search_grid)
-    if rescores or BACKENDS.get(cell.backend).load().capabilities.input == "raw":
+    if rescores or backend_class(cell.backend).capabilities.input == "raw":
         return prep
     return replace(prep, raw_docs=prep.docs, raw_queries=prep.queries)
 
@@ -166,7 +165,7 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
         eps = eps_recall_columns(ids, true_scores, found_true, ks, inp.prep.metric)
         row.update({name: float(np.mean(v)) for name, v in eps.items()})
         values.update(eps)
-    row.update(tail_columns(values, main_metric(inp.cell.evaluate), inp.k))
+    row.update(tail_columns(values, row["main_metric"], inp.k))
     row.update(_speed_columns(t, i))
     if t.lat[i]:
         values["latency_ms"] = np.median(np.stack(t.lat[i]), axis=0) / 1e6
@@ -259,6 +258,7 @@ def _row_base(inp: _Inputs, build: dict[str, Any], params: dict[str, Any],
         "n_docs": ds.n_docs,
         "corpus_size": size_label(cell),
         "k": inp.k,
+        "main_metric": _main_metric(cell, ds),
         **vec.columns(),
         "build_s": t.build_s,
         "index_bytes": t.index_bytes,
@@ -267,6 +267,11 @@ def _row_base(inp: _Inputs, build: dict[str, Any], params: dict[str, Any],
         "dataset_fingerprint": ds.fingerprint[:16],
         "model_fingerprint": vec.model_fingerprint[:16],
     })
+
+
+def _main_metric(cell: Cell, ds: Dataset) -> str:
+    can = [n for n in cell.evaluate if parse_metric(n).kind in ds.metric_kinds]
+    return main_metric(cell.evaluate, ds.main_metric, can)
 
 
 def safe_run_cell(cell: Cell, ctx: CellInputs, on_error: Callable[[str], None]

@@ -11,11 +11,9 @@ does nothing but search.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from harness.backends.base import IndexMemory
+from harness.backends.base import Backend, IndexMemory
 from harness.embeddings.prepared import Prepared
 from harness.embeddings.transforms import Int8
 from harness.metrics.knn import gather_scores
@@ -51,7 +49,7 @@ class Searcher:
 
     def __init__(
         self,
-        backend: Any,
+        backend: Backend,
         prep: Prepared,
         queries: np.ndarray,
         k: int,

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.backends.base import Backend, IndexInput, IndexMemory
+from harness.backends.base import Backend, IndexInput, IndexMemory, backend_class
 from harness.embeddings.prepared import Prepared, backend_input
 from harness.execution.lexical_leg import (
     HybridSearcher,
@@ -36,7 +36,6 @@ from harness.execution.timing import (
     timed_pass,
 )
 from harness.plan.cell import Cell
-from harness.registry import BACKENDS
 
 log = logging.getLogger("harness")
 BUILD_NOTE_S = 5.0  # builds at least this long are logged with their time
@@ -52,7 +51,7 @@ class CellIndex:
     queries: np.ndarray
     grid: list[dict[str, Any]]
     settings: list[dict[str, Any]]
-    searchers: list[Any]  # Searcher, or HybridSearcher for hybrid settings
+    searchers: list[Searcher | HybridSearcher]  # hybrid settings fuse a lexical leg
     family: str = ""  # the backend's declared index family (graph, partition, ...)
 
 
@@ -85,13 +84,13 @@ class Hybrid:
 
 def index_for(cell: Cell, prep: Prepared, k_search: int, hybrid: Hybrid | None = None
               ) -> CellIndex:
-    backend_cls = BACKENDS.get(cell.backend).load()
+    backend_cls = backend_class(cell.backend)
     caps = backend_cls.capabilities
     build = caps.with_defaults("build", cell.build)
     index_input, queries = backend_input(prep, caps.input == "raw")
     backend = backend_cls(index_input.metric, build, threads=cell.threads)
     grid = [dict(s) for s in cell.search_grid] or [{}]
-    searchers: list[Any] = []
+    searchers: list[Searcher | HybridSearcher] = []
     for s in grid:
         dense = Searcher(backend, prep, queries, k_search, int(s.get("rescore", 0) or 0),
                          str(s.get("rescore_with") or "float32"))

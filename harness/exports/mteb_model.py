@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.backends.base import backend_class
 from harness.datasets.base import fingerprint_texts
 from harness.datasets.beir import join_text
 from harness.embeddings.cache import EmbeddingCache, default_cache_dir
@@ -131,7 +132,7 @@ class HarnessModel:
         prep = prepare(docs, self._encode(q_ids, q_texts, "query"), dim=c.dim, metric=c.metric,
                        precision=c.precision, matryoshka_dims=self.encoder.spec.matryoshka_dims,
                        seed=c.seed)
-        cls = BACKENDS.get(c.backend).load()
+        cls = backend_class(c.backend)
         data, q = backend_input(prep, cls.capabilities.input == "raw")
         backend = cls(data.metric, cls.capabilities.with_defaults("build", c.build),
                       threads=c.threads)
@@ -149,7 +150,7 @@ class HarnessModel:
         from mteb.models.model_meta import ModelMeta
 
         c = self.config
-        caps = BACKENDS.get(c.backend).load().capabilities
+        caps = backend_class(c.backend).capabilities
         dim = dim_size(c.dim) or self.encoder.spec.dim
         method = dim_method(c.dim, self.encoder.spec.dim, self.encoder.spec.matryoshka_dims)
         variant = {"dim": dim, "dim_method": method, "precision": c.precision,

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from harness.backends._faiss import to_scores
-from harness.backends.base import IndexInput
+from harness.backends.base import IndexInput, backend_class
 from harness.datasets.base import Dataset, fingerprint_texts
 from harness.datasets.sampling import nested_rows, take_docs
 from harness.embeddings.cache import ChunkMapper, EmbeddingCache, Encoded
@@ -28,7 +28,6 @@ from harness.embeddings.prepared import Prepared, prepare
 from harness.encoders.base import Encoder, Role, VectorLookup
 from harness.plan.cell import Cell
 from harness.plan.refs import build_encoder, load_dataset, model_modality
-from harness.registry import BACKENDS
 from harness.suite.schema import DatasetRef
 
 log = logging.getLogger("harness")
@@ -188,7 +187,7 @@ def exact_top_k(prep: Prepared, k: int) -> tuple[np.ndarray, np.ndarray]:
     import faiss
 
     if prep.metric == "hamming":
-        exact = BACKENDS.get("exact").load()(prep.metric, {}, threads=os.cpu_count() or 1)
+        exact = backend_class("exact")(prep.metric, {}, threads=os.cpu_count() or 1)
         exact.build(IndexInput(prep.docs, prep.metric, prep.precision))
         return exact.search(prep.queries, k)
     kind = faiss.METRIC_L2 if prep.metric == "l2" else faiss.METRIC_INNER_PRODUCT

@@ -8,7 +8,7 @@ one definition (ranx keeps `higher_is_better` with its metrics for the same reas
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 # Task metrics are "<name>@<k>" columns; these @k columns are not task metrics.
 NOT_TASK = re.compile(r"^(knn_recall|qps|latency|batch_qps)")
@@ -27,7 +27,14 @@ def has_positive(judged: Mapping[str, int] | None) -> bool:
     return any(v > 0 for v in (judged or {}).values())
 
 
-def main_metric(evaluate: Sequence[str]) -> str:
-    """The metric a run is judged by (funnel, rankings, `best`): the suite's first `evaluate`
-    entry, ndcg@10 when none is given."""
-    return str(evaluate[0]).lower() if evaluate else "ndcg@10"
+def main_metric(evaluate: Sequence[str], dataset_main: str | None = None,
+                computable: Collection[str] | None = None) -> str:
+    """The one main-metric rule (funnel, rankings, tails, `best`, reports): the dataset's own
+    main metric when the suite evaluates it; else the suite's first `evaluate` entry the
+    dataset can compute (`computable`); else its first entry; ndcg@10 when none is given."""
+    names = [str(m).lower() for m in evaluate]
+    own = (dataset_main or "").lower()
+    if own and own in names:
+        return own
+    usable = [n for n in names if computable is None or n in {c.lower() for c in computable}]
+    return (usable or names or ["ndcg@10"])[0]

@@ -14,7 +14,7 @@ from harness.errors import UserError, did_you_mean
 from harness.lexical.bm25 import BM25Options
 from harness.metrics.ir import parse_metric
 from harness.plan.hybrid_settings import lexical_model
-from harness.plan.refs import plugin_for
+from harness.plan.refs import dataset_plugin, model_plugin
 from harness.registry import BACKENDS, PRECISIONS
 from harness.suite.axes import dim_size
 from harness.suite.schema import LoadedSuite, ModelRef
@@ -87,7 +87,7 @@ def _check_hybrid(loaded: LoadedSuite) -> list[UserError]:
 def _check_dataset(loaded: LoadedSuite, i: int, add: Add) -> None:
     d, key = loaded.suite.datasets[i], f"datasets[{i}]"
     try:
-        plugin, arg, entry = plugin_for(d.ref, "dataset", key)
+        plugin, arg, entry = dataset_plugin(d.ref, key)
         problem = plugin.check(arg, d)
         if problem:
             add(UserError(problem, key=key), "datasets", i)
@@ -104,7 +104,7 @@ def _check_dataset(loaded: LoadedSuite, i: int, add: Add) -> None:
 def _check_model(loaded: LoadedSuite, i: int, add: Add) -> None:
     m, key = loaded.suite.models[i], f"models[{i}]"
     try:
-        plugin, arg, entry = plugin_for(m.ref, "model", key)
+        plugin, arg, entry = model_plugin(m.ref, key)
         problem = plugin.check(arg)
         if problem:
             add(UserError(problem, key=key), "models", i)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from harness.backends.base import backend_class
 from harness.errors import UserErrors
 from harness.plan.cell import Cell, Plan, Skipped, grid
 from harness.plan.checks import check_suite
 from harness.plan.hybrid_settings import canonical
 from harness.plan.refs import dataset_modality, is_lexical, model_modality
-from harness.registry import BACKENDS
 from harness.suite.axes import AXES, Rule, corpus_size_of
 from harness.suite.schema import BackendSpec, DatasetRef, LoadedSuite, ModelRef
 
@@ -162,7 +162,7 @@ def lexical_problem(cell: Cell, loaded: LoadedSuite) -> str | None:
 
 def capability_problem(cell: Cell) -> str | None:
     """Why a backend cannot run this cell as declared (never converted silently), or None."""
-    caps = BACKENDS.get(cell.backend).load().capabilities
+    caps = backend_class(cell.backend).capabilities
     if cell.metric not in caps.metrics:
         return (
             f"{cell.backend} does not support metric '{cell.metric}' "

@@ -69,6 +69,8 @@ COLUMNS: tuple[Column, ...] = (
     _c("setting", "int", "", 0, "index of the search setting within the cell"),
     _c("family", "text", "", 0, "the index family: exact, graph, partition, ..."),
     _c("n_queries", "int", "queries", 0, "queries evaluated"),
+    _c("main_metric", "text", "", 0, "the task metric this row is judged by: the dataset's "
+       "own main metric when evaluated, else the suite's first it can compute"),
     _c("bytes_per_doc", "float", "bytes", -1, "memory per document: index, rescoring vectors "
        "and lexical index"),
     _c("index_fixed_bytes", "int", "bytes", -1, "the index's size independent of the corpus"),

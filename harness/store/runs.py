@@ -116,8 +116,35 @@ class RunStore:
             s = {}
         return s if isinstance(s, dict) else {}
 
-    def main_metric(self) -> str:
+    def main_metrics(self) -> dict[str, str]:
+        """dataset -> the task metric its rows are judged by (the rule in metrics.columns,
+        written into every row); rows stored before rows carried it take the suite's first."""
+        fallback = main_metric(self.suite().get("evaluate") or ())
+        out: dict[str, str] = {}
+        for rec in self.records().values():
+            for row in rec.get("rows") or ():
+                if row.get("dataset") is not None:
+                    named = row.get("main_metric")
+                    out[str(row["dataset"])] = named or out.get(str(row["dataset"]), fallback)
+        return out
+
+    def main_metric(self, dataset: str | None = None) -> str:
+        """One dataset's main metric; without a dataset, the run's when all datasets share
+        one, else the suite's first `evaluate` entry."""
+        found = self.main_metrics()
+        if dataset is not None and dataset in found:
+            return found[dataset]
+        if dataset is None and len(set(found.values())) == 1:
+            return next(iter(found.values()))
         return main_metric(self.suite().get("evaluate") or ())
+
+    def only(self, datasets: set[str]) -> RunStore:
+        """The same run folder seen through the cells of these datasets only (the analysis
+        runs once per main metric over the datasets judged by it)."""
+        view = RunStore(self.dir)
+        view._records = {cid: rec for cid, rec in self.records().items()
+                         if any(str(r.get("dataset")) in datasets for r in rec.get("rows") or ())}
+        return view
 
     # -- cell records ----------------------------------------------------------------------
     def records(self) -> dict[str, dict[str, Any]]:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from harness import api
-from harness.plan.refs import build_encoder, plugin_for
+from harness.plan.refs import build_encoder, model_plugin
 from harness.registry import MODELS
 from harness.suite.schema import ModelRef
 
@@ -48,7 +48,7 @@ def test_paraphrase_minilm_l3_mean_pooling_equals_the_graphs_pooled_output():
 
     enc = build_encoder(ModelRef(ref="paraphrase-minilm-l3-onnx"))
     spec = enc.spec
-    plugin, arg, _ = plugin_for("paraphrase-minilm-l3-onnx", "model", "models[0]")
+    plugin, arg, _ = model_plugin("paraphrase-minilm-l3-onnx", "models[0]")
     ref = ModelRef(ref="paraphrase-minilm-l3-onnx")
     assert spec.dim == 384 and spec.max_length == 128 and plugin.dim(arg, ref) == 384
     ours = enc.encode(SENTENCES, role="document")
