@@ -6,7 +6,7 @@ import logging
 import os
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from harness.analysis.probe import MetaFeatures, Recommendation, probe_inputs, r
 from harness.analysis.probe import probe as measure_probe
 from harness.analysis.step import Analysis, analyse
 from harness.embeddings.cache import EmbeddingCache, default_cache_dir
+from harness.embeddings.leftovers import sweep as sweep_cache
 from harness.embeddings.prepared import dim_problem, prepare
 from harness.errors import UserError
 from harness.execution.encoding import encodings
@@ -100,6 +101,7 @@ def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
 def _run_locked(p: Plan, store: RunStore, source: str, options: RunOptions) -> RunOutcome:
     cache_dir = options.cache_dir or default_cache_dir()
     store.remove_leftovers()  # temp files of a killed run's writes
+    sweep_cache(cache_dir)  # and of killed encodings (other runs' live ones are kept)
     kind = executor_kind(p, options.executor)
     manifest = RunManifest.start(p, store, source=source, cache_dir=cache_dir, started_at=now(),
                                  load_at_start=machine_load(), executor=kind)
@@ -217,8 +219,15 @@ def probe(dataset: str, model: str, *, dim: int | str | None = None, sample: int
 def report(run_dir: str | Path, *, texts: bool = True, cache_dir: Path | None = None):
     """`harness report RUN_DIR`: RUN_DIR/report.html and the CSV tables it shows."""
     store = open_run(run_dir)
+    expected = store.manifest().get("cell_ids") or []
+    if not store.records() and (store.damaged or expected or not store.manifest()):
+        gone = f"{len(store.damaged)} damaged" if store.damaged else "none left"
+        raise UserError(f"no readable cell file in this run folder ({gone})",
+                        file=str(store.cells_dir), suggestion="run its suite again into the "
+                        "same --output: damaged cells are recomputed, readable ones kept")
     store.write_tables()  # from the cell records: a killed run's tables are brought up to date
-    return build_report(store.dir, texts=_context(store, cache_dir) if texts else None)
+    out = build_report(store.dir, texts=_context(store, cache_dir) if texts else None)
+    return replace(out, left_out=tuple(store.damaged))
 
 
 def _analyse(store: RunStore, ctx: CellInputs) -> Analysis:

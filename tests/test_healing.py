@@ -93,3 +93,46 @@ def test_leftover_temp_files_are_removed_at_start(tiny_beir, tmp_path, capsys):
     _, printed = _run(suite, tmp_path / "out", tmp_path / "cache", capsys)
     assert "0 cells run, 2 reused" in printed
     assert not any(f.exists() for f in leftovers)
+
+
+def test_deleted_perquery_file_reruns_its_cell(tiny_beir, tmp_path, capsys):
+    """A per-query file deleted (not damaged) is missing state too: its cell runs again."""
+    suite = _suite(tmp_path, tiny_beir)
+    undamaged, _ = _run(suite, tmp_path / "out", tmp_path / "cache", capsys)
+    run_dir = next((tmp_path / "out").iterdir())
+    gone = _one(run_dir / "perquery", "*.npz")
+    gone.unlink()
+    healed, printed = _run(suite, tmp_path / "out", tmp_path / "cache", capsys)
+    assert "1 cells run, 1 reused" in printed
+    assert gone.is_file()
+    pd.testing.assert_frame_equal(healed, undamaged)
+    warned = [line for line in (run_dir / "log").read_text().splitlines()
+              if "WARNING" in line and "missing" in line]
+    assert len(warned) == 1 and str(gone) in warned[0]
+
+
+def test_report_on_damaged_run_folders_names_what_it_left_out(tiny_beir, tmp_path, capsys):
+    suite = _suite(tmp_path, tiny_beir)
+    _run(suite, tmp_path / "out", tmp_path / "cache", capsys)
+    run_dir = next((tmp_path / "out").iterdir())
+    bad = _truncate(_one(run_dir / "cells", "*.json"))
+    assert main(["report", str(run_dir), "--no-texts"]) == 1  # written, but not whole
+    out = capsys.readouterr().out
+    assert "left out 1 damaged cell file(s)" in out and bad.name in out
+    assert (run_dir / "report.html").is_file()
+    assert len(pd.read_csv(run_dir / "results.csv")) == 1  # the readable cell's row
+
+    for f in (run_dir / "cells").glob("*.json"):
+        _truncate(f)
+    assert main(["report", str(run_dir), "--no-texts"]) == 2  # nothing left to report
+    captured = capsys.readouterr()
+    lines = [x for x in (captured.out + captured.err).splitlines() if x.startswith("error")]
+    assert len(lines) == 1 and "no readable cell file in this run folder (2 damaged)" in lines[0]
+    assert "Traceback" not in captured.out + captured.err
+
+    for f in (run_dir / "cells").glob("*.json"):
+        f.unlink()
+    _truncate(run_dir / "manifest.json")
+    assert main(["report", str(run_dir), "--no-texts"]) == 2
+    captured = capsys.readouterr()
+    assert "no readable cell file in this run folder (none left)" in captured.out + captured.err

@@ -90,6 +90,11 @@ def _reports(args: argparse.Namespace) -> int:
         print(f"report: {out.html}")
         for t in out.tables:
             print(f"table:  {t}")
+        if out.left_out:  # written, but without these cells: say so, and not with exit 0
+            names = ", ".join(p.name for p in out.left_out[:5])
+            print(f"left out {len(out.left_out)} damaged cell file(s) ({names}): run the "
+                  "suite again into the same --output to recompute them")
+            return 1
         return 0
     if args.command == "leaderboard":
         return cli_views.leaderboard(args)

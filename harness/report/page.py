@@ -37,6 +37,7 @@ from harness.report.texts import TextSource
 class ReportResult:
     html: Path
     tables: list[Path]
+    left_out: tuple[Path, ...] = ()  # damaged cell files the report was written without
 
 
 class FilesSection:

@@ -31,6 +31,7 @@ from harness.fsutil import atomic_write_bytes, atomic_write_text
 from harness.metrics.columns import main_metric
 from harness.metrics.costs import Prices, with_costs
 from harness.plan.cell import Cell
+from harness.store.jsonio import jsonable, read_json, warn_once
 from harness.store.perquery import PerQuery
 from harness.store.tables import long_parquet, upgraded_row, wide_parquet
 
@@ -49,6 +50,7 @@ class RunStore:
         self.dir = Path(run_dir)
         self.cell_reads = 0  # cell files read from disk (each at most once per store)
         self._records: dict[str, dict[str, Any]] | None = None
+        self.damaged: list[Path] = []  # cell files left out of records() (damaged on disk)
 
     @property
     def cells_dir(self) -> Path:
@@ -71,10 +73,10 @@ class RunStore:
         path = self.dir / "manifest.json"
         if not path.is_file():
             return {}
-        data = _read_json(path)
+        data = read_json(path)
         if not isinstance(data, dict):
-            log.warning("%s is damaged (%s); `harness run` rebuilds it from the suite",
-                        path, data if isinstance(data, str) else "not a JSON object")
+            warn_once(path, "%s is damaged (%s); `harness run` rebuilds it from the suite",
+                       data if isinstance(data, str) else "not a JSON object")
             return {}
         return data
 
@@ -161,7 +163,7 @@ class RunStore:
 
     def _read_record(self, path: Path) -> dict[str, Any] | None:
         self.cell_reads += 1
-        rec = _read_json(path)
+        rec = read_json(path)
         if isinstance(rec, dict) and rec.get("schema_version") not in (*READABLE_VERSIONS, None):
             raise UserError(  # a genuine other version: re-running would mix two schemas
                 f"cell record has schema version {rec['schema_version']}, this harness reads "
@@ -172,7 +174,8 @@ class RunStore:
         if (not isinstance(rec, dict) or rec.get("cell_id") != path.stem  # names files too
                 or not isinstance(rec.get("rows"), list) or "schema_version" not in rec):
             why = rec if isinstance(rec, str) else "not a complete cell record"
-            log.warning("%s is damaged (%s); its cell runs again", path, why)
+            warn_once(path, "%s is damaged (%s); its cell runs again", why)
+            self.damaged.append(path)
             return None
         if rec["schema_version"] != SCHEMA_VERSION:
             rec["rows"] = [upgraded_row(r) for r in rec["rows"]]
@@ -184,7 +187,7 @@ class RunStore:
         done = {
             cid: rec for cid, rec in self.records().items()
             if rec.get("rows") and all(r.get("status") == "ok" for r in rec["rows"])
-            and self._perquery_readable(cid)
+            and self._perquery_readable(cid, bool(rec.get("perquery")))
         }
         old = [cid for cid, rec in done.items() if rec["schema_version"] != SCHEMA_VERSION]
         if old:
@@ -192,10 +195,15 @@ class RunStore:
                      "bytes_per_doc); they run again", len(old), done[old[0]]["schema_version"])
         return {cid: rec for cid, rec in done.items() if cid not in old}
 
-    def _perquery_readable(self, cell_id: str) -> bool:
+    def _perquery_readable(self, cell_id: str, written: bool) -> bool:
+        """Whether the cell's per-query file can be read; `written`: its record says one was
+        written (records of older runs do not say, and a missing file is not held against
+        them)."""
         path = self.perquery_dir / f"{cell_id}.npz"
         if not path.is_file():
-            return True
+            if written:
+                log.warning("%s is missing; its cell runs again", path)
+            return not written
         try:
             self.perquery(cell_id)
         except UserError as exc:
@@ -221,8 +229,8 @@ class RunStore:
             np.savez_compressed(buf, **perquery.to_arrays())
             atomic_write_bytes(self.perquery_dir / f"{cell.cell_id}.npz", buf.getvalue())
         rec = {"schema_version": SCHEMA_VERSION, "cell_id": cell.cell_id,
-               "cell": cell.record(), "rows": rows}
-        text = json.dumps(rec, default=_jsonable)
+               "cell": cell.record(), "rows": rows, "perquery": perquery is not None}
+        text = json.dumps(rec, default=jsonable)
         atomic_write_text(self.cells_dir / f"{cell.cell_id}.json", text)
         self.records()[cell.cell_id] = json.loads(text)
 
@@ -271,19 +279,3 @@ class RunStore:
             raise UserError(f"per-query file is damaged ({type(exc).__name__}: {exc})",
                             file=str(path), suggestion="run the suite again: the cell is "
                             "recomputed") from None
-
-
-def _read_json(path: Path) -> Any:
-    """The parsed file, or a string saying why it could not be read (damage, not a bug)."""
-    try:
-        return json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return f"{type(exc).__name__}: {exc}"
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return str(obj)
