@@ -15,11 +15,11 @@ import numpy as np
 
 from harness.backends._faiss_memory import faiss_memory
 from harness.backends.base import SEED, Capabilities, IndexMemory, saved_bytes
+from harness.backends.data_rules import MIN_POINTS_PER_CENTROID, too_few
 
 log = logging.getLogger("harness")
 
 #: faiss k-means wants at least this many training points per centroid.
-MIN_POINTS_PER_CENTROID = 39
 
 
 def metric_type(metric: str, backend: str) -> int:
@@ -59,13 +59,10 @@ def check_training_size(
     the ones the index really has. faiss's own stderr warning is replaced by the run log's.
     `hint` suggests a value that would have enough points (default: `what` <= n / 39).
     """
+    problem = too_few(backend, what, value, n, centroids, hint)
+    if problem:
+        raise ValueError(problem)
     hint = hint or f"{what} <= {max(1, n // MIN_POINTS_PER_CENTROID)}"
-    if n < centroids:
-        raise ValueError(
-            f"{backend}: {what}={value} needs at least {centroids} training vectors, the "
-            f"corpus has {n} (use {hint}: faiss wants >= {MIN_POINTS_PER_CENTROID} points per "
-            "centroid)"
-        )
     if n < MIN_POINTS_PER_CENTROID * centroids:
         log.warning(
             "%s: %s=%d trains %d centroids on %d vectors, fewer than the %d faiss recommends; "

@@ -6,7 +6,7 @@ time, so an unsupported combination is skipped with a reason, never converted si
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -59,6 +59,10 @@ class Capabilities:
     # "quantized": index IndexInput.vectors (the precision's representation);
     # "raw": index IndexInput.raw (float32) and quantize natively (e.g. faiss SQ8/fp16).
     input: str = "quantized"
+    # What the build parameters need from the data (build with defaults, n docs, d dims) ->
+    # the problem or None; checked at plan time from the dataset's shape and again at build
+    # (harness/backends/data_rules.py).
+    data_rule: Callable[[Mapping[str, Any], int, int], str | None] | None = None
 
     def __post_init__(self) -> None:
         if self.family and self.family not in FAMILIES:

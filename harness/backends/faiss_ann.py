@@ -28,6 +28,7 @@ from harness.backends.base import (
     Param,
     as_float32,
 )
+from harness.backends.data_rules import check, ivf_rule, ivfpq_rule
 
 _M = Param(int, 32, "HNSW links per node (IndexHNSW M)", minimum=2)
 _EF_CONSTRUCTION = Param(int, 40, "HNSW candidate list size while building", minimum=1)
@@ -71,6 +72,7 @@ class FaissIVF(FaissBackend):
         family="partition",
         build_params={"nlist": _NLIST},
         search_params={"nprobe": _NPROBE},
+        data_rule=ivf_rule,
     )
 
     def build(self, data: IndexInput) -> None:
@@ -78,6 +80,7 @@ class FaissIVF(FaissBackend):
 
         x = as_float32(data.vectors)
         n, d = x.shape
+        check(ivf_rule(self.build_params, n, d))
         metric = metric_type(data.metric, self.name)
         quantizer = faiss.IndexFlatL2(d) if data.metric == "l2" else faiss.IndexFlatIP(d)
         index = faiss.IndexIVFFlat(quantizer, d, self.b("nlist"), metric)
@@ -120,6 +123,7 @@ class FaissIVFPQ(FaissBackend):
                 minimum=0,
             ),
         },
+        data_rule=ivfpq_rule,
     )
 
     def build(self, data: IndexInput) -> None:
@@ -128,12 +132,7 @@ class FaissIVFPQ(FaissBackend):
         x = as_float32(data.vectors)
         n, d = x.shape
         m, nbits, nlist = self.b("m"), self.b("nbits"), self.b("nlist")
-        if d % m:
-            divisors = [v for v in range(1, d + 1) if d % v == 0]
-            raise ValueError(
-                f"{self.name}: m={m} does not divide the dimension {d} "
-                f"(choose m among {', '.join(map(str, divisors))})"
-            )
+        check(ivfpq_rule(self.build_params, n, d))
         metric = metric_type(data.metric, self.name)
         quantizer = faiss.IndexFlatL2(d) if data.metric == "l2" else faiss.IndexFlatIP(d)
         ivf = faiss.IndexIVFPQ(quantizer, d, nlist, m, nbits, metric)

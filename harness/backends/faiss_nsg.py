@@ -19,6 +19,7 @@ from harness.backends.base import (
     Param,
     as_float32,
 )
+from harness.backends.data_rules import check, nsg_rule
 
 
 class FaissNSG(FaissBackend):
@@ -34,17 +35,14 @@ class FaissNSG(FaissBackend):
         search_params={
             "search_L": Param(int, 16, "candidate pool size while searching", minimum=1),
         },
+        data_rule=nsg_rule,
     )
 
     def build(self, data: IndexInput) -> None:
         import faiss
 
         x = as_float32(data.vectors)
-        if len(x) <= self.b("GK"):
-            raise ValueError(
-                f"{self.name}: GK={self.b('GK')} needs more than GK vectors, the corpus has "
-                f"{len(x)} (use GK < {len(x)})"
-            )
+        check(nsg_rule(self.build_params, *x.shape))
         index = faiss.IndexNSGFlat(x.shape[1], self.b("R"), faiss_metric(data.metric, self.name))
         index.GK = self.b("GK")
         index.add(x)

@@ -31,6 +31,7 @@ from harness.backends.base import (
     as_float32,
     saved_bytes,
 )
+from harness.backends.data_rules import check, scann_rule
 
 #: the serialized float32 copy ScaNN re-ranks with (reorder)
 REORDER_FILE = "dataset.npy"
@@ -70,6 +71,7 @@ class ScannBackend:
                 minimum=1,
             ),
         },
+        data_rule=scann_rule,
     )
 
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
@@ -89,11 +91,7 @@ class ScannBackend:
         import scann
 
         x = as_float32(data.vectors)
-        if len(x) < self.b("num_leaves"):
-            raise ValueError(
-                f"{self.name}: num_leaves={self.b('num_leaves')} needs at least as many "
-                f"documents, the corpus has {len(x)} (use num_leaves <= {len(x)})"
-            )
+        check(scann_rule(self.build_params, *x.shape))
         distance = "dot_product" if self.metric == "ip" else "squared_l2"
         builder = (
             scann.scann_ops_pybind.builder(x, 10, distance)

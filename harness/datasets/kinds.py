@@ -15,7 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from harness.datasets import bbc, beir, images, labelled, mteb, orange, ucr, validate, vectors
+from harness.datasets import (
+    bbc,
+    beir,
+    images,
+    labelled,
+    mteb,
+    orange,
+    shapes,
+    ucr,
+    validate,
+    vectors,
+)
 from harness.datasets.base import Dataset
 from harness.errors import UserError
 from harness.registry import DATASET_KINDS, DATASETS
@@ -54,6 +65,11 @@ class DatasetPlugin:
     def load(arg: str, ref: DatasetRef) -> Dataset:
         raise NotImplementedError
 
+    @staticmethod
+    def shape(arg: str) -> shapes.DataShape | None:
+        """Documents (and own vectors' dim) read cheaply, or None when only loading tells."""
+        return None
+
 
 def _retrieval_options(ref: DatasetRef) -> beir.RetrievalOptions:
     """The options a suite's dataset reference sets for a BEIR folder or an MTEB task."""
@@ -79,6 +95,8 @@ class BeirPlugin(DatasetPlugin):
     @staticmethod
     def validate(arg: str, ref: DatasetRef) -> list[UserError]:
         return validate.beir_problems(Path(arg).expanduser(), ref.split)
+
+    shape = staticmethod(shapes.beir_shape)
 
     @staticmethod
     def load(arg: str, ref: DatasetRef) -> Dataset:
@@ -172,6 +190,8 @@ class LabelledPlugin(DatasetPlugin):
     def load(arg: str, ref: DatasetRef) -> Dataset:
         return labelled.load_labelled_folder(arg)
 
+    shape = staticmethod(shapes.labelled_shape)
+
 
 class GloveVectorsPlugin(DatasetPlugin):
     kind_of_data = "vectors"
@@ -191,6 +211,8 @@ class SyntheticPlugin(DatasetPlugin):
     @staticmethod
     def load(arg: str, ref: DatasetRef) -> Dataset:
         return vectors.load_synthetic(arg)
+
+    shape = staticmethod(shapes.synthetic_shape)
 
 
 # --- `harness datasets` ---------------------------------------------------------------------

@@ -53,6 +53,11 @@ class ModelPlugin:
         raise NotImplementedError
 
     @staticmethod
+    def ids(arg: str) -> dict[str, set[str]] | None:
+        """The ids a model's vectors are looked up by (precomputed folders), else None."""
+        return None
+
+    @staticmethod
     def build(arg: str, ref: ModelRef) -> Encoder:
         raise NotImplementedError
 
@@ -251,6 +256,10 @@ class PrecomputedPlugin(ModelPlugin):
     @staticmethod
     def dim(arg: str, ref: ModelRef) -> int:
         return PrecomputedPlugin.build(arg, ref).dim()
+
+    @staticmethod
+    def ids(arg: str) -> dict[str, set[str]] | None:
+        return precomputed.folder_ids(arg)
 
     @staticmethod
     def build(arg: str, ref: ModelRef) -> precomputed.PrecomputedEncoder:

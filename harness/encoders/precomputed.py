@@ -245,12 +245,7 @@ class PrecomputedEncoder:
         rows = [index.get(i, -1) for i in ids]
         missing = [i for i, r in zip(ids, rows, strict=True) if r < 0]
         if missing:
-            shown = ", ".join(repr(m) for m in missing[:3])
-            raise UserError(
-                f"precomputed:{self.options.folder}: {len(missing)} of {len(ids)} {role} ids of "
-                f"the dataset have no vector (e.g. {shown}); the files' ids must match the "
-                "dataset's"
-            )
+            raise UserError(missing_ids(str(self.options.folder), role, missing, len(ids)))
         return vectors[np.asarray(rows, dtype=np.int64)]
 
     def encode(self, texts: list[str], *, role: Role, batch_size: int = 64) -> np.ndarray:
@@ -258,3 +253,25 @@ class PrecomputedEncoder:
             f"precomputed:{self.options.folder} holds vectors looked up by id, it cannot encode "
             "text (the harness calls vectors_for(ids, role))"
         )
+
+
+def missing_ids(folder: str, role: str, missing: Sequence[str], total: int) -> str:
+    """The one line for dataset ids without a vector (plan time and run time)."""
+    shown = ", ".join(repr(m) for m in missing[:3])
+    return (f"precomputed:{folder}: {len(missing)} of {total} {role} ids of the dataset have "
+            f"no vector (e.g. {shown}); the files' ids must match the dataset's")
+
+
+def folder_ids(arg: str) -> dict[str, set[str]]:
+    """Each role's ids in the folder (id files, or the parquet id column), nothing else read."""
+    out = {}
+    for role in ROLES:
+        files = _files(Path(arg).expanduser(), role)  # type: ignore[arg-type]
+        if files and files[0].suffix == ".npy":
+            out[role] = set(_read_ids(files[1]))
+        elif files:
+            import pyarrow.parquet as pq
+
+            out[role] = {str(x) for x in pq.read_table(files[0], columns=["id"])["id"].to_pylist()}
+    return out
+

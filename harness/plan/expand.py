@@ -9,6 +9,7 @@ from harness.backends.base import backend_class
 from harness.errors import UserErrors
 from harness.plan.cell import Cell, Plan, Skipped, grid
 from harness.plan.checks import check_suite
+from harness.plan.data_checks import data_problems
 from harness.plan.hybrid_settings import canonical
 from harness.plan.refs import dataset_modality, is_lexical, model_modality
 from harness.suite.axes import AXES, Rule, corpus_size_of
@@ -119,6 +120,9 @@ def expand(loaded: LoadedSuite) -> Plan:
             skipped.append(Skipped(cell, reason))
         else:
             runnable.append(cell)
+    errors = data_problems(loaded, runnable)  # the data's shape, read cheaply
+    if errors:
+        raise UserErrors(errors)
     return Plan(suite=loaded, cells=tuple(runnable), skipped=tuple(skipped))
 
 

@@ -97,9 +97,17 @@ def test_unknown_backend_parameter_is_a_user_error(write_suite, tiny_beir, capsy
     assert "unknown search parameter for backend 'faiss-hnsw'" in err and "efSearch" in err
 
 
-def test_build_error_is_the_cells_error(write_suite, tiny_beir, tmp_path):
+def test_build_error_is_the_cells_error(write_suite, tiny_beir, tmp_path, monkeypatch):
+    from harness.errors import UserErrors
+    from harness.plan import expand
+
     backends = "  - {name: faiss-ivfpq, build: {m: [7, 8], nlist: 2, nbits: 4}}\n"
     text = SUITE.format(beir=tiny_beir, metrics="cosine", threads=1, backends=backends)
+    with pytest.raises(UserErrors, match="m=7 does not divide the dimension 64"):
+        api.plan(write_suite(text))  # the plan knows the dim: refused before anything runs
+    # a build error the plan cannot foresee (here: the plan's data check switched off) fails
+    # its own cell, with the build's message, and the other cell still runs
+    monkeypatch.setattr(expand, "data_problems", lambda loaded, cells: [])
     out = run(write_suite(text), tmp_path)
     assert out.n_failed == 1
     status = sorted(out.frame["status"], key=lambda v: v != "ok")

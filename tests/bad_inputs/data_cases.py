@@ -245,6 +245,11 @@ PRECOMPUTED_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "parquet-no-vector-column": (_parquet([[1.0, 2.0]] * 6, "embedding"), "docs.parquet"),
     "parquet-ragged": (_parquet([[1.0, 2.0], [1.0]] * 3), "docs.parquet"),
     "parquet-nan": (_parquet([[1.0, float("nan"), 0.0, 0.0]] * 6), "docs.parquet"),
+    # ids that do not match the dataset's: found at plan time, not when the cell runs
+    "missing-doc-id": (_replace("doc_ids.txt", "d0\nd1\nd2\nd3\nd4\nd9\n"), "models[0]"),
+    "missing-query-id": (_replace("query_ids.txt", "q0\nq1\nq9\n"), "models[0]"),
+    "ids-trailing-spaces": (_replace("doc_ids.txt", "".join(f"{d} \n" for d in DOCS)),
+                            "models[0]"),
 }
 for _name, (_change, _names) in PRECOMPUTED_CASES.items():
     CASES[f"precomputed/{_name}"] = _precomputed_case(_change, _names)

@@ -64,6 +64,15 @@ SUITE_CASES: dict[str, tuple[str, str]] = {  # name -> (extra YAML after a valid
     "executor-unknown": ("executor: gpu\n", "executor"),
     "exclude-empty-rule": ("exclude: [{}]\n", "exclude[0]"),
     "duplicate-top-key": ("k: 5\n", "key 'k' appears twice"),
+    # backend parameters the data cannot hold (6 documents of 16 dims), found at plan time
+    "ivf-nlist-above-corpus": ("backends: [{name: faiss-ivf, build: {nlist: 64}}]\n",
+                               "backends[0].build"),
+    "ivfpq-m-not-dividing-dim": ("backends: [{name: faiss-ivfpq, build: {m: 5, nlist: 1, "
+                                 "nbits: 2}}]\n", "backends[0].build"),
+    "ivfpq-nbits-above-corpus": ("backends: [{name: faiss-ivfpq, build: {m: 4, nlist: 1, "
+                                 "nbits: 8}}]\n", "backends[0].build"),
+    "nsg-gk-above-corpus": ("backends: [{name: faiss-nsg, build: {GK: 8}}]\n",
+                            "backends[0].build"),
     "duplicate-nested-key": ("backends: [{name: hnswlib, build: {M: 8, M: 16}}]\n",
                              "key 'M' appears twice"),
 }
@@ -125,6 +134,9 @@ CASES.update({
     "suite/empty-file": _raw_suite(""),
     "suite/a-list": _raw_suite("- a\n- b\n"),
     "suite/not-utf8": _raw_suite(b"schema_version: 1\nname: \xff\xfe\n"),
+    "suite/dim-above-vectors-native": _raw_suite(
+        "schema_version: 1\nname: x\ndatasets: ['synthetic:n=50,dim=8,queries=5']\n"
+        "models: [vectors]\ndims: [16]\nk: 5\nevaluate: [ndcg@5]\n", "dims[0]"),
     "suite/missing-name": _raw_suite("schema_version: 1\ndatasets: [bbc-news]\n"
                                      "models: [hash:16]\n", "name"),
     "suite/name-with-slash": _raw_suite("schema_version: 1\nname: ../x\n"

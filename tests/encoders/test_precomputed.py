@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -121,18 +122,29 @@ def test_format_errors(tiny_beir, tmp_path):
         PrecomputedEncoder(PrecomputedOptions(nan)).vectors_for(ds.query_ids, "query")
 
 
-def test_missing_ids_fail_the_cell_with_a_clear_row(write_suite, tiny_beir, tmp_path):
+def test_missing_ids_are_a_plan_time_error_with_the_run_times_line(write_suite, tiny_beir,
+                                                                    tmp_path):
     ds, docs, queries = hash_vectors(tiny_beir)
     folder = write_npy(tmp_path / "v", ds, docs, queries)
     ids = (folder / "query_ids.txt").read_text().splitlines()
     np.save(folder / "queries.npy", queries[1:])
     (folder / "query_ids.txt").write_text("\n".join(ids[1:]))
-    out = api.run(
-        write_suite(SUITE.format(beir=tiny_beir, models=f'"precomputed:{folder}"')),
-        api.RunOptions(output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False),
-    )
-    assert out.n_failed == 2
-    assert out.frame["status"].str.contains("query ids of the dataset have no vector").all()
+    suite = write_suite(SUITE.format(beir=tiny_beir, models=f'"precomputed:{folder}"'))
+    with pytest.raises(UserErrors) as err:
+        api.plan(suite)
+    (exc,) = err.value.errors
+    expected = f"1 of {len(ids)} query ids of the dataset have no vector (e.g. {ids[0]!r})"
+    assert expected in exc.message and exc.key == "models[0]"
+    # the run-time lookup says the same (one message, two callers)
+    with pytest.raises(UserError, match=re.escape(expected)):
+        PrecomputedEncoder(PrecomputedOptions(folder)).vectors_for(ds.query_ids, "query")
+    assert not (tmp_path / "r").exists()
+
+    spaced = write_npy(tmp_path / "sp", ds, docs, queries)  # ids with trailing spaces
+    doc_ids = (spaced / "doc_ids.txt").read_text().splitlines()
+    (spaced / "doc_ids.txt").write_text("\n".join(f"{i} " for i in doc_ids))
+    with pytest.raises(UserErrors, match=f"{len(doc_ids)} of {len(doc_ids)} document ids"):
+        api.plan(write_suite(SUITE.format(beir=tiny_beir, models=f'"precomputed:{spaced}"')))
 
 
 def test_bad_folder_is_a_plan_time_error(write_suite, tiny_beir, tmp_path):
