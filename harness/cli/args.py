@@ -10,6 +10,7 @@ from dataclasses import fields
 from typing import NoReturn
 
 from harness.analysis.budget import Budget
+from harness.analysis.rule_names import DEFAULT_RULE, RULE_HELP, RULE_NAMES
 from harness.plan.checks import MAX_CELLS
 from harness.suite.axes import PCA_DIM
 from harness.version import __version__
@@ -86,17 +87,26 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _rule_flag(p: argparse.ArgumentParser) -> None:
+    """--rule NAME: the ranking rule (harness.analysis.rules, docs/tails.md)."""
+    p.add_argument("--rule", choices=RULE_NAMES, default=DEFAULT_RULE, metavar="RULE",
+                   help="ranking rule: " + "; ".join(f"{k} = {v}" for k, v in RULE_HELP.items())
+                   + f" (default {DEFAULT_RULE})")
+
+
 def _report_parsers(sub: argparse._SubParsersAction) -> None:
     rp = sub.add_parser("report", help="write RUN_DIR/report.html (plots, tables, drill-down)")
     rp.add_argument("run_dir", help=RUN_DIR)
     rp.add_argument(
         "--no-texts", action="store_true", help="leave dataset texts out of the drill-down"
     )
+    _rule_flag(rp)
     lb = sub.add_parser("leaderboard", help="rank every run under RESULTS_DIR, per dataset")
     lb.add_argument("results_dir", help="a folder of run folders (e.g. results)")
     lb.add_argument("--dataset", default=None, help="only this dataset (its display name)")
     lb.add_argument("--metric", default=None, help="rank by this task metric")
     lb.add_argument("--output", default=None, help="folder for leaderboard.html/.csv")
+    _rule_flag(lb)
     lb.add_argument("--json", action="store_true",
                     help="print the ranked entries, runs and warnings as JSON")
     cp = sub.add_parser("compare", help="the same configurations of two runs, with paired tests")
@@ -157,6 +167,7 @@ def _analysis_parsers(sub: argparse._SubParsersAction) -> None:
         b.add_argument("--" + limit.name.replace("_", "-"), type=positive_float, default=None,
                        help=limit.metadata["help"])
     b.add_argument("--metric", default=None, help="task metric (default: the suite's first)")
+    _rule_flag(b)
     b.add_argument("--json", action="store_true", help=JSON_HELP)
 
     pr = sub.add_parser("probe", help="data meta-features and the recommended distance/index")

@@ -35,6 +35,7 @@ class ReportContext:
     written: list[Path] = field(default_factory=list)  # every table written, in order
     links: list[str] = field(default_factory=list)  # tables listed under "Files", in order
     _memo: dict[str, Any] = field(default_factory=dict)
+    rule: str | None = None  # the ranking rule of the Ranking section (None: the default)
 
     @property
     def tables_dir(self) -> Path:
