@@ -177,8 +177,8 @@ def _notes(sel: pd.DataFrame, cols: tuple[str, str]) -> list[str]:
 
 def _crossing(sel: pd.DataFrame, ok: pd.DataFrame, quality: str,
               entry: Sequence[str] | None) -> str:
-    """The winner's note: the ranked configuration whose curve (its rows in `ok`) reaches the
-    highest quality above the winner's best, if any (the two curves cross above the bar)."""
+    """The winner's note: a ranked configuration whose curve (its rows in `ok`) reaches a
+    quality above the winner's best, the best-ranked such one (the curves cross above the bar)."""
     note = str(sel.iloc[0]["rule_note"])
     cols = [c for c in (entry or ()) if c in ok] or [c for c in ("backend", "build_params")
                                                       if c in ok]
@@ -192,7 +192,7 @@ def _crossing(sel: pd.DataFrame, ok: pd.DataFrame, quality: str,
     higher = [(q, i) for q, i in others if np.isfinite(q) and q > winner + 1e-12]
     if not higher:
         return note
-    q, i = max(higher)
+    q, i = min(higher, key=lambda h: h[1])  # the best-ranked curve that goes higher
     who = " ".join(str(sel.iloc[i][c]) for c in cols if str(sel.iloc[i][c]) not in ("", "nan"))
     text = (f"crossing: rank {sel.iloc[i]['rule_rank']} ({who}) reaches {quality} {q:.4f}, "
             f"above this row's best {winner:.4f}, but is slower at the bar")

@@ -65,6 +65,8 @@ def comparison_text(runs: tuple[str, str], pairs: pd.DataFrame, warnings: list[s
         shown.insert(0, "#", [f"#{i + 1}" for i in range(len(shown))])
         out.append(table(shown))
         out += [wrap(f"#{i + 1} = {label}") for i, label in enumerate(pairs["config"])]
+        out += [wrap(f"#{i + 1} latency: {v}") for i, v in
+                enumerate(pairs.get("speed_verdict", pd.Series(dtype=str))) if v]
     out += [f"only in {side}: {len(o)} configuration(s)" for side, o in zip("AB", only,
                                                                              strict=True) if o]
     return "\n".join(out)
