@@ -30,6 +30,11 @@ from harness.analysis.stats import holm
 ALPHA = 0.05
 
 
+def p_text(p: float) -> str:
+    """A p-value for a sentence: 3 significant digits, tiny ones as an upper bound."""
+    return "p<1e-16" if p < 1e-16 else f"p={p:.3g}"
+
+
 def wilcoxon_p(a: np.ndarray, b: np.ndarray) -> float:
     """Two-sided paired Wilcoxon signed-rank p-value of a vs b (scipy's defaults: zero
     differences dropped); 1.0 when every difference is zero, NaN without queries."""
@@ -78,13 +83,13 @@ class SpeedResult:
 
     def verdict(self) -> str:
         if self.faster is None:
-            return f"no significant speed difference (p={self.p_holm:.3g})"
+            return f"no significant speed difference ({p_text(self.p_holm)})"
         slower = self.pair.b if self.faster == self.pair.a else self.pair.a
         if self.not_worse():
             return (f"{self.faster} is faster and not worse than {slower} "
-                    f"(p={self.p_holm:.3g}, quality p={self.pair.quality_p:.3g})")
+                    f"({p_text(self.p_holm)}, quality {p_text(self.pair.quality_p)})")
         worse = " but worse" if self.not_worse() is False else ""
-        return f"{self.faster} is faster{worse} than {slower} (p={self.p_holm:.3g})"
+        return f"{self.faster} is faster{worse} than {slower} ({p_text(self.p_holm)})"
 
 
 def speed_tests(pairs: Sequence[SpeedPair]) -> list[SpeedResult]:

@@ -21,6 +21,7 @@ from harness.errors import UserError
 from harness.fsutil import atomic_write_text
 from harness.report import html as H
 from harness.report import plots
+from harness.report.board_speed import vs_next
 from harness.report.data import EXTRA_AXES, RunData, config_label, find_runs, params_text
 from harness.report.text import leaderboard_text
 
@@ -80,7 +81,7 @@ KEEP = [
     "dataset", "dataset_fingerprint", "main_metric", "rank", *ENTRY, "metric", "params", "value",
     "ci_low", "ci_high", "knn_recall@10", "qps", "latency_p99_ms", "bytes_per_doc",
     "index_bytes", "build_s", "usd_per_1m_queries", "usd_per_month_ram", "run_id", "suite",
-    "harness_version", "cpu_model", "flag", "config", "rule", "rule_note",
+    "harness_version", "cpu_model", "flag", "config", "rule", "rule_note", "vs_next",
 ]  # fmt: skip
 
 
@@ -125,6 +126,7 @@ def build(
         out.append(best)
     table = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
     if not table.empty:
+        table["vs_next"] = vs_next(table, runs)
         table = table[[c for c in KEEP if c in table]]
     board = Leaderboard(table, run_table, warnings, rule=rule)
     return _write(board, root, output, metric) if write else board
@@ -241,7 +243,7 @@ def _write(board: Leaderboard, root: Path, output, metric) -> Leaderboard:
 HTML_COLS_AFTER = [("knn_recall@10", None), ("qps", None), ("latency_p99_ms", "p99 ms"),
                    ("bytes_per_doc", "bytes/doc"), ("usd_per_1m_queries", "$/1M q"),
                    ("run_id", "run"), ("harness_version", "harness"), ("flag", None),
-                   ("rule_note", "rule note")]  # fmt: skip
+                   ("rule_note", "rule note"), ("vs_next", "speed vs next rank")]  # fmt: skip
 
 
 def _html(board: Leaderboard, root: Path) -> str:

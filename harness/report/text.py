@@ -39,6 +39,8 @@ def leaderboard_text(ranked: pd.DataFrame, warnings: list[str], rule: str) -> st
             for col, head in cols.items() if col in g
         })  # fmt: skip
         out.append(table(shown))
+        out += [wrap(f"rank {r}: {v}") for r, v in zip(g["rank"], g.get("vs_next", []),
+                                                       strict=False) if v]
     return "\n".join(out)
 
 
