@@ -212,14 +212,14 @@ def probe(dataset: str, model: str, *, dim: int | str | None = None, sample: int
 
 
 def report(run_dir: str | Path, *, texts: bool = True, cache_dir: Path | None = None,
-           rule: str | None = None):
+           rule: str | None = None, deltas: tuple[float, ...] | None = None):
     """`harness report RUN_DIR`: RUN_DIR/report.html and the CSV tables it shows (`rule`: the
-    ranking rule of its Ranking section)."""
+    ranking rule of its Ranking section; `deltas`: its Tails section's Robustness-deltas)."""
     store = open_run(run_dir)
     store.write_tables()  # from the cell records: a killed run's tables are brought up to date
     rule_of(rule)  # an unknown rule fails before any work
     return build_report(store.dir, texts=_context(store, cache_dir) if texts else None,
-                        rule=rule)
+                        rule=rule, deltas=deltas)
 
 
 def _analyse(store: RunStore, ctx: CellInputs) -> Analysis:

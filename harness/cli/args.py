@@ -39,6 +39,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def deltas(text: str) -> tuple[float, ...]:
+    """An argparse type: comma-separated Robustness-delta thresholds, each in (0, 1]."""
+    try:
+        values = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 0.5,0.8, got {text!r}") from None
+    if not all(0 < v <= 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected every delta in (0, 1], got {text}")
+    return values
+
+
 def positive_float(text: str) -> float:
     """An argparse type: a number > 0 (a budget)."""
     try:
@@ -101,6 +112,8 @@ def _report_parsers(sub: argparse._SubParsersAction) -> None:
         "--no-texts", action="store_true", help="leave dataset texts out of the drill-down"
     )
     _rule_flag(rp)
+    rp.add_argument("--deltas", type=deltas, default=None, metavar="D1,D2,...",
+                    help="Robustness-delta thresholds of the Tails section (default 0.5,0.9,1.0)")
     lb = sub.add_parser("leaderboard", help="rank every run under RESULTS_DIR, per dataset")
     lb.add_argument("results_dir", help="a folder of run folders (e.g. results)")
     lb.add_argument("--dataset", default=None, help="only this dataset (its display name)")

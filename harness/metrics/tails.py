@@ -59,13 +59,14 @@ def worst_mean(values: np.ndarray, share: float = WORST_SHARE) -> float:
 
 
 def loss_share(reference: np.ndarray, values: np.ndarray, share: float = WORST_SHARE) -> float:
-    """Share of the total loss (sum over queries of reference - value) carried by the
-    ceil(share * n) queries that lose most (at least one). NaN when the arrays differ in
-    length or the total loss is not positive; above 1 when other queries gain."""
+    """Share of the total loss carried by the ceil(share * n) queries that lose most (at least
+    one). A query's loss is max(0, reference - value): queries that gain do not offset the
+    others, so the share lies in (0, 1]. NaN when the arrays differ in length or no
+    query loses anything."""
     r, v = np.asarray(reference, dtype=np.float64), np.asarray(values, dtype=np.float64)
     if not len(r) or r.shape != v.shape:
         return math.nan
-    loss = r - v
+    loss = np.maximum(r - v, 0.0)
     total = float(loss.sum())
     if total <= 1e-12:
         return math.nan

@@ -15,10 +15,10 @@ def test_loss_share_by_hand():
     vals[2:6] = 0.9  # four lose 0.1 each: total loss 2.4
     # worst 10% of 20 = 2 queries carry 2.0 of 2.4
     assert math.isclose(loss_share(ref, vals), 2.0 / 2.4)
-    # 11 queries: ceil(1.1) = 2 worst; one query gains 0.5 -> total 0.5 + 0.25 - 0.5 = 0.25
+    # 11 queries: ceil(1.1) = 2 worst; losses 0.5, 0.25, 0.1; a gain (1.5) does not offset
     r11, v11 = np.ones(11), np.ones(11)
-    v11[0], v11[1], v11[2] = 0.5, 0.75, 1.5
-    assert math.isclose(loss_share(r11, v11), 0.75 / 0.25)  # > 1: other queries gain
+    v11[0], v11[1], v11[2], v11[3] = 0.5, 0.75, 0.9, 1.5
+    assert math.isclose(loss_share(r11, v11), 0.75 / 0.85)
     assert math.isnan(loss_share(ref, ref))  # no loss
     assert math.isnan(loss_share(ref, vals[:10]))  # misaligned
 

@@ -36,6 +36,7 @@ class ReportContext:
     links: list[str] = field(default_factory=list)  # tables listed under "Files", in order
     _memo: dict[str, Any] = field(default_factory=dict)
     rule: str | None = None  # the ranking rule of the Ranking section (None: the default)
+    deltas: tuple[float, ...] | None = None  # the Tails section's deltas (None: the columns')
 
     @property
     def tables_dir(self) -> Path:

@@ -7,8 +7,9 @@ import pandas as pd
 
 from harness.analysis import outputs
 from harness.analysis.look_alikes import CLOSE_MEAN, look_alikes
+from harness.metrics.tails import DELTAS, robust_name, robustness
 from harness.report import html as H
-from harness.report.data import config_label
+from harness.report.data import RunData, config_label
 from harness.report.sections.base import ReportContext
 
 COLS = ["config", "main", "task_worst10", "worst10_gap", "mean_gap", "task_p10",
@@ -47,6 +48,23 @@ def _with_funnel(ok: pd.DataFrame, fun: pd.DataFrame) -> pd.DataFrame:
     return ok.assign(**{c: k.map(got[c]).to_numpy() for c in FUNNEL_TAILS})
 
 
+def _with_deltas(rows: pd.DataFrame, run: RunData, main: str,
+                 deltas: tuple[float, ...]) -> pd.DataFrame:
+    """Robustness-delta columns for deltas the result columns lack, from per-query arrays."""
+    extra = [d for d in deltas if d not in DELTAS]
+    if not extra:
+        return rows
+    out = {robust_name(p, d): [] for p in ("task", "knn") for d in extra}
+    for _, r in rows.iterrows():
+        knn = f"knn_recall@{min(10, int(r.get('k', 10) or 10))}"
+        for prefix, name in (("task", main), ("knn", knn)):
+            got = run.values(r, name)
+            for d in extra:
+                out[robust_name(prefix, d)].append(
+                    robustness(got[1], d) if got is not None else float("nan"))
+    return rows.assign(**out)
+
+
 class TailsSection:
     anchor = "tails"
     title = "Tails: worst queries"
@@ -56,15 +74,21 @@ class TailsSection:
         ok = _with_funnel(ctx.run.ok, ctx.run.analysis_table(outputs.FUNNEL))
         if ok.empty or "task_worst10" not in ok:
             return ""
+        deltas = ctx.deltas or DELTAS
+        robust = [robust_name(p, d) for p in ("task", "knn") for d in deltas
+                  if ctx.deltas or d == 0.9]
+        cols = [c for c in COLS if "robust" not in c]
+        cols[cols.index("task_p10") + 1:cols.index("task_p10") + 1] = robust
         parts, tables = [INTRO], []
         for i, dataset in enumerate(dict.fromkeys(ok["dataset"])):
             main = ctx.mains.get(str(dataset))
             if not main or main not in ok:
                 continue
-            rows = _rows(ok[ok["dataset"] == dataset], main)
+            rows = _rows(_with_deltas(ok[ok["dataset"] == dataset], ctx.run, main, deltas),
+                         main)
             tables.append(rows.assign(dataset=dataset, main_metric=main))
             parts.append(f"<h3>{H.esc(dataset)} ({H.esc(main)})</h3>" + H.table(
-                rows.head(SHOWN), [H.Col(c, wrap=c.endswith("config")) for c in COLS],
+                rows.head(SHOWN), [H.Col(c, wrap=c.endswith("config")) for c in cols],
                 table_id=f"tails-{i}", filter_box=False,
                 caption=f"The {SHOWN} rows with the largest worst-decile gap to a look-alike."))
         if not tables:
