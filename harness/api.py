@@ -16,6 +16,7 @@ from harness.analysis import outputs
 from harness.analysis.frontier import Budget, best_under, pareto_mask
 from harness.analysis.probe import MetaFeatures, Recommendation, probe_inputs, recommend
 from harness.analysis.probe import probe as measure_probe
+from harness.analysis.rules import RuleInput, apply_rule, rule_of
 from harness.analysis.step import Analysis, analyse
 from harness.embeddings.cache import EmbeddingCache, default_cache_dir
 from harness.embeddings.leftovers import sweep as sweep_cache
@@ -161,9 +162,10 @@ def open_run(run_dir: str | Path) -> RunStore:
     return store
 
 
-def best(run_dir: str | Path, budget: Budget, metric: str | None = None
-         ) -> tuple[str, pd.DataFrame, dict[str, pd.DataFrame]]:
-    """Rows within the budgets (best task metric first) and the Pareto frontiers."""
+def best(run_dir: str | Path, budget: Budget, metric: str | None = None,
+         rule: str | None = None) -> tuple[str, pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Rows within the budgets ranked by the rule (harness.analysis.rules; default
+    task@budget: best task metric first), and the Pareto frontiers."""
     store = open_run(run_dir)
     frame = store.frame()
     judged = store.main_metrics()
@@ -179,6 +181,7 @@ def best(run_dir: str | Path, budget: Budget, metric: str | None = None
                         suggestion=f"the run has: {', '.join(have) or 'no metrics'}")
     ok = frame[frame["status"] == "ok"]
     fits = best_under(frame, name, budget)
+    fits = apply_rule(fits, rule, RuleInput(name, budget))
     fronts = {}
     for other, sense in (("qps", "max"), ("bytes_per_doc", "min")):
         if other in ok and len(ok):
@@ -216,8 +219,10 @@ def probe(dataset: str, model: str, *, dim: int | str | None = None, sample: int
     return feats, recommend(feats)
 
 
-def report(run_dir: str | Path, *, texts: bool = True, cache_dir: Path | None = None):
-    """`harness report RUN_DIR`: RUN_DIR/report.html and the CSV tables it shows."""
+def report(run_dir: str | Path, *, texts: bool = True, cache_dir: Path | None = None,
+           rule: str | None = None, deltas: tuple[float, ...] | None = None):
+    """`harness report RUN_DIR`: RUN_DIR/report.html and the CSV tables it shows (`rule`: the
+    ranking rule of its Ranking section; `deltas`: its Tails section's Robustness-deltas)."""
     store = open_run(run_dir)
     expected = store.manifest().get("cell_ids") or []
     if not store.records() and (store.damaged or expected or not store.manifest()):
@@ -226,7 +231,9 @@ def report(run_dir: str | Path, *, texts: bool = True, cache_dir: Path | None = 
                         file=str(store.cells_dir), suggestion="run its suite again into the "
                         "same --output: damaged cells are recomputed, readable ones kept")
     store.write_tables()  # from the cell records: a killed run's tables are brought up to date
-    out = build_report(store.dir, texts=_context(store, cache_dir) if texts else None)
+    rule_of(rule)  # an unknown rule fails before any work
+    out = build_report(store.dir, texts=_context(store, cache_dir) if texts else None,
+                       rule=rule, deltas=deltas)
     return replace(out, left_out=tuple(store.damaged))
 
 
@@ -271,13 +278,14 @@ def leaderboard(
     dataset: str | None = None,
     metric: str | None = None,
     output: str | Path | None = None,
+    rule: str | None = None,
 ):
-    """`harness leaderboard RESULTS_DIR`: every run under it ranked per dataset."""
+    """`harness leaderboard RESULTS_DIR`: every run under it ranked per dataset by the rule."""
     if not Path(results_dir).is_dir():
         raise UserError("no such folder", file=str(results_dir),
                         suggestion="give the folder `harness run --output` wrote its runs "
                         "into; default: results")
-    return _leaderboard(results_dir, dataset=dataset, metric=metric, output=output)
+    return _leaderboard(results_dir, dataset=dataset, metric=metric, output=output, rule=rule)
 
 
 def compare(

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from harness.analysis.funnel_tails import funnel_tails
 from harness.analysis.ports import References
 from harness.analysis.stats import bootstrap_ci
 from harness.datasets.base import Dataset
@@ -79,8 +80,16 @@ def dense_rows(store: RunStore, name: str) -> Iterator[tuple[pd.Series, Cell]]:
 def funnel(store: RunStore, refs: References, metric_name: str) -> pd.DataFrame:
     """One row per ok result row: the reference points, the stage losses, metric misuse."""
     name = metric_name.lower()
-    return pd.DataFrame([_funnel_row(row, cell, refs, name)
+    return pd.DataFrame([_funnel_row(row, cell, refs, name, _observed(store, row, name))
                          for row, cell in dense_rows(store, name)])
+
+
+def _observed(store: RunStore, row: pd.Series, name: str) -> np.ndarray | None:
+    """The row's per-query values of the main metric (None when not stored)."""
+    try:
+        return store.perquery(row["cell_id"]).task_values(int(row["setting"]), name)
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def rescore_of(row: pd.Series) -> int:
@@ -88,14 +97,15 @@ def rescore_of(row: pd.Series) -> int:
     return int(parse_params(row["search_params"]).get("rescore", 0) or 0)
 
 
-def _funnel_row(row: pd.Series, cell: Cell, refs: References, name: str) -> dict[str, Any]:
+def _funnel_row(row: pd.Series, cell: Cell, refs: References, name: str,
+                observed: np.ndarray | None) -> dict[str, Any]:
     rescore = rescore_of(row)
     native = refs.native_distance(cell)
     s0 = ideal(refs.dataset(cell), name)
-    s1, _ = refs.value(cell, dim=None, precision="float32", metric=native)
-    s2, _ = refs.value(cell, dim=cell.dim, precision="float32", metric=native)
-    s3, _ = refs.value(cell, dim=cell.dim, precision=cell.precision, metric=native,
-                       rescore=rescore)
+    s1, per_q1 = refs.value(cell, dim=None, precision="float32", metric=native)
+    s2, per_q2 = refs.value(cell, dim=cell.dim, precision="float32", metric=native)
+    s3, per_q3 = refs.value(cell, dim=cell.dim, precision=cell.precision, metric=native,
+                            rescore=rescore)
     s4, per_q4 = refs.value(cell, dim=cell.dim, precision=cell.precision, metric=cell.metric,
                             rescore=rescore)
     s5 = float(row[name])
@@ -128,4 +138,5 @@ def _funnel_row(row: pd.Series, cell: Cell, refs: References, name: str) -> dict
         "metric_loss_ci_high": gap.high if gap else 0.0,
         # misuse: another distance keeps quality this one loses, beyond the 95% CI
         "metric_misuse": bool(gap is not None and gap.low > 0),
+        **funnel_tails([per_q1, per_q2, per_q3, per_q4, observed]),
     }

@@ -10,6 +10,7 @@ from dataclasses import fields
 from typing import NoReturn
 
 from harness.analysis.budget import Budget
+from harness.analysis.rule_names import DEFAULT_RULE, RULE_HELP, RULE_NAMES
 from harness.plan.checks import MAX_CELLS
 from harness.suite.axes import PCA_DIM
 from harness.version import __version__
@@ -36,6 +37,17 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
     return value
+
+
+def deltas(text: str) -> tuple[float, ...]:
+    """An argparse type: comma-separated Robustness-delta thresholds, each in (0, 1]."""
+    try:
+        values = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 0.5,0.8, got {text!r}") from None
+    if not all(0 < v <= 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected every delta in (0, 1], got {text}")
+    return values
 
 
 def positive_float(text: str) -> float:
@@ -86,17 +98,28 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _rule_flag(p: argparse.ArgumentParser) -> None:
+    """--rule NAME: the ranking rule (harness.analysis.rules, docs/tails.md)."""
+    p.add_argument("--rule", choices=RULE_NAMES, default=DEFAULT_RULE, metavar="RULE",
+                   help="ranking rule: " + "; ".join(f"{k} = {v}" for k, v in RULE_HELP.items())
+                   + f" (default {DEFAULT_RULE})")
+
+
 def _report_parsers(sub: argparse._SubParsersAction) -> None:
     rp = sub.add_parser("report", help="write RUN_DIR/report.html (plots, tables, drill-down)")
     rp.add_argument("run_dir", help=RUN_DIR)
     rp.add_argument(
         "--no-texts", action="store_true", help="leave dataset texts out of the drill-down"
     )
+    _rule_flag(rp)
+    rp.add_argument("--deltas", type=deltas, default=None, metavar="D1,D2,...",
+                    help="Robustness-delta thresholds of the Tails section (default 0.5,0.9,1.0)")
     lb = sub.add_parser("leaderboard", help="rank every run under RESULTS_DIR, per dataset")
     lb.add_argument("results_dir", help="a folder of run folders (e.g. results)")
     lb.add_argument("--dataset", default=None, help="only this dataset (its display name)")
     lb.add_argument("--metric", default=None, help="rank by this task metric")
     lb.add_argument("--output", default=None, help="folder for leaderboard.html/.csv")
+    _rule_flag(lb)
     lb.add_argument("--json", action="store_true",
                     help="print the ranked entries, runs and warnings as JSON")
     cp = sub.add_parser("compare", help="the same configurations of two runs, with paired tests")
@@ -157,6 +180,7 @@ def _analysis_parsers(sub: argparse._SubParsersAction) -> None:
         b.add_argument("--" + limit.name.replace("_", "-"), type=positive_float, default=None,
                        help=limit.metadata["help"])
     b.add_argument("--metric", default=None, help="task metric (default: the suite's first)")
+    _rule_flag(b)
     b.add_argument("--json", action="store_true", help=JSON_HELP)
 
     pr = sub.add_parser("probe", help="data meta-features and the recommended distance/index")

@@ -86,7 +86,8 @@ def _reports(args: argparse.Namespace) -> int:
     from harness.cli import views as cli_views
 
     if args.command == "report":
-        out = api.report(args.run_dir, texts=not args.no_texts)
+        out = api.report(args.run_dir, texts=not args.no_texts, rule=args.rule,
+                         deltas=args.deltas)
         print(f"report: {out.html}")
         for t in out.tables:
             print(f"table:  {t}")

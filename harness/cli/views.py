@@ -96,18 +96,20 @@ def funnel(df: pd.DataFrame, args: argparse.Namespace) -> int:
 def best(args: argparse.Namespace) -> int:
 
     budget = Budget(**{f.name: getattr(args, f.name) for f in fields(Budget)})
-    name, fits, fronts = api.best(args.run_dir, budget, args.metric)
+    name, fits, fronts = api.best(args.run_dir, budget, args.metric, args.rule)
     cols = ["dataset", "model", "dim", "precision", "metric", "backend", "build_params",
             "search_params", name, "qps", "latency_p99_ms", "bytes_per_doc", "usd_per_1m_queries"]
     if args.json:
-        print(as_json({"metric": name, "best": fits.head(1),
+        print(as_json({"metric": name, "rule": args.rule, "best": fits.head(1),
                        **{f"frontier_{k}": v for k, v in fronts.items()}}))
         return 0 if len(fits) else 1
     if fits.empty:
-        print(f"no configuration fits the budgets ({budget})")
+        print(f"no configuration fits the budgets ({budget}) under the rule {args.rule}")
         return 1
-    print(f"best {name} under the budgets:")
+    print(f"best under the budgets by the rule {args.rule} (metric {name}):")
     print(table(fits[[c for c in cols if c in fits]].head(1), lambda v: f"{v:.4f}"))
+    if fits["rule_note"].iloc[0]:
+        print(wrap(f"note: {fits['rule_note'].iloc[0]}"))
     for other, front in fronts.items():
         print(f"\nPareto frontier of {name} vs {other}:")
         print(table(front[[c for c in cols if c in front]], lambda v: f"{v:.4f}"))
@@ -170,9 +172,10 @@ def probe(args: argparse.Namespace) -> int:
 
 def leaderboard(args: argparse.Namespace) -> int:
     board = api.leaderboard(args.results_dir, dataset=args.dataset, metric=args.metric,
-                            output=args.output)
+                            output=args.output, rule=args.rule)
     if args.json:
-        print(as_json({"entries": board.table, "runs": board.runs, "warnings": board.warnings,
+        print(as_json({"rule": board.rule, "entries": board.table, "runs": board.runs,
+                       "warnings": board.warnings,
                        "html": board.html_path, "csv": board.csv_path}))
         return 0
     print(board.text())

@@ -58,6 +58,22 @@ def worst_mean(values: np.ndarray, share: float = WORST_SHARE) -> float:
     return float(np.mean(v[:max(1, math.ceil(share * len(v)))]))
 
 
+def loss_share(reference: np.ndarray, values: np.ndarray, share: float = WORST_SHARE) -> float:
+    """Share of the total loss carried by the ceil(share * n) queries that lose most (at least
+    one). A query's loss is max(0, reference - value): queries that gain do not offset the
+    others, so the share lies in (0, 1]. NaN when the arrays differ in length or no
+    query loses anything."""
+    r, v = np.asarray(reference, dtype=np.float64), np.asarray(values, dtype=np.float64)
+    if not len(r) or r.shape != v.shape:
+        return math.nan
+    loss = np.maximum(r - v, 0.0)
+    total = float(loss.sum())
+    if total <= 1e-12:
+        return math.nan
+    worst = np.sort(loss)[::-1][:max(1, math.ceil(share * len(loss)))]
+    return float(worst.sum() / total)
+
+
 def tail_columns(values: Mapping[str, np.ndarray], main: str, k: int) -> dict[str, float]:
     """The tail columns of one result row from its per-query arrays (missing arrays: NaN)."""
     task = values.get(main)

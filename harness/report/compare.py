@@ -18,6 +18,7 @@ import pandas as pd
 
 from harness.analysis import stats
 from harness.analysis.speed import speed_ratio
+from harness.analysis.speed_tests import with_speed_tests
 from harness.errors import UserError
 from harness.fsutil import atomic_write_text, safe_filename
 from harness.report import html as H
@@ -86,7 +87,7 @@ def compare(
     }
     only_a = [label[k] for k in order_a if k not in set(order_b)]
     only_b = [label[k] for k in order_b if k not in set(order_a)]
-    tests, pairs = [], []
+    tests, pairs, lat = [], [], {}
     for k in common:
         ra = fa[fa["_key"] == k].iloc[0]
         rb = fb[fb["_key"] == k].iloc[0]
@@ -98,10 +99,12 @@ def compare(
                 tail = {"main": name == main, "lower_is_better": name == "latency_ms"}
                 tests.append({**head, **test, **tail})
         pairs.append(_pair(ra, rb, label[k], main))
+        la, lb = a.values(ra, "latency_ms"), b.values(rb, "latency_ms")
+        if la is not None and lb is not None:
+            lat[label[k]] = paired(la, lb)[1:]
     tests_df = _holm(pd.DataFrame(tests))
-    comp = Comparison(
-        a, b, _with_main_test(pd.DataFrame(pairs), tests_df), tests_df, only_a, only_b, warnings
-    )
+    pairs_df = with_speed_tests(_with_main_test(pd.DataFrame(pairs), tests_df), lat)
+    comp = Comparison(a, b, pairs_df, tests_df, only_a, only_b, warnings)
     if write:
         _write(comp, output)
     return comp
@@ -220,6 +223,7 @@ PAIR_COLS = [H.Col(k, h, highlight=hl) for k, h, hl in [
     ("config", None, True), ("main_metric", "metric", True), *_SIDE,
     ("qps_a", "qps A", False), ("qps_b", "qps B", False), ("qps_ratio", "qps B/A", False),
     ("qps_range", "B/A from the repeats", False), ("speed", None, False),
+    ("speed_verdict", "per-query latency (Wilcoxon, Holm)", False),
     ("latency_p99_ms_a", "p99 ms A", False), ("latency_p99_ms_b", "p99 ms B", False),
 ]]  # fmt: skip
 TEST_COLS = [H.Col(k, h, highlight=hl) for k, h, hl in [
@@ -233,7 +237,9 @@ def _html(c: Comparison) -> str:
         "<p class='lead'>The configurations both runs measured, side by side. Δ = B − A on the "
         "queries both evaluated; CI = paired bootstrap 95% CI of the mean difference; p = "
         "paired randomization (sign-flip) test, two-sided; p (Holm) adjusts for every test on "
-        "this page. Significant = p (Holm) &lt; 0.05.</p>",
+        "this page. Significant = p (Holm) &lt; 0.05. Latency verdicts: paired Wilcoxon "
+        "signed-rank test on the per-query latencies, Holm over the configurations; 'faster "
+        "and not worse' also needs the main metric not significantly lower.</p>",
         H.meta_block([_run_box("A", c.a), _run_box("B", c.b)]),
     ]
     for w in c.warnings:

@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis import stats
+from harness.analysis.rules import RuleInput, apply_rule, rule_of
 from harness.errors import UserError
 from harness.fsutil import atomic_write_text
 from harness.report import html as H
 from harness.report import plots
+from harness.report.board_speed import vs_next
 from harness.report.data import EXTRA_AXES, RunData, config_label, find_runs, params_text
 from harness.report.text import leaderboard_text
 
@@ -35,10 +37,11 @@ class Leaderboard:
     warnings: list[str] = field(default_factory=list)
     html_path: Path | None = None
     csv_path: Path | None = None
+    rule: str = rule_of(None).name  # the ranking rule (harness.analysis.rules)
 
     def text(self) -> str:
         """The leaderboard as plain text for the terminal (within 100 columns)."""
-        return leaderboard_text(self.table, self.warnings)
+        return leaderboard_text(self.table, self.warnings, self.rule)
 
 
 def _run_frame(run: RunData) -> pd.DataFrame:
@@ -78,7 +81,7 @@ KEEP = [
     "dataset", "dataset_fingerprint", "main_metric", "rank", *ENTRY, "metric", "params", "value",
     "ci_low", "ci_high", "knn_recall@10", "qps", "latency_p99_ms", "bytes_per_doc",
     "index_bytes", "build_s", "usd_per_1m_queries", "usd_per_month_ram", "run_id", "suite",
-    "harness_version", "cpu_model", "flag", "config",
+    "harness_version", "cpu_model", "flag", "config", "rule", "rule_note", "vs_next",
 ]  # fmt: skip
 
 
@@ -89,8 +92,11 @@ def build(
     metric: str | None = None,
     output: str | Path | None = None,
     write: bool = True,
+    rule: str | None = None,
 ) -> Leaderboard:
-    """Merge every run under results_dir; write leaderboard.html and leaderboard.csv."""
+    """Merge every run under results_dir; write leaderboard.html and leaderboard.csv.
+    `rule` names the ranking rule (harness.analysis.rules; None = the default)."""
+    rule = rule_of(rule).name
     root = Path(results_dir)
     runs = {str(p): RunData.load(p) for p in find_runs(root)}
     frames = [f for f in (_run_frame(r) for r in runs.values()) if not f.empty]
@@ -98,7 +104,7 @@ def build(
     if not frames:
         why = (f"no finished rows in the {len(runs)} run(s) under {root}" if runs else
                f"no runs under {root}: `harness run SUITE --output {root}` writes one")
-        board = Leaderboard(pd.DataFrame(), run_table, [why])
+        board = Leaderboard(pd.DataFrame(), run_table, [why], rule=rule)
         return _write(board, root, output, metric) if write else board
     metric = metric.lower() if metric else None
     merged = _selected(pd.concat(frames, ignore_index=True), root, dataset, metric)
@@ -115,13 +121,14 @@ def build(
                 f"dataset '{ds}' ({fp[:8]}): the runs declare different main metrics "
                 f"({', '.join(declared)}); ranked by {name} (choose with --metric)"
             )
-        best, flag_warnings = _rank_group(g, name, runs, f"dataset '{ds}' ({fp[:8]})")
+        best, flag_warnings = _rank_group(g, name, runs, f"dataset '{ds}' ({fp[:8]})", rule)
         warnings += flag_warnings
         out.append(best)
     table = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
     if not table.empty:
+        table["vs_next"] = vs_next(table, runs)
         table = table[[c for c in KEEP if c in table]]
-    board = Leaderboard(table, run_table, warnings)
+    board = Leaderboard(table, run_table, warnings, rule=rule)
     return _write(board, root, output, metric) if write else board
 
 
@@ -172,22 +179,25 @@ def _content_warnings(merged: pd.DataFrame) -> list[str]:
 
 
 def _rank_group(
-    g: pd.DataFrame, name: str, runs: dict[str, RunData], what: str
+    g: pd.DataFrame, name: str, runs: dict[str, RunData], what: str, rule: str
 ) -> tuple[pd.DataFrame, list[str]]:
-    """One group's best row per entry, ranked by `name`, with flags, CIs and warnings."""
+    """One group's best row per entry under the rule, ranked on `name`, with flags, CIs and
+    warnings (entries no row of which the rule admits are left out, and counted)."""
     g = g[pd.to_numeric(g[name], errors="coerce").notna()].copy()
     g["value"] = pd.to_numeric(g[name], errors="coerce")
-    g["_qps"] = pd.to_numeric(g.get("qps", np.nan), errors="coerce").fillna(-1)
-    g = g.sort_values(["value", "_qps"], ascending=[False, False], kind="stable")
-    best = g.drop_duplicates(subset=[c for c in ENTRY if c in g], keep="first").copy()
+    best = apply_rule(g, rule, RuleInput(name), entry=[c for c in ENTRY if c in g])
     best["main_metric"] = name
-    best["rank"] = np.arange(1, len(best) + 1)
+    best["rank"] = best["rule_rank"].to_numpy()
+    left_out = g.drop_duplicates([c for c in ENTRY if c in g]).shape[0] - len(best)
     best["params"] = [
         ";".join(x for x in (params_text(b), params_text(s)) if x)
         for b, s in zip(best.get("build_params"), best.get("search_params"), strict=True)
     ]
     best["config"] = [config_label(r) for _, r in best.iterrows()]
     flags, warnings = _flags(g, best, what)
+    if left_out:
+        warnings.append(f"{what}: {left_out} configuration(s) have no row the rule {rule} "
+                        "admits (below its bar, or off the frontier); left out")
     joined = [" ".join(x for x in parts if x) for parts in zip(*flags, strict=True)]
     best["flag"] = joined if flags else ""
     lo, hi = [], []
@@ -232,7 +242,8 @@ def _write(board: Leaderboard, root: Path, output, metric) -> Leaderboard:
 
 HTML_COLS_AFTER = [("knn_recall@10", None), ("qps", None), ("latency_p99_ms", "p99 ms"),
                    ("bytes_per_doc", "bytes/doc"), ("usd_per_1m_queries", "$/1M q"),
-                   ("run_id", "run"), ("harness_version", "harness"), ("flag", None)]  # fmt: skip
+                   ("run_id", "run"), ("harness_version", "harness"), ("flag", None),
+                   ("rule_note", "rule note"), ("vs_next", "speed vs next rank")]  # fmt: skip
 
 
 def _html(board: Leaderboard, root: Path) -> str:
@@ -240,7 +251,8 @@ def _html(board: Leaderboard, root: Path) -> str:
         f"<h1>Leaderboard: {H.esc(root)}</h1>",
         f"<p class='lead'>{len(board.runs)} run(s) merged; per dataset, the best configuration "
         "of each model x dim x dim method x precision x backend (over distances, index "
-        "parameters and runs), ranked by the dataset's main task metric. ± = half-width of the "
+        f"parameters and runs), ranked by the rule <b>{H.esc(board.rule)}</b>: "
+        f"{H.esc(rule_of(board.rule).doc)}. ± = half-width of the "
         "95% bootstrap CI over queries.</p>",
     ]
     for w in board.warnings:
@@ -258,7 +270,8 @@ def _html(board: Leaderboard, root: Path) -> str:
         g = g.reset_index(drop=True).rename(columns={"value": name})
         parts.append(f"<h2>{H.esc(ds)} <span class='small'>data {H.esc(str(fp)[:12])}</span></h2>")
         parts.append(
-            f"<p class='small'>ranked by <b>{H.esc(name)}</b>; runs: "
+            f"<p class='small'>rule <b>{H.esc(board.rule)}</b> ({H.esc(rule_of(board.rule).doc)}); "
+            f"metric <b>{H.esc(name)}</b>; runs: "
             f"{H.esc(', '.join(dict.fromkeys(g['run_id'])))}</p>"
         )
         lo, hi = g["ci_low"].to_numpy(), g["ci_high"].to_numpy()

@@ -27,6 +27,7 @@ from harness.report.sections.header import header
 from harness.report.sections.headline import HeadlineSection
 from harness.report.sections.hybrid import HybridSection
 from harness.report.sections.problems import ProblemsSection
+from harness.report.sections.ranking import RankingSection
 from harness.report.sections.results import ResultsSection, SummarySection
 from harness.report.sections.scaling import ScalingSection
 from harness.report.sections.tails import TailsSection
@@ -60,6 +61,7 @@ class FilesSection:
 SECTIONS: tuple[Section, ...] = (
     SummarySection(),
     HeadlineSection(),
+    RankingSection(),
     ProblemsSection(),
     FiguresSection(),
     AnalysisSection(),
@@ -78,16 +80,21 @@ def build_report(
     *,
     texts: TextSource | None = None,
     sections: Sequence[Section] = SECTIONS,
+    rule: str | None = None,
+    deltas: tuple[float, ...] | None = None,
 ) -> ReportResult:
     """Write RUN_DIR/report.html and the CSV tables it shows (RUN_DIR/report/*.csv).
 
     texts: where the drill-down gets dataset texts; None leaves them out (no dataset is
-    loaded). sections: what the page shows, rendered by increasing `order`.
+    loaded). sections: what the page shows, rendered by increasing `order`. rule: the
+    ranking rule of the Ranking section (harness.analysis.rules; None = the default).
+    deltas: the Tails section's Robustness-delta thresholds (None: 0.5, 0.9, 1.0).
     """
     run = RunData.load(run_dir)
     frame = run.frame
     datasets = frame["dataset"].unique() if "dataset" in frame else []
-    ctx = ReportContext(run, {str(d): run.main_metric(str(d)) for d in datasets}, texts)
+    ctx = ReportContext(run, {str(d): run.main_metric(str(d)) for d in datasets}, texts,
+                        rule=rule, deltas=deltas)
     ctx.tables_dir.mkdir(parents=True, exist_ok=True)
     ordered = sorted(sections, key=lambda s: s.order)
     # a section with nothing to show for this run (e.g. no hybrid rows) is left out

@@ -15,14 +15,15 @@ TEXT_COLS = {"rank": "rank", "model": "model", "dim": "dim", "dim_method": "dim 
              "params": "params"}  # fmt: skip
 TEXT_COLS_AFTER = {"knn_recall@10": "knn@10", "qps": "qps", "latency_p99_ms": "p99_ms",
                    "bytes_per_doc": "bytes/doc", "usd_per_1m_queries": "$/1M_q", "run_id": "run",
-                   "flag": "flag"}  # fmt: skip
+                   "flag": "flag", "rule_note": "rule note"}  # fmt: skip
 # qps_range and speed: the ratio's range from the repeats and its verdict (analysis/speed.py)
 COMPARE_COLS = ["main_metric", "a", "b", "diff", "ci", "p_value", "p_holm", "qps_a", "qps_b",
                 "qps_ratio", "qps_range", "speed"]
 
 
-def leaderboard_text(ranked: pd.DataFrame, warnings: list[str]) -> str:
-    """A Leaderboard's ranked table, one block per dataset group, after its warnings."""
+def leaderboard_text(ranked: pd.DataFrame, warnings: list[str], rule: str) -> str:
+    """A Leaderboard's ranked table, one block per dataset group, after its warnings; every
+    block names the ranking rule."""
     out = [wrap(f"! {w}") for w in warnings]
     if ranked.empty:  # the warnings say why (no runs, no metric values); else this line
         return "\n".join(out) or "(no results)"
@@ -30,13 +31,16 @@ def leaderboard_text(ranked: pd.DataFrame, warnings: list[str]) -> str:
         ["dataset", "dataset_fingerprint", "main_metric"], sort=False
     ):
         runs = ", ".join(dict.fromkeys(g["run_id"]))
-        out.append(wrap(f"\n== {ds} (data {str(fp)[:8]}) by {metric}; runs: {runs}"))
+        out.append(wrap(f"\n== {ds} (data {str(fp)[:8]}) rule {rule}, metric {metric}; "
+                        f"runs: {runs}"))
         cols = {**TEXT_COLS, "value": metric, **TEXT_COLS_AFTER}
         shown = pd.DataFrame({
             head: [H.fmt(metric if col == "value" else col, v) for v in g[col]]
             for col, head in cols.items() if col in g
         })  # fmt: skip
         out.append(table(shown))
+        out += [wrap(f"rank {r}: {v}") for r, v in zip(g["rank"], g.get("vs_next", []),
+                                                       strict=False) if v]
     return "\n".join(out)
 
 
@@ -63,6 +67,8 @@ def comparison_text(runs: tuple[str, str], pairs: pd.DataFrame, warnings: list[s
         shown.insert(0, "#", [f"#{i + 1}" for i in range(len(shown))])
         out.append(table(shown))
         out += [wrap(f"#{i + 1} = {label}") for i, label in enumerate(pairs["config"])]
+        out += [wrap(f"#{i + 1} latency: {v}") for i, v in
+                enumerate(pairs.get("speed_verdict", pd.Series(dtype=str))) if v]
     out += [f"only in {side}: {len(o)} configuration(s)" for side, o in zip("AB", only,
                                                                              strict=True) if o]
     return "\n".join(out)

@@ -35,6 +35,8 @@ class ReportContext:
     written: list[Path] = field(default_factory=list)  # every table written, in order
     links: list[str] = field(default_factory=list)  # tables listed under "Files", in order
     _memo: dict[str, Any] = field(default_factory=dict)
+    rule: str | None = None  # the ranking rule of the Ranking section (None: the default)
+    deltas: tuple[float, ...] | None = None  # the Tails section's deltas (None: the columns')
 
     @property
     def tables_dir(self) -> Path:

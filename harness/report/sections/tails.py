@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from harness.analysis import outputs
 from harness.analysis.look_alikes import CLOSE_MEAN, look_alikes
+from harness.metrics.tails import DELTAS, robust_name, robustness
 from harness.report import html as H
-from harness.report.data import config_label
+from harness.report.data import RunData, config_label
 from harness.report.sections.base import ReportContext
 
 COLS = ["config", "main", "task_worst10", "worst10_gap", "mean_gap", "task_p10",
-        "task_robust90", "knn_robust90", "twin_config"]
+        "task_robust90", "knn_robust90", "loss_share_worst10", "tail_stage", "twin_config"]
+FUNNEL_TAILS = ["loss_share_worst10", "tail_stage"]  # from funnel.csv (analysis/funnel_tails)
 SHOWN = 12
 
 INTRO = (
@@ -21,7 +24,10 @@ INTRO = (
     "= share of queries whose value is at least 0.9, knn_robust90 = the same for "
     f"knn_recall@10. twin = the row whose mean is within {CLOSE_MEAN} of this row's with the "
     "best worst decile; worst10_gap = twin's worst decile minus this row's (large = same "
-    "mean, much worse tail). Definitions: docs/tails.md.</p>")
+    "mean, much worse tail). loss_share_worst10 = share of the row's loss against exact "
+    "float32 search (native dim and distance) carried by its worst 10% of queries; "
+    "tail_stage = the funnel stage whose loss is most concentrated on few queries. "
+    "Definitions: docs/tails.md.</p>")
 
 
 def _rows(ok: pd.DataFrame, main: str) -> pd.DataFrame:
@@ -31,24 +37,58 @@ def _rows(ok: pd.DataFrame, main: str) -> pd.DataFrame:
                       twin_config=[label.get(int(t), "") for t in got["twin"]])
 
 
+def _with_funnel(ok: pd.DataFrame, fun: pd.DataFrame) -> pd.DataFrame:
+    """The rows with the funnel's tail columns (NaN where the funnel has no such row)."""
+    keys = ["cell_id", "search_params"]
+    if ok.empty or fun.empty or not set(FUNNEL_TAILS + keys) <= set(fun):
+        return ok.assign(**{c: float("nan") for c in FUNNEL_TAILS})
+    key = lambda d: d["cell_id"].astype(str) + "|" + d["search_params"].astype(str)  # noqa: E731
+    got = fun.assign(_k=key(fun)).drop_duplicates("_k").set_index("_k")
+    k = key(ok)
+    return ok.assign(**{c: k.map(got[c]).to_numpy() for c in FUNNEL_TAILS})
+
+
+def _with_deltas(rows: pd.DataFrame, run: RunData, main: str,
+                 deltas: tuple[float, ...]) -> pd.DataFrame:
+    """Robustness-delta columns for deltas the result columns lack, from per-query arrays."""
+    extra = [d for d in deltas if d not in DELTAS]
+    if not extra:
+        return rows
+    out = {robust_name(p, d): [] for p in ("task", "knn") for d in extra}
+    for _, r in rows.iterrows():
+        knn = f"knn_recall@{min(10, int(r.get('k', 10) or 10))}"
+        for prefix, name in (("task", main), ("knn", knn)):
+            got = run.values(r, name)
+            for d in extra:
+                out[robust_name(prefix, d)].append(
+                    robustness(got[1], d) if got is not None else float("nan"))
+    return rows.assign(**out)
+
+
 class TailsSection:
     anchor = "tails"
     title = "Tails: worst queries"
     order = 41
 
     def render(self, ctx: ReportContext) -> str:
-        ok = ctx.run.ok
+        ok = _with_funnel(ctx.run.ok, ctx.run.analysis_table(outputs.FUNNEL))
         if ok.empty or "task_worst10" not in ok:
             return ""
+        deltas = ctx.deltas or DELTAS
+        robust = [robust_name(p, d) for p in ("task", "knn") for d in deltas
+                  if ctx.deltas or d == 0.9]
+        cols = [c for c in COLS if "robust" not in c]
+        cols[cols.index("task_p10") + 1:cols.index("task_p10") + 1] = robust
         parts, tables = [INTRO], []
         for i, dataset in enumerate(dict.fromkeys(ok["dataset"])):
             main = ctx.mains.get(str(dataset))
             if not main or main not in ok:
                 continue
-            rows = _rows(ok[ok["dataset"] == dataset], main)
+            rows = _rows(_with_deltas(ok[ok["dataset"] == dataset], ctx.run, main, deltas),
+                         main)
             tables.append(rows.assign(dataset=dataset, main_metric=main))
             parts.append(f"<h3>{H.esc(dataset)} ({H.esc(main)})</h3>" + H.table(
-                rows.head(SHOWN), [H.Col(c, wrap=c.endswith("config")) for c in COLS],
+                rows.head(SHOWN), [H.Col(c, wrap=c.endswith("config")) for c in cols],
                 table_id=f"tails-{i}", filter_box=False,
                 caption=f"The {SHOWN} rows with the largest worst-decile gap to a look-alike."))
         if not tables:
