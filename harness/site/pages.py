@@ -84,7 +84,7 @@ def _grid(s: dict[str, Any]) -> str:
 def index_page(summaries: list[dict[str, Any]], runs: dict[str, dict[str, Any]],
                plotly: str) -> str:
     run_rows = []
-    for key, r in sorted(runs.items()):
+    for _, r in sorted(runs.items()):
         report = (f'<a href="{escape(r["report"])}">report</a>' if r.get("report") else "")
         run_rows.append("<tr>" + "".join(f"<td>{escape(str(r.get(c) or ''))}</td>" for c in
                         ("run_id", "suite", "started", "harness_version", "cpu"))
