@@ -120,7 +120,7 @@
       xaxis: { title: { text: LABELS[xs] || xs }, type: p.logx ? "log" : "linear" },
       yaxis: { title: { text: LABELS[ys] || ys } }, hovermode: "closest",
       legend: { orientation: "h", y: -0.25 }, height: 420 };
-    Plotly.react(div, traces, layout, { responsive: true, displaylogo: false });
+    Plotly.react(div, traces, layout, { responsive: true, displaylogo: false, displayModeBar: false });
     div.setAttribute("data-points", String(n));
     div.setAttribute("data-hover", String(nh));
     if (!div.getAttribute("data-click")) {
