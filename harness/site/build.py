@@ -27,7 +27,7 @@ from typing import Any
 from harness.errors import UserError
 from harness.fsutil import atomic_write_text, safe_filename
 from harness.site import pages
-from harness.site.datasets import dataset_payload
+from harness.site.payload import dataset_payload
 from harness.site.points import as_frame, run_points
 from harness.store.runs import RunStore
 

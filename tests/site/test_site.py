@@ -103,3 +103,13 @@ def test_no_runs_is_one_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match="no runs under"):
         api.site(tmp_path / "empty", tmp_path / "site")
+
+
+def test_cli_site_and_its_bad_input(site, tmp_path, capsys):
+    from harness.cli.main import main
+
+    assert main(["site", str(tmp_path / "results"), str(tmp_path / "site")]) == 0
+    assert "(1 runs, 0 read now, 0 files written)" in capsys.readouterr().out
+    assert main(["site", str(tmp_path / "nowhere"), str(tmp_path / "s2")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nowhere: no such folder" in err[0]
