@@ -51,6 +51,7 @@ from harness.plan.source import SuiteSource, describe, load_source
 from harness.report.compare import compare as _compare
 from harness.report.leaderboard import build as _leaderboard
 from harness.report.page import build_report
+from harness.site import SiteBuild, build_site
 from harness.store.manifest import RunManifest
 from harness.store.runs import RunStore
 from harness.suite.schema import DatasetRef, ModelRef
@@ -304,3 +305,8 @@ def compare(
 def export_run(run_dir: str | Path, out: Path, *, fmt: str = "trec") -> Exported:
     """`harness export RUN_DIR OUT --format trec|mteb|ann-benchmarks` (see harness.exports)."""
     return _export_run(open_run(run_dir).dir, out, fmt=fmt)
+
+
+def site(results_dir: str | Path, out_dir: str | Path) -> SiteBuild:
+    """`harness site`: the static website over every run under results_dir (incremental)."""
+    return build_site(results_dir, out_dir)

@@ -80,7 +80,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("harness.store",),
     ("harness.inputs",),  # the cell-inputs service: dataset, vectors, prepared vectors
     ("harness.execution", "harness.analysis", "harness.exports"),
-    ("harness.report",),
+    ("harness.report", "harness.site"),  # site: the static website over many runs
     ("harness.api",),
     ("harness.notebook",),
     ("harness",),  # the package root: lazy facade over the notebook API

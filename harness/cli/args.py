@@ -94,6 +94,10 @@ def parser() -> argparse.ArgumentParser:
     _report_parsers(sub)
     _export_parser(sub)
     _bundle_parser(sub)
+    st = sub.add_parser("site", help="a static website over every run under RESULTS_DIR "
+                        "(plots, selectors, table; opens from file://); re-run to add runs")
+    st.add_argument("results_dir", help="the folder the runs were written to (--output)")
+    st.add_argument("out_dir", help="the site folder to write or bring up to date")
     _analysis_parsers(sub)
     return p
 
@@ -139,9 +143,11 @@ def _export_parser(sub: argparse._SubParsersAction) -> None:
                     help="a run folder (RESULTS/<run-id>), or a dataset reference, e.g. "
                     "bbc-news or beir:FOLDER")
     ex.add_argument("out", help="the folder to write")
-    ex.add_argument("--format", choices=("trec", "mteb", "ann-benchmarks"), default=None,
+    ex.add_argument("--format", default=None,
+                    choices=("trec", "mteb", "mteb-results", "ann-benchmarks"),
                     help="for a run folder: trec (default; a run file per result row, and "
-                    "qrels), mteb (a result JSON per model and variant) or ann-benchmarks "
+                    "qrels), mteb or mteb-results (the same: MTEB's results-repository layout, a "
+                    "result JSON per model and variant) or ann-benchmarks "
                     "(HDF5 data and result files; needs h5py)")
     ex.add_argument("--layout", choices=("beir", "hf"), default=None,
                     help="for a dataset: beir (default) or hf")

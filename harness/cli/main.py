@@ -62,6 +62,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cli_views.export(args)
     if args.command == "bundle":
         return cli_views.bundle(args)
+    if args.command == "site":
+        built = api.site(args.results_dir, args.out_dir)
+        print(f"site: {built.index} ({len(built.runs)} runs, {len(built.read)} read now, "
+              f"{len(built.written)} files written)")
+        for w in built.warnings:
+            print(f"warning: {w}")
+        return 0
     if args.command in ("datasets", "models", "backends", "suites"):
         return cli_views.listing(args)
     if args.command in ("funnel", "best", "probe"):

@@ -22,12 +22,13 @@ def is_run_dir(path: str | Path) -> bool:
 
 
 def export_run(run_dir: str | Path, out: Path, *, fmt: str = "trec") -> Exported:
-    """`harness export RUN_DIR OUT --format trec|mteb|ann-benchmarks`: the run in another
-    tool's format."""
-    writers = {"trec": export_trec, "mteb": export_mteb, "ann-benchmarks": export_annb}
+    """`harness export RUN_DIR OUT --format trec|mteb|mteb-results|ann-benchmarks`: the run
+    in another tool's format (mteb-results is another name of mteb)."""
+    writers = {"trec": export_trec, "mteb": export_mteb, "mteb-results": export_mteb,
+               "ann-benchmarks": export_annb}
     if fmt not in writers:
         raise UserError(f"unknown export format '{fmt}'",
-                        suggestion="expected trec, mteb or ann-benchmarks")
+                        suggestion="expected trec, mteb (or mteb-results) or ann-benchmarks")
     return writers[fmt](RunStore(Path(run_dir)), Path(out))
 
 

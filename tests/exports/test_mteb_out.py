@@ -7,6 +7,7 @@ import json
 import pytest
 
 from harness import api
+from harness.cli.main import main
 from harness.exports.mteb_results import mteb_score_name
 
 SUITE = """\
@@ -69,7 +70,9 @@ def test_files_hold_the_rows_metrics_under_mteb_names(write_suite, tmp_path, tin
 def test_mteb_loads_the_export(write_suite, tmp_path, tiny_beir, beir_rows, hf_writer):
     mteb = pytest.importorskip("mteb")
     out = _run(write_suite, tmp_path, tiny_beir, beir_rows, hf_writer)
-    api.export_run(out.run_dir, tmp_path / "mteb", fmt="mteb")
+    # the issue's name of the format: the same export as --format mteb
+    assert main(["export", str(out.run_dir), str(tmp_path / "mteb"), "--format",
+                 "mteb-results"]) == 0
     cache = mteb.ResultCache(cache_path=tmp_path / "mteb")
     # validated against mteb's own SciFact metadata (splits, subsets, main score)
     res = cache.load_results(tasks=["SciFact"], include_remote=False, validate_and_filter=True)
