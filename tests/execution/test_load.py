@@ -173,3 +173,23 @@ def test_a_load_cell_reserves_the_whole_ray_node():
     loaded = expand(load_suite_text(SUITE % "exact", "s.yaml")).cells[0]
     assert cpus_for(plain, per_cell=1, node=8) == 1
     assert cpus_for(loaded, per_cell=1, node=8) == 8
+
+
+def test_the_knee_is_where_another_step_adds_under_ten_percent():
+    from harness.report.sections.load import knee
+
+    curve = pd.DataFrame({"clients": [1, 2, 4, 8], "qps": [100.0, 190.0, 205.0, 260.0]})
+    assert knee(curve) == 2  # 190 -> 205 is +7.9%
+    assert knee(curve.assign(qps=[100.0, 200.0, 400.0, 800.0])) == 8
+
+
+def test_the_report_shows_qps_at_n_clients(write_suite, tmp_path):
+    from harness.report.page import build_report
+
+    out = _run(write_suite, tmp_path, "exact")
+    page = build_report(out.run_dir).html.read_text()
+    assert "Throughput under load" in page and "QPS at 2 clients" in page
+    glance = pd.read_csv(out.run_dir / "report" / "load_glance.csv")
+    closed = pd.read_csv(out.run_dir / "load.csv").query("kind == 'closed'")
+    assert glance["QPS at 2 clients"].iloc[0] == pytest.approx(closed.qps.iloc[1])
+    assert "Latency against offered load" in page
