@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from harness.backends._faiss_memory import faiss_memory
-from harness.backends.base import SEED, Capabilities, IndexMemory, saved_bytes
+from harness.backends.base import SEED, Capabilities, Concurrency, IndexMemory, saved_bytes
 from harness.backends.data_rules import MIN_POINTS_PER_CENTROID, too_few
 
 log = logging.getLogger("harness")
@@ -84,6 +84,9 @@ class FaissBackend:
     prepare."""
 
     name: ClassVar[str] = "faiss"
+    # faiss's SWIG wrappers release the GIL around every C++ call (Py_BEGIN_ALLOW_THREADS)
+    concurrency: ClassVar[Concurrency] = Concurrency(
+        "threads", "faiss releases the GIL in search (SWIG -threads wrappers)")
     capabilities: ClassVar[Capabilities]
 
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:

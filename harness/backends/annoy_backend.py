@@ -23,6 +23,7 @@ from harness.backends.base import (
     FLOAT_PRECISIONS,
     SEED,
     Capabilities,
+    Concurrency,
     IndexInput,
     IndexMemory,
     Param,
@@ -37,6 +38,9 @@ UNIT_NORM_TOL = 1e-5
 
 class AnnoyBackend:
     name: ClassVar[str] = "annoy"
+    concurrency: ClassVar[Concurrency] = Concurrency(
+        "threads", "annoy releases the GIL in get_nns_by_vector (Py_BEGIN_ALLOW_THREADS)",
+        batch=False)
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=FLOAT_PRECISIONS,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -134,8 +134,46 @@ class IndexMemory:
     rescore_per_doc: float = 0.0
 
 
+@dataclass(frozen=True)
+class Concurrency:
+    """How concurrent clients of the load axis reach one built index (harness/execution/load).
+
+    `mode`: "threads" when the library releases the GIL while it searches (clients are threads
+    of one process sharing the index), "processes" when it holds the GIL (threads would queue
+    on it: each client is a process that opens the index's saved form memory-mapped, one
+    copy in the page cache, never one per client). `why`: the reason (the library's source or
+    a measurement). `unshared`: for "processes", why the index cannot be shared between
+    processes (process mode is then skipped with this reason); "" when it can (the backend
+    implements SharedIndex). `batch`: the library searches a batch of queries in one call
+    (the load axis's batch-size curve); False when it loops one query at a time.
+    """
+
+    mode: str
+    why: str
+    unshared: str = ""
+    batch: bool = True
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("threads", "processes"):
+            raise ValueError(f"concurrency mode must be threads or processes, got {self.mode!r}")
+
+
+@runtime_checkable
+class SharedIndex(Protocol):
+    """A built index that processes can share: saved once, opened memory-mapped by each."""
+
+    def save(self, path: str) -> None: ...
+
+    @classmethod
+    def open_shared(cls, path: str, metric: str, build: Mapping[str, Any]) -> Backend:
+        """The saved index at `path`, memory-mapped (read-only), ready to search."""
+        ...
+
+
 class Backend(Protocol):
     capabilities: ClassVar[Capabilities]
+    # how clients of the load axis share the index (every registered backend declares it)
+    concurrency: ClassVar[Concurrency]
 
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None: ...
 

@@ -23,6 +23,7 @@ from harness.backends.base import (
     FLOAT_PRECISIONS,
     SEED,
     Capabilities,
+    Concurrency,
     IndexInput,
     IndexMemory,
     Param,
@@ -40,6 +41,8 @@ FIXED_BYTES = 65536 * 40
 
 class HnswlibBackend:
     name: ClassVar[str] = "hnswlib"
+    concurrency: ClassVar[Concurrency] = Concurrency(
+        "threads", "hnswlib's knn_query releases the GIL (py::gil_scoped_release)")
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=FLOAT_PRECISIONS,

@@ -25,6 +25,7 @@ from harness.backends.base import (
     FLOAT_METRICS,
     FLOAT_PRECISIONS,
     Capabilities,
+    Concurrency,
     IndexInput,
     IndexMemory,
     Param,
@@ -39,6 +40,8 @@ REORDER_FILE = "dataset.npy"
 
 class ScannBackend:
     name: ClassVar[str] = "scann"
+    concurrency: ClassVar[Concurrency] = Concurrency(
+        "threads", "ScaNN's search_batched runs in C++ without the GIL")
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=FLOAT_PRECISIONS,

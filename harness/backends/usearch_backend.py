@@ -23,6 +23,7 @@ import numpy as np
 from harness.backends.base import (
     FLOAT_METRICS,
     Capabilities,
+    Concurrency,
     IndexInput,
     IndexMemory,
     Param,
@@ -40,6 +41,8 @@ I8_SCALE = 127.0
 
 class UsearchBackend:
     name: ClassVar[str] = "usearch"
+    concurrency: ClassVar[Concurrency] = Concurrency(
+        "threads", "usearch releases the GIL in search (py::gil_scoped_release)")
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=frozenset(DTYPES),

@@ -17,6 +17,7 @@ from harness.backends.base import (
     FLOAT_PRECISIONS,
     SEED,
     Capabilities,
+    Concurrency,
     IndexInput,
     IndexMemory,
     Param,
@@ -27,6 +28,8 @@ from harness.backends.base import (
 
 class VoyagerBackend:
     name: ClassVar[str] = "voyager"
+    concurrency: ClassVar[Concurrency] = Concurrency(
+        "threads", "voyager releases the GIL in query (py::gil_scoped_release)")
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=FLOAT_PRECISIONS,

@@ -56,9 +56,9 @@ class InlineExecutor:
         for cell in cells:
             log.info("cell %s: %s", cell.cell_id, cell.label)
             calls = self.ctx.encode_calls
-            rows, perq = safe_run_cell(cell, self.ctx,
-                                       on_error=lambda tb: log.error("%s", tb, extra=FILE_ONLY))
-            on_result(cell, CellResult(rows, perq, self.ctx.encode_calls - calls))
+            rows, perq, load = safe_run_cell(
+                cell, self.ctx, on_error=lambda tb: log.error("%s", tb, extra=FILE_ONLY))
+            on_result(cell, CellResult(rows, perq, self.ctx.encode_calls - calls, load=load))
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def run_plan(plan: Plan, store: RunStore, executor: Executor,
             if "worker_peak_rss_mb" in result.stats:
                 r["worker_peak_rss_mb"] = result.stats["worker_peak_rss_mb"]
             r["run_id"] = store.dir.name
-        store.write_cell(cell, rows, result.perquery)
+        store.write_cell(cell, rows, result.perquery, result.load)
         if any(r["status"] != "ok" for r in rows):
             failed += 1
             # one line here; the traceback is in the run's log (written where the cell ran)

@@ -7,8 +7,9 @@ shared filesystem), and the harness and its plugins installed there.
 
 Timing honesty: a timed cell reserves every CPU of the largest node (`num_cpus`), so no two
 cells share a machine while one is measured; with `cpus_per_cell` set lower, cells run
-concurrently and the manifest says speed figures were measured concurrently. Quality
-figures do not depend on either.
+concurrently and the manifest says speed figures were measured concurrently. A cell with a
+load axis reserves the whole node whatever `cpus_per_cell` says. Quality figures do not
+depend on either. (The process executor runs one cell at a time: a load cell is alone.)
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ def _encode_chunk(job: ChunkJob, span: tuple[int, int], plugins: tuple[str, ...]
     return span[1] - span[0]
 
 
+def cpus_for(cell: Cell, per_cell: int, node: int) -> int:
+    """A cell's CPU reservation: a load cell always takes the whole node (its clients would
+    otherwise compete with another cell's), the others `per_cell`."""
+    return node if cell.load is not None else per_cell
+
+
 class RayExecutor:
     def __init__(self, make_job: Callable[[Cell], Job], address: str | None = None,
                  cpus_per_cell: int | None = None) -> None:
@@ -73,7 +80,8 @@ class RayExecutor:
 
     def run(self, cells: Sequence[Cell], on_result: Any) -> None:
         task = ray.remote(num_cpus=self.cpus_per_cell, max_retries=0)(_run_job)
-        pending = {task.remote(self.make_job(c)): c for c in cells}
+        pending = {task.options(num_cpus=cpus_for(c, self.cpus_per_cell, self.node_cpus))
+                   .remote(self.make_job(c)): c for c in cells}
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             cell = pending.pop(done[0])

@@ -27,6 +27,7 @@ from harness.execution.lexical_leg import (
     options_of,
     texts,
 )
+from harness.execution.load.stage import load_stage
 from harness.execution.memory import memory_columns
 from harness.execution.recall_eps import eps_recall_columns
 from harness.execution.selfhits import drop_identical, search_k
@@ -65,10 +66,12 @@ class _Inputs:
     truth: tuple[np.ndarray, np.ndarray] | None  # exact top-k (None: no recall asked)
 
 
-def run_cell(cell: Cell, ctx: CellInputs) -> tuple[list[ResultRow], PerQuery]:
-    """Build once, measure each search setting (interleaved repeats), compute metrics."""
+def run_cell(cell: Cell, ctx: CellInputs) -> tuple[list[ResultRow], PerQuery, list[dict]]:
+    """Build once, measure each search setting (interleaved repeats), compute metrics; then
+    the load axis on the same index (its records: load.csv)."""
     inputs, ix = _cell_inputs(cell, ctx, with_truth=True)
-    return _rows(inputs, ix, measure(cell, ix, watch=ctx.build_progress))
+    rows, perquery = _rows(inputs, ix, measure(cell, ix, watch=ctx.build_progress))
+    return rows, perquery, load_stage(cell, ix, rows)
 
 
 def reference_cell(cell: Cell, ctx: CellInputs) -> tuple[list[ResultRow], PerQuery]:
@@ -275,11 +278,11 @@ def _main_metric(cell: Cell, ds: Dataset) -> str:
 
 
 def safe_run_cell(cell: Cell, ctx: CellInputs, on_error: Callable[[str], None]
-                  ) -> tuple[list[ResultRow], PerQuery | None]:
+                  ) -> tuple[list[ResultRow], PerQuery | None, list[dict]]:
     try:
         return run_cell(cell, ctx)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:
         on_error(traceback.format_exc())
-        return error_rows(cell, exc), None
+        return error_rows(cell, exc), None, []

@@ -43,6 +43,7 @@ class CellResult:
     perquery: PerQuery | None
     encode_calls: int = 0
     stats: dict[str, Any] = field(default_factory=dict)
+    load: list[dict[str, Any]] = field(default_factory=list)  # the load axis's records
 
 
 def plugins_from_env() -> tuple[str, ...]:
@@ -65,10 +66,11 @@ def run_job(job: Job) -> CellResult:
                          build_progress=build_tickers(position=1, echo_plain=True)
                          if job.progress else None)
         log.info("worker %d runs cell %s", os.getpid(), job.cell.cell_id)
-        rows, perq = safe_run_cell(job.cell, ctx, on_error=lambda tb: log.error("%s", tb))
+        rows, perq, load = safe_run_cell(job.cell, ctx,
+                                         on_error=lambda tb: log.error("%s", tb))
         # the whole worker's high-water mark: data, vectors, ground truth, index and searches
         return CellResult(rows, perq, ctx.encode_calls,
-                          {"worker_peak_rss_mb": process_peak_mb(os.getpid())})
+                          {"worker_peak_rss_mb": process_peak_mb(os.getpid())}, load)
     finally:
         if handler is not None:
             log.removeHandler(handler)

@@ -10,8 +10,15 @@ all read the columns made here). With `h` the instance price per hour and `c` it
                               * usd_per_gb_month
 
 Encoding and the build are priced as measured: their wall time on the whole instance (they use
-every thread they were given). Queries are priced at the measured single-thread qps times the
-instance's cores (one query stream per core; `batch_qps` is not used). RAM is what the row's
+every thread they were given). Queries are priced from the load axis when the row has a load
+curve (`usd_per_1m_queries_basis` = load): its saturated qps (`load_qps`, the closed loop's
+highest) per busy core, min(load_clients, load_cores), times the instance's cores:
+
+    usd_per_1m_queries      = h / 3600 * 1e6 / (load_qps / min(load_clients, load_cores) * c)
+
+Without a load curve the fallback is the measured single-thread qps times the instance's cores
+(basis "single-thread x cores": one query stream per core, which over-states a GIL-bound or
+memory-bound backend; `batch_qps` is not used). RAM is what the row's
 search holds in memory (bytes_per_doc: the index's codes, links, lists and ids, rescoring
 vectors, a hybrid row's lexical index; plus the index's fixed part) for a month; rows written
 before bytes_per_doc existed are priced at their serialized index_bytes. A figure that was not
@@ -28,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
@@ -76,6 +84,14 @@ def cost_columns(frame: pd.DataFrame, prices: Prices) -> pd.DataFrame:
     out["usd_per_1m_docs_indexed"] = (per_s * _numbers(frame, "build_s") * 1e6
                                       / _positive(frame, "n_docs"))
     out["usd_per_1m_queries"] = per_s * 1e6 / (_positive(frame, "qps") * prices.cores)
+    # measured under load (harness/execution/load): the saturated qps per busy core
+    per_core = _positive(frame, "load_qps") / np.minimum(_positive(frame, "load_clients"),
+                                                          _positive(frame, "load_cores"))
+    measured = per_core.notna()
+    out.loc[measured, "usd_per_1m_queries"] = per_s * 1e6 / (per_core[measured] * prices.cores)
+    out["usd_per_1m_queries_basis"] = np.where(
+        measured, "load", np.where(out["usd_per_1m_queries"].notna(), "single-thread x cores",
+                                   ""))
     held = (_numbers(frame, "bytes_per_doc") * _positive(frame, "n_docs")
             + _numbers(frame, "index_fixed_bytes").fillna(0.0))
     held = held.fillna(_positive(frame, "index_bytes"))  # older rows: the serialized index

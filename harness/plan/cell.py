@@ -34,6 +34,8 @@ class Cell:
     warmup: int
     threads: int
     corpus_size: int | None = None  # a nested seeded sample of the corpus; None: all of it
+    # the suite's load axis (LoadSpec as a dict, plus its slo_p99_ms); None: no load points
+    load: dict[str, Any] | None = None
 
     # Derived once per instance (a frozen dataclass still has a __dict__ for these).
     @cached_property
@@ -50,6 +52,8 @@ class Cell:
         fields = asdict(self)
         if self.corpus_size is None:  # absent at full size: ids from before the axis hold
             del fields["corpus_size"]
+        if self.load is None:  # absent without a load axis: ids from before it hold
+            del fields["load"]
         canon = json.dumps(fields, sort_keys=True, default=str)
         return hashlib.sha256(canon.encode()).hexdigest()[:12]
 

@@ -14,6 +14,7 @@ from harness.errors import UserError, did_you_mean
 from harness.lexical.bm25 import BM25Options
 from harness.metrics.ir import parse_metric
 from harness.plan.hybrid_settings import lexical_model
+from harness.plan.load_checks import check_load
 from harness.plan.refs import dataset_plugin, model_plugin
 from harness.registry import BACKENDS, PRECISIONS
 from harness.suite.axes import dim_size
@@ -54,6 +55,7 @@ def check_suite(loaded: LoadedSuite) -> list[UserError]:
     errors.extend(check_backend_params(loaded))
     errors.extend(_check_precisions(loaded))
     errors.extend(_check_hybrid(loaded))
+    errors.extend(check_load(loaded))
     return errors
 
 

@@ -11,6 +11,7 @@ from harness.plan.cell import Cell, Plan, Skipped, grid
 from harness.plan.checks import check_suite
 from harness.plan.data_checks import data_problems
 from harness.plan.hybrid_settings import canonical
+from harness.plan.load_checks import load_of
 from harness.plan.refs import dataset_modality, is_lexical, model_modality
 from harness.suite.axes import AXES, Rule, corpus_size_of
 from harness.suite.schema import BackendSpec, DatasetRef, LoadedSuite, ModelRef
@@ -56,6 +57,7 @@ def _cells_for(loaded: LoadedSuite, combo: dict[str, Any],
             warmup=s.warmup,
             threads=s.threads,
             corpus_size=corpus_size_of(size),
+            load=load_of(s),
         )
         for build in grid(be.build)
         for size in (s.corpus_sizes if sizes is None else sizes)

@@ -26,6 +26,7 @@ from harness.report.sections.figures import FiguresSection
 from harness.report.sections.header import header
 from harness.report.sections.headline import HeadlineSection
 from harness.report.sections.hybrid import HybridSection
+from harness.report.sections.load import LoadSection
 from harness.report.sections.problems import ProblemsSection
 from harness.report.sections.ranking import RankingSection
 from harness.report.sections.results import ResultsSection, SummarySection
@@ -69,6 +70,7 @@ SECTIONS: tuple[Section, ...] = (
     DifficultySection(),
     HybridSection(),
     ScalingSection(),
+    LoadSection(),
     ResultsSection(),
     DrilldownSection(),
     FilesSection(),

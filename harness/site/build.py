@@ -28,7 +28,7 @@ from harness.errors import UserError
 from harness.fsutil import atomic_write_text, safe_filename
 from harness.site import pages
 from harness.site.payload import dataset_payload
-from harness.site.points import as_frame, run_points
+from harness.site.run_points import as_frame, run_points
 from harness.store.runs import RunStore
 
 TEMPLATES = Path(__file__).parent / "templates"

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from harness.analysis.frontier import pareto_mask
-from harness.site.points import STAGES, is_task_metric, params_text
+from harness.site.run_points import STAGES, is_task_metric, params_text
 
 # Selector columns, in the page's order; a column is offered when its values differ.
 SELECTORS = ("model", "dim_method", "precision", "family", "backend", "retriever", *STAGES,

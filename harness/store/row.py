@@ -102,6 +102,12 @@ COLUMNS: tuple[Column, ...] = (
     _c("lexical_bytes", "int", "bytes", 0, "size of a hybrid row's lexical index"),
     *(_c(name, "float", "USD", -1, "cost at the suite's prices (harness.metrics.costs)", True)
       for name in COST_COLUMNS),
+    _c("load_qps", "float", "queries/s", 1, "the load axis's saturated qps: the closed loop's "
+       "highest over its client counts (load.csv has the curve)", True),
+    _c("load_clients", "int", "clients", 0, "the client count of load_qps"),
+    _c("load_cores", "int", "cores", 0, "the cores of the machine load_qps was measured on"),
+    _c("usd_per_1m_queries_basis", "text", "", 0, "what usd_per_1m_queries is priced from: "
+       "load (load_qps per core x the instance's cores) or single-thread x cores (fallback)"),
 )
 BY_NAME = {c.name: c for c in COLUMNS}
 # quality columns (AT_K): task metrics (ndcg@10, label_recall@10, ...) and knn_recall@k

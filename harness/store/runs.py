@@ -32,6 +32,7 @@ from harness.metrics.columns import main_metric
 from harness.metrics.costs import Prices, with_costs
 from harness.plan.cell import Cell
 from harness.store.jsonio import jsonable, read_json, warn_once
+from harness.store.load_table import load_frame
 from harness.store.perquery import PerQuery
 from harness.store.tables import long_parquet, upgraded_row, wide_parquet
 
@@ -222,7 +223,8 @@ class RunStore:
         }
 
     def write_cell(self, cell: Cell, rows: list[dict[str, Any]],
-                   perquery: PerQuery | None = None) -> None:
+                   perquery: PerQuery | None = None,
+                   load: list[dict[str, Any]] | None = None) -> None:
         """Per-query arrays first, then the cell record: a record on disk means complete."""
         if perquery is not None:
             buf = BytesIO()
@@ -230,6 +232,8 @@ class RunStore:
             atomic_write_bytes(self.perquery_dir / f"{cell.cell_id}.npz", buf.getvalue())
         rec = {"schema_version": SCHEMA_VERSION, "cell_id": cell.cell_id,
                "cell": cell.record(), "rows": rows, "perquery": perquery is not None}
+        if load:  # the load axis's points (load.csv); absent without one
+            rec["load"] = load
         text = json.dumps(rec, default=jsonable)
         atomic_write_text(self.cells_dir / f"{cell.cell_id}.json", text)
         self.records()[cell.cell_id] = json.loads(text)
@@ -265,6 +269,9 @@ class RunStore:
         atomic_write_bytes(self.dir / "results.parquet", wide_parquet(df))
         atomic_write_bytes(self.dir / "results_long.parquet",
                            long_parquet(df, self.manifest().get("run_id") or self.dir.name))
+        points = load_frame(self.records().values())
+        if len(points):
+            atomic_write_text(self.dir / "load.csv", points.to_csv(index=False))
 
     def perquery(self, cell_id: str) -> PerQuery:
         """A cell's per-query arrays; a damaged file is a UserError naming it (every array

@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictFloat,
     StrictInt,
     ValidationError,
     field_validator,
@@ -27,6 +28,7 @@ from harness.suite.axes import (
     dim_size,
     template_problem,
 )
+from harness.suite.load_axis import LoadSpec, slo_problem
 from harness.suite.problems import to_user_error
 from harness.suite.yamlload import line_of, load_with_lines
 
@@ -121,6 +123,9 @@ class Suite(Strict):
     )
     # the corpus size the growth fits extrapolate to (analysis only)
     extrapolate_to: StrictInt | None = Field(default=None, gt=0)
+    # the load axis (harness/suite/load_axis.py): concurrent clients after each cell's measurement
+    load: LoadSpec | None = None
+    slo_p99_ms: list[StrictFloat | StrictInt] = Field(default_factory=list)
 
     @model_serializer(mode="wrap")
     def _without_default_scaling(self, handler: Any) -> Any:
@@ -131,6 +136,10 @@ class Suite(Strict):
                 data.pop("corpus_sizes", None)
             if self.extrapolate_to is None:
                 data.pop("extrapolate_to", None)
+            if self.load is None:
+                data.pop("load", None)
+            if not self.slo_p99_ms:
+                data.pop("slo_p99_ms", None)
         return data
 
     @field_validator("corpus_sizes", mode="before")
@@ -162,6 +171,14 @@ class Suite(Strict):
         if isinstance(v, list):
             return [{"name": x} if isinstance(x, str) else x for x in v]
         return v
+
+    @field_validator("slo_p99_ms")
+    @classmethod
+    def _slos(cls, v: list[float]) -> list[float]:
+        problem = slo_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return sorted(float(x) for x in v)
 
     @field_validator("dims")
     @classmethod
@@ -212,6 +229,7 @@ _CHILD_MODELS: dict[str, type[BaseModel]] = {
     "backends": BackendSpec,
     "exclude": Rule,
     "include": Rule,
+    "load": LoadSpec,
 }
 
 

@@ -36,17 +36,17 @@ def _anchors(page: str) -> tuple[list[str], list[str]]:
 def test_sections_render_in_declared_order(runs, tmp_path):
     # The default page: every section with something to show once, contents and body in the
     # same order (these runs have no hybrid rows and one corpus size, so the hybrid and
-    # scaling sections are left out).
+    # scaling sections are left out, and so is load: no load axis).
     toc, body = _anchors((runs.a.run_dir / "report.html").read_text())
     declared = [s.anchor for s in sorted(SECTIONS, key=lambda s: s.order)]
     # headline, then the answer (plots, a hybrid or growth suite's own section, every
     # configuration), then the details (where quality is lost, worst queries, hard queries,
     # per query)
     assert declared == [
-        "summary", "glance", "ranking", "problems", "plots", "hybrid", "scaling", "results",
+        "summary", "glance", "ranking", "problems", "plots", "hybrid", "scaling", "load", "results",
         "analysis", "tails", "difficulty", "drilldown", "files",
     ]
-    assert toc == body == [a for a in declared if a not in ("hybrid", "scaling")]
+    assert toc == body == [a for a in declared if a not in ("hybrid", "scaling", "load")]
     # Sections handed in out of order are shown by their `order`, not their position.
     copy = tmp_path / "order"
     shutil.copytree(runs.b.run_dir, copy)

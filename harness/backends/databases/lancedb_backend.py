@@ -17,6 +17,7 @@ import numpy as np
 from harness.backends.base import (
     FLOAT_PRECISIONS,
     Capabilities,
+    Concurrency,
     IndexInput,
     Param,
     as_float32,
@@ -28,6 +29,8 @@ DISTANCES = {"ip": "cosine", "l2": "l2"}
 
 class LanceDBBackend(FileBacked):
     name: ClassVar[str] = "lancedb"
+    concurrency: ClassVar[Concurrency] = Concurrency(
+        "threads", "LanceDB searches in Rust (tokio) with the GIL released", batch=False)
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "l2"}),
         precisions=FLOAT_PRECISIONS,

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.backends.base import Capabilities, IndexInput, as_float32
+from harness.backends.base import Capabilities, Concurrency, IndexInput, as_float32
 from harness.backends.databases.scratch import FileBacked, Scratch
 
 #: harness search metric -> vec0's distance_metric ('ip' arrives for cosine on unit vectors)
@@ -23,6 +23,8 @@ INSERT_BATCH = 1000
 
 class SqliteVecBackend(FileBacked):
     name: ClassVar[str] = "sqlite-vec"
+    concurrency: ClassVar[Concurrency] = Concurrency(
+        "threads", "apsw releases the GIL while SQLite steps a statement", batch=False)
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "l2"}),
         precisions=frozenset({"float32", "float16", "int8", "float8", "binary"}),
