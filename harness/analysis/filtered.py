@@ -52,3 +52,11 @@ def advice(rows: pd.DataFrame, metric: str) -> pd.DataFrame:
     cols = ["dataset", "filter", "selectivity", "backend", "filter_strategy", "search_params",
             rec, metric, "qps"]
     return best[[c for c in dict.fromkeys(cols) if c in best]].reset_index(drop=True)
+
+
+def unfiltered(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows without a filter: the other analyses compare configurations on one query set."""
+    if "filter" not in frame:
+        return frame
+    f = frame["filter"]
+    return frame[f.isna() | (f.astype(str) == "")]

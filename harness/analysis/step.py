@@ -18,6 +18,7 @@ import pandas as pd
 
 from harness.analysis import outputs
 from harness.analysis.difficulty import difficulty_tables
+from harness.analysis.filtered import unfiltered
 from harness.analysis.funnel import DISTANCES, funnel
 from harness.analysis.fusion_gains import hybrid_table
 from harness.analysis.ports import References
@@ -48,7 +49,7 @@ class Analysis:
 def recommendation_table(store: RunStore, fun: pd.DataFrame, refs: References,
                          name: str) -> pd.DataFrame:
     """Per (dataset, model): the probe's advice and whether the run's measurements agree."""
-    frame = store.frame()
+    frame = unfiltered(store.frame())
     ok = frame[frame["status"] == "ok"] if "status" in frame else frame
     ok_ids = set(ok["cell_id"]) if "cell_id" in ok else set()
     if "family" in ok:  # lexical retrievers have no vectors to probe
@@ -124,7 +125,7 @@ def analyse(store: RunStore, refs: References) -> Analysis:
     name = store.main_metric()
     fun = funnel(store, refs, name)
     _write(store, outputs.FUNNEL, fun)
-    frame = store.frame()
+    frame = unfiltered(store.frame())  # filtered rows: analysis/filtered.py
 
     def perquery(row: dict) -> np.ndarray | None:
         try:
