@@ -144,6 +144,7 @@ def test_without_the_axis_suites_and_cells_keep_their_ids():
     # the id of a cell from before the axis: the hash of its fields without corpus_size
     fields = dataclasses.asdict(cell)
     del fields["corpus_size"]
+    del fields["filter"]  # a later axis's field, absent too when unfiltered
     old_id = hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode())
     assert cell.cell_id == old_id.hexdigest()[:12]
     assert dataclasses.replace(cell, corpus_size=1000).cell_id != cell.cell_id
