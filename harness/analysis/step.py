@@ -18,7 +18,7 @@ import pandas as pd
 
 from harness.analysis import outputs
 from harness.analysis.difficulty import difficulty_tables
-from harness.analysis.filtered import unfiltered
+from harness.analysis.filter_curves import unfiltered
 from harness.analysis.funnel import DISTANCES, funnel
 from harness.analysis.fusion_gains import hybrid_table
 from harness.analysis.ports import References
@@ -125,7 +125,7 @@ def analyse(store: RunStore, refs: References) -> Analysis:
     name = store.main_metric()
     fun = funnel(store, refs, name)
     _write(store, outputs.FUNNEL, fun)
-    frame = unfiltered(store.frame())  # filtered rows: analysis/filtered.py
+    frame = unfiltered(store.frame())  # filtered rows: analysis/filter_curves.py
 
     def perquery(row: dict) -> np.ndarray | None:
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from harness.analysis.filtered import RECALL_FLOOR, advice, curve, filtered, recall_column
+from harness.analysis.filter_curves import RECALL_FLOOR, advice, curve, filtered, recall_column
 from harness.report import html as H
 from harness.report.plots import legends, style
 from harness.report.plots.hover import Tips, row_title

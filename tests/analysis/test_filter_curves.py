@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harness.analysis.filtered import advice, curve, filtered
+from harness.analysis.filter_curves import advice, curve, filtered
 
 
 def _rows():
