@@ -36,7 +36,7 @@ def curve(rows: pd.DataFrame, metric: str) -> pd.DataFrame:
         return rows.iloc[0:0]
     order = rows.sort_values([rec, "qps"], ascending=False, kind="stable")
     best = order.drop_duplicates(KEYS).sort_values(["dataset", "selectivity", *KEYS])
-    cols = [*KEYS, "selectivity", "query_correlation", metric, rec, "qps",
+    cols = [*KEYS, "selectivity", "query_correlation", metric, "n_queries", rec, "qps",
             "short_of_k_share", "queries_without_passing_relevant", "filter_ms",
             "search_params"]
     return best[[c for c in dict.fromkeys(cols) if c in best]].reset_index(drop=True)
