@@ -74,6 +74,8 @@ def dense_rows(store: RunStore, name: str) -> Iterator[tuple[pd.Series, Cell]]:
             continue
         if row.get("family") == "lexical" or not pd.isna(row.get("lexical_bytes", np.nan)):
             continue  # no embedding stages in lexical rows; hybrid rows: see analysis.hybrid
+        if cell.filter is not None:
+            continue  # filtered rows: judged on other queries (report section "Filtered search")
         yield row, cell
 
 

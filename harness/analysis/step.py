@@ -19,6 +19,7 @@ import pandas as pd
 
 from harness.analysis import outputs
 from harness.analysis.difficulty import difficulty_tables
+from harness.analysis.filter_curves import unfiltered
 from harness.analysis.funnel import DISTANCES, funnel
 from harness.analysis.fusion_gains import hybrid_table
 from harness.analysis.ports import References
@@ -49,7 +50,7 @@ class Analysis:
 def recommendation_table(store: RunStore, fun: pd.DataFrame, refs: References,
                          name: str) -> pd.DataFrame:
     """Per (dataset, model): the probe's advice and whether the run's measurements agree."""
-    frame = store.frame()
+    frame = unfiltered(store.frame())
     ok = frame[frame["status"] == "ok"] if "status" in frame else frame
     ok_ids = set(ok["cell_id"]) if "cell_id" in ok else set()
     if "family" in ok:  # lexical retrievers have no vectors to probe
@@ -149,7 +150,7 @@ def _concat(tables: list[pd.DataFrame]) -> pd.DataFrame:
 def _tables(store: RunStore, refs: References, name: str) -> dict[str, pd.DataFrame]:
     """The analysis tables of the datasets one main metric judges, by output file name."""
     fun = funnel(store, refs, name)
-    frame = store.frame()
+    frame = unfiltered(store.frame())  # filtered rows: analysis/filter_curves.py
 
     def perquery(row: dict) -> np.ndarray | None:
         try:

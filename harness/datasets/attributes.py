@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.datasets.base import jsonl_objects
+from harness.datasets.base import Dataset, jsonl_objects
 from harness.errors import UserError
 
 SKEWED_VALUES = tuple(f"c{i}" for i in range(10))
@@ -111,3 +111,24 @@ def synthetic(n: int, seed: int) -> Attributes:
     skewed[:] = list(np.array(SKEWED_VALUES)[rng.choice(len(p), size=n, p=p / p.sum())])
     return Attributes(n, {"uniform": uniform, "skewed": skewed},
                       {"uniform": "number", "skewed": "string"})
+
+
+def _combined(n: int, parts: Sequence[Attributes]) -> Attributes:
+    out = Attributes(n, {}, {})
+    for part in parts:
+        if part.n == n and part.kinds:
+            out = out.merged(part)
+    return out
+
+
+def of_dataset(ds: Dataset, seed: int) -> tuple[Attributes, Attributes]:
+    """(documents' attributes, queries' attributes) of a loaded dataset: the synthetic fields,
+    its labels (`label`), and a BEIR folder's `metadata` (which wins over the others)."""
+    docs = [synthetic(ds.n_docs, seed), from_labels(ds.doc_labels)]
+    queries = [from_labels(ds.query_labels)]
+    root = Path(ds.meta["path"]) if "path" in ds.meta else None
+    if root is not None and (root / "corpus.jsonl").is_file():
+        docs.append(read_jsonl_metadata(root / "corpus.jsonl", ds.doc_ids))
+        if (root / "queries.jsonl").is_file():
+            queries.append(read_jsonl_metadata(root / "queries.jsonl", ds.query_ids))
+    return _combined(ds.n_docs, docs), _combined(ds.n_queries, queries)

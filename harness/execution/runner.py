@@ -20,6 +20,8 @@ from harness.datasets.base import Dataset
 from harness.embeddings.prepared import Prepared
 from harness.execution.disk import disk_columns
 from harness.execution.failed import error_rows
+from harness.execution.filtered import FilterRun, filtered_searchers, recall_of_passing
+from harness.execution.filtered_metrics import filtered_task_metrics
 from harness.execution.lexical_leg import (
     HybridSearcher,
     build_legs,
@@ -64,6 +66,7 @@ class _Inputs:
     prep: Prepared
     k: int
     truth: tuple[np.ndarray, np.ndarray] | None  # exact top-k (None: no recall asked)
+    filt: FilterRun | None = None  # a filtered cell's filter (truth is then its pre search)
 
 
 def run_cell(cell: Cell, ctx: CellInputs) -> tuple[list[ResultRow], PerQuery, list[dict]]:
@@ -92,12 +95,15 @@ def _cell_inputs(cell: Cell, ctx: CellInputs, *, with_truth: bool) -> tuple[_Inp
         return _Inputs(cell, ds, vec, prep, k, None), lexical_index_for(cell, prep, k_search)
     vec = ctx.vectors(cell, ds)
     prep = _without_unread_raw(cell, ctx.prepared(cell, vec))
+    filt = FilterRun(cell, *ctx.attributes(cell, ds), prep) if cell.filter else None
     truth = None
     if with_truth:
-        t_ids, t_scores = exact_top_k(prep, k_search)
+        t_ids, t_scores = filt.truth(k_search) if filt else exact_top_k(prep, k_search)
         truth = drop_identical(t_ids, t_scores, ds, k)
-    return _Inputs(cell, ds, vec, prep, k, truth), index_for(cell, prep, k_search,
-                                                             _hybrid(cell, ds))
+    ix = index_for(cell, prep, k_search, _hybrid(cell, ds))
+    if filt:
+        filtered_searchers(ix, filt, k_search)
+    return _Inputs(cell, ds, vec, prep, k, truth, filt), ix
 
 
 def _rows(inputs: _Inputs, ix: CellIndex, t: Timings) -> tuple[list[ResultRow], PerQuery]:
@@ -147,7 +153,8 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
     row = _row_base(inp, ix.build, params, t)
     row["setting"] = i
     row["family"] = ix.family
-    evaluated_qids, per_q = _task_metrics(inp.cell, inp.ds, ids, scores)
+    evaluated_qids, per_q = (_filtered(inp, ids, scores, row) if inp.filt else
+                             _task_metrics(inp.cell, inp.ds, ids, scores))
     values: dict[str, np.ndarray] = {}
     for name, vals in per_q.items():
         row[name] = float(np.mean(vals)) if len(vals) else float("nan")
@@ -163,6 +170,7 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
         for kk in ks:
             rec = knn_recall(ids[:, :kk], true_ids[:, :kk], true_scores[:, :kk],
                              found_true[:, :kk], kk)
+            rec = recall_of_passing(rec, true_ids, kk) if inp.filt else rec
             row[f"knn_recall@{kk}"] = float(np.mean(rec))
             values[f"knn_recall@{kk}"] = rec
         eps = eps_recall_columns(ids, true_scores, found_true, ks, inp.prep.metric)
@@ -212,6 +220,16 @@ def _speed_columns(t: Timings, i: int) -> dict[str, Any]:
         "status": "ok",
         "finished_at": datetime.now(UTC).isoformat(),
     }
+
+
+def _filtered(inp: _Inputs, ids: np.ndarray, scores: np.ndarray, row: ResultRow):
+    """A filtered row's task metrics (restricted to passing documents) and filter columns."""
+    assert inp.filt is not None
+    qids, per_q, without = filtered_task_metrics(inp.cell, inp.ds, ids, scores,
+                                                 inp.filt.allowed_of)
+    row.update(inp.filt.columns(ids, inp.k, inp.filt.unfiltered_ids()),
+               queries_without_passing_relevant=without)
+    return qids, per_q
 
 
 def _task_metrics(cell: Cell, ds: Dataset, ids: np.ndarray, scores: np.ndarray):

@@ -21,6 +21,7 @@ import numpy as np
 
 from harness.backends._faiss import to_scores
 from harness.backends.base import IndexInput, backend_class
+from harness.datasets.attributes import Attributes, of_dataset
 from harness.datasets.base import Dataset, fingerprint_texts
 from harness.datasets.sampling import nested_rows, take_docs
 from harness.embeddings.cache import ChunkMapper, EmbeddingCache, Encoded
@@ -70,6 +71,8 @@ class CellInputs:
     _vectors: dict[tuple, Vectors] = field(default_factory=dict)
     # a corpus sample's fingerprint -> (the full dataset, the sample's rows in it)
     _samples: dict[str, tuple[Dataset, np.ndarray]] = field(default_factory=dict)
+    # a dataset's fingerprint -> its (documents', queries') attributes for filtered cells
+    _attributes: dict[str, tuple[Attributes, Attributes]] = field(default_factory=dict)
 
     def load_dataset(self, ref: Mapping[str, Any], seed: int) -> Dataset:
         """A dataset by its reference (as stored in a cell), loaded once per (ref, seed)."""
@@ -90,6 +93,13 @@ class CellInputs:
         if sample is not full:
             self._samples[sample.fingerprint] = (full, rows)
         return sample
+
+    def attributes(self, cell: Cell, ds: Dataset) -> tuple[Attributes, Attributes]:
+        """The (documents', queries') attributes a filter reads, loaded once per dataset (a
+        corpus sample draws its own synthetic fields, so a selectivity is exact in it)."""
+        if ds.fingerprint not in self._attributes:
+            self._attributes[ds.fingerprint] = of_dataset(ds, cell.seed)
+        return self._attributes[ds.fingerprint]
 
     def encoder(self, cell: Cell) -> Encoder:
         key = json.dumps(cell.model, sort_keys=True)

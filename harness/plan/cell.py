@@ -36,6 +36,8 @@ class Cell:
     corpus_size: int | None = None  # a nested seeded sample of the corpus; None: all of it
     # the suite's load axis (LoadSpec as a dict, plus its slo_p99_ms); None: no load points
     load: dict[str, Any] | None = None
+    # a filtered cell (plan/filter_cells.py): {name, where, strategy, oversample}; None: none
+    filter: dict[str, Any] | None = None
 
     # Derived once per instance (a frozen dataclass still has a __dict__ for these).
     @cached_property
@@ -54,6 +56,8 @@ class Cell:
             del fields["corpus_size"]
         if self.load is None:  # absent without a load axis: ids from before it hold
             del fields["load"]
+        if self.filter is None:  # absent unfiltered: ids from before the filters axis hold
+            del fields["filter"]
         canon = json.dumps(fields, sort_keys=True, default=str)
         return hashlib.sha256(canon.encode()).hexdigest()[:12]
 
@@ -62,9 +66,11 @@ class Cell:
         params = ",".join(f"{k}={v}" for k, v in sorted(self.build.items()))
         dim = self.dim if self.dim is not None else "native"
         size = f" | N={self.corpus_size}" if self.corpus_size is not None else ""
+        filt = f" | {self.filter['name']} ({self.filter['strategy']})" if self.filter else ""
         return (
             f"{self.dataset_ref.label}{size} | {self.model_ref.label} | dim={dim} | "
             f"{self.precision} | {self.metric} | {self.backend}" + (f"({params})" if params else "")
+            + filt
         )
 
     def answers(self) -> dict[str, tuple[Any, ...]]:

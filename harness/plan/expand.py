@@ -10,6 +10,7 @@ from harness.errors import UserErrors
 from harness.plan.cell import Cell, Plan, Skipped, grid
 from harness.plan.checks import check_suite
 from harness.plan.data_checks import data_problems
+from harness.plan.filter_cells import FilterChecks, with_filters
 from harness.plan.hybrid_settings import canonical
 from harness.plan.load_checks import load_of
 from harness.plan.refs import dataset_modality, is_lexical, model_modality
@@ -40,7 +41,7 @@ def _cells_for(loaded: LoadedSuite, combo: dict[str, Any],
     if dataset_modality(combo["dataset"]) == "vectors":
         # no texts, no lexical leg: keep the dense settings (all-hybrid grids are skipped)
         search = [x for x in search if "hybrid" not in x] or search
-    return [
+    return with_filters([
         Cell(
             dataset=combo["dataset"].model_dump(),
             model=combo["model"].model_dump(),
@@ -61,7 +62,7 @@ def _cells_for(loaded: LoadedSuite, combo: dict[str, Any],
         )
         for build in grid(be.build)
         for size in (s.corpus_sizes if sizes is None else sizes)
-    ]
+    ], loaded)
 
 
 def _named(axis: str, v: Any, known: list[Any]) -> list[Any]:
@@ -93,6 +94,9 @@ def expand(loaded: LoadedSuite) -> Plan:
     errors = check_suite(loaded)
     if errors:
         raise UserErrors(errors)
+    filters = FilterChecks(loaded)
+    if filter_errors := filters.errors():
+        raise UserErrors(filter_errors)
 
     axes = _axis_values(loaded)
     cells: list[Cell] = []
@@ -117,7 +121,7 @@ def expand(loaded: LoadedSuite) -> Plan:
     runnable: list[Cell] = []
     for cell in unique.values():
         reason = (modality_problem(cell) or lexical_problem(cell, loaded)
-                  or capability_problem(cell))
+                  or capability_problem(cell) or filters.cell_problem(cell))
         if reason:
             skipped.append(Skipped(cell, reason))
         else:

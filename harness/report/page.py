@@ -23,6 +23,7 @@ from harness.report.sections.base import ReportContext, Section
 from harness.report.sections.difficulty import DifficultySection
 from harness.report.sections.drilldown import DrilldownSection
 from harness.report.sections.figures import FiguresSection
+from harness.report.sections.filtered import FilteredSection
 from harness.report.sections.header import header
 from harness.report.sections.headline import HeadlineSection
 from harness.report.sections.hybrid import HybridSection
@@ -69,6 +70,7 @@ SECTIONS: tuple[Section, ...] = (
     TailsSection(),
     DifficultySection(),
     HybridSection(),
+    FilteredSection(),
     ScalingSection(),
     LoadSection(),
     ResultsSection(),

@@ -108,6 +108,21 @@ COLUMNS: tuple[Column, ...] = (
     _c("load_cores", "int", "cores", 0, "the cores of the machine load_qps was measured on"),
     _c("usd_per_1m_queries_basis", "text", "", 0, "what usd_per_1m_queries is priced from: "
        "load (load_qps per core x the instance's cores) or single-thread x cores (fallback)"),
+    # filtered search (docs/filtered.md); empty on unfiltered rows
+    _c("filter", "text", "", 0, "the filter's name (filtered rows: task metrics count only "
+       "passing documents, knn_recall@k is against the pre-filter ground truth)"),
+    _c("filter_strategy", "text", "", 0, "pre, in or post"),
+    _c("filter_oversample", "int", "", 0, "post-filter: results fetched = k x this"),
+    _c("selectivity", "float", "fraction", 0, "share of documents the filter passes (mean "
+       "over queries)"),
+    _c("query_correlation", "float", "ratio", 0, "pass rate of a query's unfiltered top-100 / "
+       "selectivity: 1 independent, > 1 correlated, < 1 anti-correlated"),
+    _c("queries_without_passing_relevant", "int", "queries", 0, "queries with a relevant "
+       "document but none passing the filter (left out of the task metrics)"),
+    _c("short_of_k_share", "float", "fraction", -1, "share of queries that got fewer than k "
+       "results"),
+    _c("filter_ms", "float", "ms", -1, "time to build one query's allowed set (inside the "
+       "timed search too)", True),
 )
 BY_NAME = {c.name: c for c in COLUMNS}
 # quality columns (AT_K): task metrics (ndcg@10, label_recall@10, ...) and knn_recall@k

@@ -28,6 +28,7 @@ from harness.suite.axes import (
     dim_size,
     template_problem,
 )
+from harness.suite.filters import parse_filters
 from harness.suite.load_axis import LoadSpec, slo_problem
 from harness.suite.problems import to_user_error
 from harness.suite.yamlload import line_of, load_with_lines
@@ -126,6 +127,12 @@ class Suite(Strict):
     # the load axis (harness/suite/load_axis.py): concurrent clients after each cell's measurement
     load: LoadSpec | None = None
     slo_p99_ms: list[StrictFloat | StrictInt] = Field(default_factory=list)
+    # filtered search (docs/filtered.md): attribute filters, how each is applied, and the
+    # post-filter's k x oversample fetch
+    filters: list[Any] = Field(default_factory=lambda: ["none"], min_length=1)
+    filter_strategy: list[Literal["pre", "in", "post"]] = Field(
+        default_factory=lambda: ["pre"], min_length=1)
+    filter_oversample: StrictInt = Field(default=10, gt=0)
 
     @model_serializer(mode="wrap")
     def _without_default_scaling(self, handler: Any) -> Any:
@@ -140,6 +147,9 @@ class Suite(Strict):
                 data.pop("load", None)
             if not self.slo_p99_ms:
                 data.pop("slo_p99_ms", None)
+            if self.filters == ["none"]:  # unfiltered suites keep their run ids
+                for key in ("filters", "filter_strategy", "filter_oversample"):
+                    data.pop(key, None)
         return data
 
     @field_validator("corpus_sizes", mode="before")
@@ -156,6 +166,14 @@ class Suite(Strict):
             raise ValueError(f"corpus_sizes lists a size twice: {v}")
         return v
     costs: Prices = Field(default_factory=Prices)  # prices of the $ columns (metrics/costs.py)
+
+    @field_validator("filters")
+    @classmethod
+    def _filter_syntax(cls, v: list[Any]) -> list[Any]:
+        _, problems = parse_filters(v)
+        if problems:
+            raise ValueError("; ".join(f"{where}: {msg}" for where, msg in problems))
+        return v
 
     @field_validator("datasets", "models", mode="before")
     @classmethod
