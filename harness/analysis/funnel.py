@@ -73,6 +73,8 @@ def dense_rows(store: RunStore, name: str) -> Iterator[tuple[pd.Series, Cell]]:
             continue
         if row.get("family") == "lexical" or not pd.isna(row.get("lexical_bytes", np.nan)):
             continue  # no embedding stages in lexical rows; hybrid rows: see analysis.hybrid
+        if cell.rerank is not None:
+            continue  # two stages: analysis.rerank_stage
         yield row, cell
 
 

@@ -34,6 +34,8 @@ class Cell:
     warmup: int
     threads: int
     corpus_size: int | None = None  # a nested seeded sample of the corpus; None: all of it
+    # a second stage (plan/rerank.py): model, kind, candidates, batch_size; None: one stage
+    rerank: dict[str, Any] | None = None
 
     # Derived once per instance (a frozen dataclass still has a __dict__ for these).
     @cached_property
@@ -50,6 +52,8 @@ class Cell:
         fields = asdict(self)
         if self.corpus_size is None:  # absent at full size: ids from before the axis hold
             del fields["corpus_size"]
+        if self.rerank is None:  # absent without a second stage: ids from before it hold
+            del fields["rerank"]
         canon = json.dumps(fields, sort_keys=True, default=str)
         return hashlib.sha256(canon.encode()).hexdigest()[:12]
 
@@ -58,9 +62,12 @@ class Cell:
         params = ",".join(f"{k}={v}" for k, v in sorted(self.build.items()))
         dim = self.dim if self.dim is not None else "native"
         size = f" | N={self.corpus_size}" if self.corpus_size is not None else ""
+        second = (f" | rerank={self.rerank['label']}@{self.rerank['candidates']}"
+                  if self.rerank else "")
         return (
             f"{self.dataset_ref.label}{size} | {self.model_ref.label} | dim={dim} | "
             f"{self.precision} | {self.metric} | {self.backend}" + (f"({params})" if params else "")
+            + second
         )
 
     def answers(self) -> dict[str, tuple[Any, ...]]:

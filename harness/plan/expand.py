@@ -10,6 +10,7 @@ from harness.plan.cell import Cell, Plan, Skipped, grid
 from harness.plan.checks import check_suite
 from harness.plan.hybrid_settings import canonical
 from harness.plan.refs import dataset_modality, is_lexical, model_modality
+from harness.plan.rerank import check_rerank, stages, with_stages
 from harness.registry import BACKENDS
 from harness.suite.axes import AXES, Rule, corpus_size_of
 from harness.suite.schema import BackendSpec, DatasetRef, LoadedSuite, ModelRef
@@ -87,7 +88,7 @@ def _include_combos(loaded: LoadedSuite, rule: Rule) -> list[dict[str, Any]]:
 def expand(loaded: LoadedSuite) -> Plan:
     """Expand the grid, apply rules, check every reference; user errors are raised together."""
     s = loaded.suite
-    errors = check_suite(loaded)
+    errors = check_suite(loaded) + check_rerank(loaded)
     if errors:
         raise UserErrors(errors)
 
@@ -107,6 +108,7 @@ def expand(loaded: LoadedSuite) -> Plan:
         sizes = rule.given().get("corpus_size")
         for combo in _include_combos(loaded, rule):
             cells.extend(_cells_for(loaded, combo, sizes))
+    cells = with_stages(cells, stages(loaded))
 
     unique: dict[str, Cell] = {}
     for cell in cells:
