@@ -76,13 +76,14 @@ def check_rerank(loaded: LoadedSuite) -> list[UserError]:
         if not isinstance(entry, RerankSpec):
             continue
         key = f"rerank[{i}].model"
-        problem = _problem(entry, key, vector_data)
+        problem = _problem(entry, _bi_model(loaded, entry.model).ref, key, vector_data)
         if problem is not None:
             errors.append(problem.located(loaded.file, loaded.line("rerank", i)))
     return errors
 
 
-def _problem(entry: RerankSpec, key: str, vector_data: list[str]) -> UserError | None:
+def _problem(entry: RerankSpec, ref: str, key: str, vector_data: list[str]
+             ) -> UserError | None:
     if is_cross(entry.model):
         name = entry.model[len(CROSS_PREFIX):]
         if vector_data:
@@ -96,7 +97,7 @@ def _problem(entry: RerankSpec, key: str, vector_data: list[str]) -> UserError |
                              "download the hub model once with huggingface-cli download")
         return None
     try:
-        plugin, arg, entry_ = plugin_for(entry.model, "model", key)
+        plugin, arg, entry_ = plugin_for(ref, "model", key)
     except UserError as exc:
         return UserError(f"unknown re-ranker: {exc.message}", key=key,
                          suggestion=exc.suggestion or f"or a cross-encoder as '{CROSS_PREFIX}"
