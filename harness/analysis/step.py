@@ -23,6 +23,7 @@ from harness.analysis.fusion_gains import hybrid_table
 from harness.analysis.ports import References
 from harness.analysis.probe import probe, probe_inputs, recommend
 from harness.analysis.rankings import best_at_speed, rankings, rankings_at_speed
+from harness.analysis.rerank_stage import rerank_table
 from harness.analysis.scaling import growth_table
 from harness.fsutil import atomic_write_text
 from harness.store.runs import RunStore
@@ -149,6 +150,7 @@ def analyse(store: RunStore, refs: References) -> Analysis:
     by_group, per_query = difficulty_tables(store, refs, name)
     _write(store, outputs.DIFFICULTY, by_group)
     _write(store, outputs.QUERY_DIFFICULTY, per_query)
+    _write(store, outputs.RERANK, rerank_table(store, refs, name))
     rec = recommendation_table(store, fun, refs, name)
     _write(store, outputs.RECOMMENDATION, rec)
     _count_across_runs(store, rec)
