@@ -27,6 +27,7 @@ from harness.report.sections.header import header
 from harness.report.sections.headline import HeadlineSection
 from harness.report.sections.hybrid import HybridSection
 from harness.report.sections.problems import ProblemsSection
+from harness.report.sections.rerank import RerankSection
 from harness.report.sections.results import ResultsSection, SummarySection
 from harness.report.sections.scaling import ScalingSection
 from harness.report.sections.tails import TailsSection
@@ -65,6 +66,7 @@ SECTIONS: tuple[Section, ...] = (
     TailsSection(),
     DifficultySection(),
     HybridSection(),
+    RerankSection(),
     ScalingSection(),
     ResultsSection(),
     DrilldownSection(),

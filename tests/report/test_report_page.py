@@ -43,10 +43,10 @@ def test_sections_render_in_declared_order(runs, tmp_path):
     # configuration), then the details (where quality is lost, worst queries, hard queries,
     # per query)
     assert declared == [
-        "summary", "glance", "problems", "plots", "hybrid", "scaling", "results", "analysis",
-        "tails", "difficulty", "drilldown", "files",
+        "summary", "glance", "problems", "plots", "hybrid", "rerank", "scaling", "results",
+        "analysis", "tails", "difficulty", "drilldown", "files",
     ]
-    assert toc == body == [a for a in declared if a not in ("hybrid", "scaling")]
+    assert toc == body == [a for a in declared if a not in ("hybrid", "rerank", "scaling")]
     # Sections handed in out of order are shown by their `order`, not their position.
     copy = tmp_path / "order"
     shutil.copytree(runs.b.run_dir, copy)
