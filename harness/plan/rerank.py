@@ -17,7 +17,7 @@ from harness.encoders.cross import CROSS_PREFIX, locate_cross_encoder
 from harness.errors import UserError
 from harness.plan.cell import Cell
 from harness.plan.refs import dataset_modality, plugin_for
-from harness.suite.schema import LoadedSuite, ModelRef, RerankSpec
+from harness.suite.schema import DatasetRef, LoadedSuite, ModelRef, RerankSpec
 
 log = logging.getLogger("harness")
 
@@ -71,7 +71,9 @@ def with_stages(cells: list[Cell], second: list[dict[str, Any] | None]) -> list[
 def check_rerank(loaded: LoadedSuite) -> list[UserError]:
     """An unknown re-ranker, a lexical one, a re-ranker reading texts on data without texts."""
     errors: list[UserError] = []
-    vector_data = [d.label for d in loaded.suite.datasets if dataset_modality(d) == "vectors"]
+    if not any(isinstance(e, RerankSpec) for e in loaded.suite.rerank):
+        return errors
+    vector_data = [d.label for d in loaded.suite.datasets if _modality(d) == "vectors"]
     for i, entry in enumerate(loaded.suite.rerank):
         if not isinstance(entry, RerankSpec):
             continue
@@ -80,6 +82,14 @@ def check_rerank(loaded: LoadedSuite) -> list[UserError]:
         if problem is not None:
             errors.append(problem.located(loaded.file, loaded.line("rerank", i)))
     return errors
+
+
+def _modality(ref: DatasetRef) -> str | None:
+    """The dataset's modality; None for a reference check_suite reports as unknown."""
+    try:
+        return dataset_modality(ref)
+    except UserError:
+        return None
 
 
 def _problem(entry: RerankSpec, ref: str, key: str, vector_data: list[str]
