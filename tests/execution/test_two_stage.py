@@ -202,3 +202,43 @@ def test_onnx_cross_encoder_folder_scores_as_sentence_transformers(tiny_ce, tmp_
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
     assert np.argsort(-got).tolist() == np.argsort(-want).tolist()
     assert scorer.nbytes() >= (folder / "model.onnx").stat().st_size
+
+
+def test_hybrid_and_hnsw_first_stages_are_re_ranked_by_the_second_model(
+        write_suite, tiny_beir, tmp_path):
+    pytest.importorskip("bm25s")
+    from harness.datasets.beir import load_beir
+    from harness.encoders.hashing import HashEncoder, HashOptions
+    from harness.execution.lexical_leg import options_of
+    from harness.lexical.bm25 import BM25Index
+    from harness.lexical.fusion import FusionOptions, fuse
+
+    extra = ("backends:\n  - {name: exact, search: {hybrid: bm25, fusion: rrf, rrf_k: 60}}\n"
+             "  - {name: faiss-hnsw, build: {M: 16, efConstruction: 100}, "
+             "search: {efSearch: 64}}\n"
+             "rerank: [{model: 'hash:32', candidates: 12}]")
+    out, store = _run(write_suite, tmp_path, tiny_beir, "'hash:64'", extra)
+    ds = load_beir(tiny_beir)
+    enc = {d: HashEncoder(HashOptions(dim=d)) for d in (32, 64)}
+    vec = {d: (_unit(e.encode(list(ds.docs), role="document")),
+               _unit(e.encode(list(ds.queries), role="query"))) for d, e in enc.items()}
+    d64, q64 = vec[64]
+    exact = np.argsort(-(q64 @ d64.T), axis=1, kind="stable")[:, :12]
+    dense = (exact, np.take_along_axis(q64 @ d64.T, exact, axis=1))
+    bm25 = BM25Index(options_of({}))
+    bm25.build(list(ds.docs))
+    fused, _ = fuse(dense, bm25.search(list(ds.queries), 12), 12, FusionOptions("rrf", 60.0))
+    d32, q32 = vec[32]
+    names = np.asarray(ds.doc_ids)
+
+    def second(cand: np.ndarray) -> list[list[str]]:
+        cos = np.where(cand >= 0, np.einsum("qd,qnd->qn", q32, d32[np.maximum(cand, 0)]),
+                       -np.inf)
+        top = np.take_along_axis(cand, np.argsort(-cos, axis=1, kind="stable")[:, :5], axis=1)
+        return [[str(names[j]) for j in r if j >= 0] for r in top]
+
+    for backend, cand in (("exact", np.asarray(fused)), ("faiss-hnsw", exact)):
+        row = out.frame[out.frame["backend"] == backend].iloc[0]
+        ids, _ = _ranking(store, row["cell_id"])
+        assert [[x for x in r if x] for r in ids.tolist()] == second(cand), backend
+        assert row["rerank_bytes_per_doc"] == 32 * 4
