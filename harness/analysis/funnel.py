@@ -76,6 +76,8 @@ def dense_rows(store: RunStore, name: str) -> Iterator[tuple[pd.Series, Cell]]:
             continue  # no embedding stages in lexical rows; hybrid rows: see analysis.hybrid
         if cell.filter is not None:
             continue  # filtered rows: judged on other queries (report section "Filtered search")
+        if cell.rerank is not None:
+            continue  # two stages: analysis.rerank_stage
         yield row, cell
 
 

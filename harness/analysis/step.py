@@ -25,6 +25,7 @@ from harness.analysis.fusion_gains import hybrid_table
 from harness.analysis.ports import References
 from harness.analysis.probe import probe, probe_inputs, recommend
 from harness.analysis.rankings import best_at_speed, rankings, rankings_at_speed
+from harness.analysis.rerank_stage import rerank_table
 from harness.analysis.scaling import growth_table
 from harness.fsutil import atomic_write_text
 from harness.store.runs import RunStore
@@ -176,6 +177,7 @@ def _tables(store: RunStore, refs: References, name: str) -> dict[str, pd.DataFr
         outputs.SCALING: growth_table(frame, name, extrapolate_to(store)),
         outputs.DIFFICULTY: by_group,
         outputs.QUERY_DIFFICULTY: per_query,
+        outputs.RERANK: rerank_table(store, refs, name),
         outputs.RECOMMENDATION: recommendation_table(store, fun, refs, name),
     }
 

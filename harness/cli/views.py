@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness import api
+from harness.analysis import outputs
 from harness.analysis.frontier import Budget
 from harness.console import as_json, table, wrap
 from harness.errors import UserError
@@ -90,7 +91,20 @@ def funnel(df: pd.DataFrame, args: argparse.Namespace) -> int:
               f"{r['precision']}: {r['metric']} loses {r['metric_loss_vs_best']:.4f} "
               f"against {r['best_metric']} (95% CI {r['metric_loss_ci_low']:.4f}.."
               f"{r['metric_loss_ci_high']:.4f})")
+    _rerank_stage(Path(args.run_dir) / outputs.RERANK)
     return 0
+
+
+def _rerank_stage(path: Path) -> None:
+    """The funnel's rerank stage (two-stage rows), when the run has any."""
+    stage = pd.read_csv(path) if path.is_file() and path.stat().st_size > 1 else pd.DataFrame()
+    if stage.empty:
+        return
+    cols = ["model", "precision", "backend", "rerank", "rerank_candidates", "first_stage",
+            "two_stage", "reranker_exact", "bought_back", "bought_back_share", "rerank_ms_p50",
+            "latency_added_ms_p50"]
+    print("\nrerank stage (what the second stage buys back of the first stage's loss):")
+    print(table(stage[[c for c in cols if c in stage]], lambda v: f"{v:.4f}"))
 
 
 def best(args: argparse.Namespace) -> int:
@@ -98,7 +112,8 @@ def best(args: argparse.Namespace) -> int:
     budget = Budget(**{f.name: getattr(args, f.name) for f in fields(Budget)})
     name, fits, fronts = api.best(args.run_dir, budget, args.metric, args.rule)
     cols = ["dataset", "model", "dim", "precision", "metric", "backend", "build_params",
-            "search_params", name, "qps", "latency_p99_ms", "bytes_per_doc", "usd_per_1m_queries"]
+            "search_params", "rerank", "rerank_candidates", name, "qps", "latency_p99_ms",
+            "bytes_per_doc", "usd_per_1m_queries"]
     if args.json:
         print(as_json({"metric": name, "rule": args.rule, "best": fits.head(1),
                        **{f"frontier_{k}": v for k, v in fronts.items()}}))

@@ -13,9 +13,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from harness.encoders.cross_onnx import OnnxCrossEncoder, onnx_model_file
 from harness.errors import UserError
 
 INSTALL = "pip install 'embedding-harness[st]'"
+#: how a suite's `rerank` entry names a cross-encoder: ce:<folder or hub id>
+CROSS_PREFIX = "ce:"
 
 
 class PairScorer(Protocol):
@@ -50,3 +53,28 @@ class STCrossEncoder:
         module = self.model.model
         tensors = list(module.parameters()) + list(module.buffers())
         return int(sum(t.numel() * t.element_size() for t in tensors))
+
+
+def locate_cross_encoder(name: str) -> Path | None:
+    """The folder of a cross-encoder: `name` itself when it is a folder, else the hub id's
+    snapshot in the local Hugging Face cache (never downloaded here); None if neither."""
+    if Path(name).expanduser().is_dir():
+        return Path(name).expanduser()
+    try:
+        from huggingface_hub import snapshot_download
+        from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+    except ImportError:
+        return None
+    try:
+        return Path(snapshot_download(name, local_files_only=True))
+    except (LocalEntryNotFoundError, HFValidationError, OSError):
+        return None
+
+
+def load_cross_encoder(folder: Path, batch_size: int = 32) -> PairScorer:
+    """An ONNX cross-encoder when the folder holds a graph and no torch weights, else
+    sentence-transformers' CrossEncoder."""
+    torch_weights = any((folder / f).is_file() for f in ("model.safetensors", "pytorch_model.bin"))
+    if onnx_model_file(folder) is not None and not torch_weights:
+        return OnnxCrossEncoder(folder, batch_size)
+    return STCrossEncoder(folder, batch_size)

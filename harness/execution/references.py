@@ -42,7 +42,7 @@ class ReferencePoints:
               rescore: int = 0) -> tuple[float, np.ndarray]:
         grid = ({"rescore": rescore},) if rescore else ({},)
         ref = replace(cell, backend="exact", build={}, search_grid=grid, dim=dim,
-                      precision=precision, metric=metric, repeats=1, warmup=0,
+                      precision=precision, metric=metric, repeats=1, warmup=0, rerank=None,
                       evaluate=tuple(dict.fromkeys((self.metric_name, *cell.evaluate))))
         key = ref.cell_id
         if key not in self._memo:
@@ -84,7 +84,7 @@ class ReferencePoints:
             self._stored = {}
             records = self.store.records()
             for cid, cell in self.store.cells().items():
-                if cell.backend == "exact":
+                if cell.backend == "exact" and cell.rerank is None:
                     self._add_stored(cell, records[cid]["rows"])
         return self._stored
 

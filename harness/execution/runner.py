@@ -18,6 +18,7 @@ import numpy as np
 from harness.backends.base import HARNESS_SEARCH_PARAMS, LEXICAL_KEY, backend_class
 from harness.datasets.base import Dataset
 from harness.embeddings.prepared import Prepared
+from harness.execution import two_stage
 from harness.execution.disk import disk_columns
 from harness.execution.failed import error_rows
 from harness.execution.filtered import FilterRun, filtered_searchers, recall_of_passing
@@ -67,6 +68,7 @@ class _Inputs:
     k: int
     truth: tuple[np.ndarray, np.ndarray] | None  # exact top-k (None: no recall asked)
     filt: FilterRun | None = None  # a filtered cell's filter (truth is then its pre search)
+    rerank: dict[str, Any] | None = None  # a second stage's fixed columns (its memory)
 
 
 def run_cell(cell: Cell, ctx: CellInputs) -> tuple[list[ResultRow], PerQuery, list[dict]]:
@@ -85,8 +87,20 @@ def reference_cell(cell: Cell, ctx: CellInputs) -> tuple[list[ResultRow], PerQue
 
 
 def _cell_inputs(cell: Cell, ctx: CellInputs, *, with_truth: bool) -> tuple[_Inputs, CellIndex]:
+    if cell.rerank is None:
+        return _first_stage_inputs(cell, ctx, with_truth=with_truth)
+    # two stages: the first fetches the candidates; no exact kNN of the first model's vectors
+    inputs, ix = _first_stage_inputs(cell, ctx, with_truth=False)
+    reranker, fixed = two_stage.build_reranker(cell, ctx, inputs.ds)
+    k = search_k(cell, inputs.ds)
+    ix.searchers = [two_stage.RerankSearcher(s, reranker, k) for s in ix.searchers]
+    return replace(inputs, rerank=fixed), ix
+
+
+def _first_stage_inputs(cell: Cell, ctx: CellInputs, *, with_truth: bool
+                        ) -> tuple[_Inputs, CellIndex]:
     ds = ctx.dataset(cell)
-    k_search = search_k(cell, ds)
+    k_search = two_stage.first_depth(cell, search_k(cell, ds), ds.n_docs)
     k = min(cell.k, ds.n_docs)
     if is_lexical(cell.model_ref):
         prep = lexical_prepared(ds, cell.precision)
@@ -161,7 +175,9 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
         values[name] = vals
     row["n_queries"] = len(evaluated_qids)
     row.update(_lexical_columns(ix, i, row))
-    row.update(memory_columns(t.memory, ix.searchers[i], inp.ds.n_docs))
+    row.update(memory_columns(t.memory, two_stage.first_stage(ix.searchers[i]), inp.ds.n_docs))
+    row.update(two_stage.rerank_columns(ix.searchers[i], inp.cell, inp.rerank or {}))
+    row["bytes_per_doc"] += row.get("rerank_bytes_per_doc") or 0.0
     row.update(disk_columns(ix.backend, t.index_bytes, inp.ds.n_docs))
     if inp.truth is not None and LEXICAL_KEY not in ix.grid[i]:  # fused lists: no exact kNN
         true_ids, true_scores = inp.truth
@@ -192,7 +208,7 @@ def _lexical_columns(ix: CellIndex, i: int, row: ResultRow) -> dict[str, Any]:
     and size (memory_columns adds it to bytes_per_doc)."""
     if ix.family == "lexical":
         return {"dim": None}
-    searcher = ix.searchers[i]
+    searcher = two_stage.first_stage(ix.searchers[i])
     if not isinstance(searcher, HybridSearcher):
         return {}
     leg = searcher.leg

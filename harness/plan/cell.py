@@ -38,6 +38,8 @@ class Cell:
     load: dict[str, Any] | None = None
     # a filtered cell (plan/filter_cells.py): {name, where, strategy, oversample}; None: none
     filter: dict[str, Any] | None = None
+    # a second stage (plan/rerank.py): model, kind, candidates, batch_size; None: one stage
+    rerank: dict[str, Any] | None = None
 
     # Derived once per instance (a frozen dataclass still has a __dict__ for these).
     @cached_property
@@ -58,6 +60,8 @@ class Cell:
             del fields["load"]
         if self.filter is None:  # absent unfiltered: ids from before the filters axis hold
             del fields["filter"]
+        if self.rerank is None:  # absent without a second stage: ids from before it hold
+            del fields["rerank"]
         canon = json.dumps(fields, sort_keys=True, default=str)
         return hashlib.sha256(canon.encode()).hexdigest()[:12]
 
@@ -67,10 +71,12 @@ class Cell:
         dim = self.dim if self.dim is not None else "native"
         size = f" | N={self.corpus_size}" if self.corpus_size is not None else ""
         filt = f" | {self.filter['name']} ({self.filter['strategy']})" if self.filter else ""
+        second = (f" | rerank={self.rerank['label']}@{self.rerank['candidates']}"
+                  if self.rerank else "")
         return (
             f"{self.dataset_ref.label}{size} | {self.model_ref.label} | dim={dim} | "
             f"{self.precision} | {self.metric} | {self.backend}" + (f"({params})" if params else "")
-            + filt
+            + filt + second
         )
 
     def answers(self) -> dict[str, tuple[Any, ...]]:

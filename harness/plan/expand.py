@@ -14,6 +14,7 @@ from harness.plan.filter_cells import FilterChecks, with_filters
 from harness.plan.hybrid_settings import canonical
 from harness.plan.load_checks import load_of
 from harness.plan.refs import dataset_modality, is_lexical, model_modality
+from harness.plan.rerank import check_rerank, stages, with_stages
 from harness.suite.axes import AXES, Rule, corpus_size_of
 from harness.suite.schema import BackendSpec, DatasetRef, LoadedSuite, ModelRef
 
@@ -91,7 +92,7 @@ def _include_combos(loaded: LoadedSuite, rule: Rule) -> list[dict[str, Any]]:
 def expand(loaded: LoadedSuite) -> Plan:
     """Expand the grid, apply rules, check every reference; user errors are raised together."""
     s = loaded.suite
-    errors = check_suite(loaded)
+    errors = check_suite(loaded) + check_rerank(loaded)
     if errors:
         raise UserErrors(errors)
     filters = FilterChecks(loaded)
@@ -114,6 +115,7 @@ def expand(loaded: LoadedSuite) -> Plan:
         sizes = rule.given().get("corpus_size")
         for combo in _include_combos(loaded, rule):
             cells.extend(_cells_for(loaded, combo, sizes))
+    cells = with_stages(cells, stages(loaded))
 
     unique: dict[str, Cell] = {}
     for cell in cells:

@@ -89,6 +89,9 @@ def config_label(row: pd.Series | dict, *, with_dataset: bool = False) -> str:
     size = g("corpus_size")
     if size is not None and str(size) not in ("full", "nan", ""):  # a corpus sample
         parts.append(f"N={size}")
+    second = g("rerank")
+    if second is not None and str(second) not in ("nan", ""):  # a two-stage row
+        parts.append(f"rerank={second}@{int(g('rerank_candidates'))}")
     if with_dataset:
         parts.insert(0, str(g("dataset")))
     return " | ".join(parts)

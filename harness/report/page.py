@@ -30,6 +30,7 @@ from harness.report.sections.hybrid import HybridSection
 from harness.report.sections.load import LoadSection
 from harness.report.sections.problems import ProblemsSection
 from harness.report.sections.ranking import RankingSection
+from harness.report.sections.rerank import RerankSection
 from harness.report.sections.results import ResultsSection, SummarySection
 from harness.report.sections.scaling import ScalingSection
 from harness.report.sections.tails import TailsSection
@@ -71,6 +72,7 @@ SECTIONS: tuple[Section, ...] = (
     DifficultySection(),
     HybridSection(),
     FilteredSection(),
+    RerankSection(),
     ScalingSection(),
     LoadSection(),
     ResultsSection(),

@@ -100,6 +100,17 @@ COLUMNS: tuple[Column, ...] = (
     _c("run_id", "text", "", 0, "the run folder's name", True),
     _c("lexical_build_s", "float", "s", 0, "build time of a hybrid row's lexical leg", True),
     _c("lexical_bytes", "int", "bytes", 0, "size of a hybrid row's lexical index"),
+    _c("rerank", "text", "", 0, "the second stage's model (bi-encoder, or ce:... for a "
+       "cross-encoder); empty for one stage"),
+    _c("rerank_candidates", "int", "results", 0, "first-stage results the second stage "
+       "re-ranks"),
+    _c("rerank_ms_p50", "float", "ms", -1, "median single-query time of the second stage "
+       "alone (inside latency_p50_ms)", True),
+    _c("rerank_ms_p99", "float", "ms", -1, "99th percentile time of the second stage alone",
+       True),
+    _c("rerank_bytes_per_doc", "float", "bytes", -1, "a bi-encoder re-ranker's float32 "
+       "document vectors (counted in bytes_per_doc)"),
+    _c("rerank_model_bytes", "int", "bytes", -1, "a cross-encoder re-ranker's parameters"),
     *(_c(name, "float", "USD", -1, "cost at the suite's prices (harness.metrics.costs)", True)
       for name in COST_COLUMNS),
     _c("load_qps", "float", "queries/s", 1, "the load axis's saturated qps: the closed loop's "

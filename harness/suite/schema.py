@@ -85,6 +85,28 @@ class ModelRef(Strict):
         return self.name or self.ref
 
 
+class RerankSpec(Strict):
+    """A second stage (harness/execution/two_stage.py): `model` is a model reference (a
+    bi-encoder: its own float32 vectors) or `ce:<folder or cached hub id>` (a cross-encoder
+    reading the texts); each of `candidates` (first-stage depth) is its own cell."""
+
+    model: str = Field(min_length=1)
+    candidates: list[StrictInt] = Field(default_factory=lambda: [100], min_length=1)
+    batch_size: StrictInt = Field(default=32, gt=0)
+
+    @field_validator("candidates", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, int) and not isinstance(v, bool) else v
+
+    @field_validator("candidates")
+    @classmethod
+    def _positive(cls, v: list[int]) -> list[int]:
+        if any(c <= 0 for c in v):
+            raise ValueError(f"candidates must be positive integers, got {v}")
+        return v
+
+
 class BackendSpec(Strict):
     """One backend with its build grid and search grid (each value may be a list)."""
 
@@ -133,6 +155,9 @@ class Suite(Strict):
     filter_strategy: list[Literal["pre", "in", "post"]] = Field(
         default_factory=lambda: ["pre"], min_length=1)
     filter_oversample: StrictInt = Field(default=10, gt=0)
+    # a second stage re-ranking each first stage's top candidates ('none': one stage)
+    rerank: list[Literal["none"] | RerankSpec] = Field(
+        default_factory=lambda: ["none"], min_length=1)
 
     @model_serializer(mode="wrap")
     def _without_default_scaling(self, handler: Any) -> Any:
@@ -150,6 +175,8 @@ class Suite(Strict):
             if self.filters == ["none"]:  # unfiltered suites keep their run ids
                 for key in ("filters", "filter_strategy", "filter_oversample"):
                     data.pop(key, None)
+            if self.rerank == ["none"]:
+                data.pop("rerank", None)
         return data
 
     @field_validator("corpus_sizes", mode="before")
@@ -248,6 +275,7 @@ _CHILD_MODELS: dict[str, type[BaseModel]] = {
     "exclude": Rule,
     "include": Rule,
     "load": LoadSpec,
+    "rerank": RerankSpec,
 }
 
 

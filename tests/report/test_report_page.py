@@ -43,11 +43,11 @@ def test_sections_render_in_declared_order(runs, tmp_path):
     # configuration), then the details (where quality is lost, worst queries, hard queries,
     # per query)
     assert declared == [
-        "summary", "glance", "ranking", "problems", "plots", "hybrid", "filtered", "scaling",
-        "load", "results", "analysis", "tails", "difficulty", "drilldown", "files",
+        "summary", "glance", "ranking", "problems", "plots", "hybrid", "filtered", "rerank",
+        "scaling", "load", "results", "analysis", "tails", "difficulty", "drilldown", "files",
     ]
     assert toc == body == [a for a in declared
-                           if a not in ("hybrid", "filtered", "scaling", "load")]
+                           if a not in ("hybrid", "filtered", "rerank", "scaling", "load")]
     # Sections handed in out of order are shown by their `order`, not their position.
     copy = tmp_path / "order"
     shutil.copytree(runs.b.run_dir, copy)

@@ -31,6 +31,8 @@ def _ref_value(rows: pd.DataFrame, main: str) -> float | None:
         sel = sel[sel[col].astype(str) == want] if col in sel else sel.iloc[0:0]
     if "lexical_bytes" in sel:  # a hybrid row is not the dense model's exact search
         sel = sel[sel["lexical_bytes"].isna()]
+    if "rerank" in sel:  # nor is a re-ranked one (another scorer's order)
+        sel = sel[sel["rerank"].isna()]
     v = pd.to_numeric(sel.get(main, pd.Series(dtype=float)), errors="coerce").max()
     return None if pd.isna(v) else float(v)
 
