@@ -27,6 +27,7 @@ from harness.suite.axes import (
     dim_size,
     template_problem,
 )
+from harness.suite.precision import canonical
 from harness.suite.problems import to_user_error
 from harness.suite.yamlload import line_of, load_with_lines
 
@@ -162,6 +163,12 @@ class Suite(Strict):
         if isinstance(v, list):
             return [{"name": x} if isinstance(x, str) else x for x in v]
         return v
+
+    @field_validator("precisions", mode="before")
+    @classmethod
+    def _precision_mappings(cls, v: Any) -> Any:
+        # {int8: {calibration: percentile}} and friends become canonical strings (issue #26)
+        return [canonical(x) for x in v] if isinstance(v, list) else v
 
     @field_validator("dims")
     @classmethod
