@@ -43,8 +43,8 @@ def test_sections_render_in_declared_order(runs, tmp_path):
     # configuration), then the details (where quality is lost, worst queries, hard queries,
     # per query)
     assert declared == [
-        "summary", "glance", "problems", "plots", "hybrid", "scaling", "results", "analysis",
-        "tails", "difficulty", "drilldown", "files",
+        "summary", "glance", "codes", "problems", "plots", "hybrid", "scaling", "results",
+        "analysis", "tails", "difficulty", "drilldown", "files",
     ]
     assert toc == body == [a for a in declared if a not in ("hybrid", "scaling")]
     # Sections handed in out of order are shown by their `order`, not their position.
