@@ -166,13 +166,14 @@ class FaissIVFPQ(FaissBackend):
         return ids, to_scores(dist, self.metric)
 
 
-_QTYPES = {"int8": "QT_8bit", "float16": "QT_fp16"}
+_QTYPES = {"int8": "QT_8bit", "float16": "QT_fp16", "int4": "QT_4bit"}
 
 
 class FaissSQ(FaissBackend):
     """IndexScalarQuantizer (M = 0: flat scan of codes) or IndexHNSWSQ (M > 0), quantizing the
-    float32 vectors natively: int8 -> QT_8bit (per-dimension range trained on the corpus),
-    float16 -> QT_fp16. Queries stay float32 (asymmetric distances)."""
+    float32 vectors natively: int8 -> QT_8bit, int4 -> QT_4bit (16 levels, packed two per
+    byte; per-dimension range trained on the corpus), float16 -> QT_fp16.
+    Queries stay float32 (asymmetric distances)."""
 
     name = "faiss-sq"
     capabilities = Capabilities(

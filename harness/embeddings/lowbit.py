@@ -1,11 +1,11 @@
 """Calibrated low-bit codes and rotations (issue #26), beside the fixed precisions of
 transforms.py.
 
-NOT YET WIRED INTO SUITES: the quantizers follow the same fit(docs)/apply(x)/bytes_per_vector
-protocol as transforms.py, but the suite syntax ({int8: {calibration: ...}}), the cell key and
-the report do not reach them yet. Every quantizer is fitted once on the corpus and applied
-unchanged to queries, except PerBatchInt8, which re-calibrates on each batch it sees (MTEB's
-behaviour) so its cost can be measured.
+The quantizers follow the same fit(docs)/apply(x)/bytes_per_vector protocol as transforms.py;
+suites reach them by name or by the mapping form ({int8: {calibration: ...}}), parsed by
+harness/suite/precision.py and built by harness/embeddings/variants.py. Every quantizer is
+fitted once on the corpus and applied unchanged to queries, except PerBatchInt8, which
+re-calibrates on each batch it sees (MTEB's behaviour) so its cost can be measured.
 """
 
 from __future__ import annotations

@@ -11,9 +11,11 @@ import numpy as np
 
 from harness.backends.base import IndexInput
 from harness.embeddings.transforms import PCA, Float32, Int8, dim_method, l2_normalize, truncate
+from harness.embeddings.variants import quantizer as make_quantizer
+from harness.embeddings.variants import rotate, rotation
 from harness.memmaps import blocks
-from harness.registry import PRECISIONS
 from harness.suite.axes import dim_reducer, dim_size
+from harness.suite.precision import code_of
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,10 @@ def prepare(
     if problem:
         raise ValueError(problem)
     d, q = _reduce(docs, queries, dim, metric, seed)
+    # a rotation (issue #26) turns the raw vectors too: native quantizers and rescoring see it
+    d, q = rotate(d, q, rotation(precision), seed)
     raw_metric = "l2" if metric == "l2" else "ip"
-    quantizer = PRECISIONS.get(precision).load()().fit(d)
+    quantizer = make_quantizer(precision).fit(d)
     return Prepared(
         # float32 is d itself: no second copy of the corpus
         docs=d if isinstance(quantizer, Float32) else _by_rows(d, quantizer.apply),
@@ -145,8 +149,9 @@ def backend_input(prep: Prepared, native: bool) -> tuple[IndexInput, np.ndarray]
     """What a backend indexes, and the queries it is searched with: the float32 vectors before
     quantization for a backend that quantizes natively (capabilities.input == 'raw'), else the
     prepared ones. The backend is built with `IndexInput.metric`."""
+    code = code_of(prep.precision)  # a rotation has already turned the vectors
     if native:
-        return IndexInput(prep.raw_docs, prep.raw_metric, prep.precision, raw=prep.raw_docs,
+        return IndexInput(prep.raw_docs, prep.raw_metric, code, raw=prep.raw_docs,
                           raw_metric=prep.raw_metric), prep.raw_queries
-    return IndexInput(prep.docs, prep.metric, prep.precision, raw=prep.raw_docs,
+    return IndexInput(prep.docs, prep.metric, code, raw=prep.raw_docs,
                       raw_metric=prep.raw_metric), prep.queries

@@ -18,6 +18,8 @@ from harness.plan.load_checks import check_load
 from harness.plan.refs import dataset_plugin, model_plugin
 from harness.registry import BACKENDS, PRECISIONS
 from harness.suite.axes import dim_size
+from harness.suite.precision import HINT as PRECISION_HINT
+from harness.suite.precision import problem as precision_problem
 from harness.suite.schema import LoadedSuite, ModelRef
 
 Add = Callable[..., None]
@@ -227,9 +229,13 @@ def _param_errors(loaded: LoadedSuite, where: tuple[int, str, str], schema: dict
 
 
 def _check_precisions(loaded: LoadedSuite) -> list[UserError]:
-    return [
-        PRECISIONS.get_error(p, f"precisions[{i}]").located(loaded.file,
-                                                            loaded.line("precisions", i))
-        for i, p in enumerate(loaded.suite.precisions)
-        if p not in PRECISIONS
-    ]
+    errors = []
+    for i, p in enumerate(loaded.suite.precisions):
+        at = {"file": loaded.file, "line": loaded.line("precisions", i)}
+        if p in PRECISIONS:
+            continue
+        if "[" not in p:
+            errors.append(PRECISIONS.get_error(p, f"precisions[{i}]").located(**at))
+        elif msg := precision_problem(p):
+            errors.append(UserError(msg, key=f"precisions[{i}]", suggestion=PRECISION_HINT, **at))
+    return errors

@@ -16,6 +16,7 @@ from harness.plan.load_checks import load_of
 from harness.plan.refs import dataset_modality, is_lexical, model_modality
 from harness.plan.rerank import check_rerank, stages, with_stages
 from harness.suite.axes import AXES, Rule, corpus_size_of
+from harness.suite.precision import code_of
 from harness.suite.schema import BackendSpec, DatasetRef, LoadedSuite, ModelRef
 
 
@@ -180,7 +181,8 @@ def capability_problem(cell: Cell) -> str | None:
             f"{cell.backend} does not support metric '{cell.metric}' "
             f"(supports: {', '.join(sorted(caps.metrics))})"
         )
-    if cell.precision not in caps.precisions:
+    code = code_of(cell.precision)  # a rotation in front of a code needs nothing of a backend
+    if code not in caps.precisions and not (caps.exact and "[" in code):
         return (
             f"{cell.backend} does not support precision '{cell.precision}' "
             f"(supports: {', '.join(sorted(caps.precisions))})"

@@ -20,6 +20,7 @@ from harness.report import html as H
 from harness.report.data import RunData
 from harness.report.sections.analysis import AnalysisSection
 from harness.report.sections.base import ReportContext, Section
+from harness.report.sections.codes import CodesSection
 from harness.report.sections.difficulty import DifficultySection
 from harness.report.sections.drilldown import DrilldownSection
 from harness.report.sections.figures import FiguresSection
@@ -65,6 +66,7 @@ SECTIONS: tuple[Section, ...] = (
     SummarySection(),
     HeadlineSection(),
     RankingSection(),
+    CodesSection(),
     ProblemsSection(),
     FiguresSection(),
     AnalysisSection(),

@@ -30,6 +30,7 @@ from harness.suite.axes import (
 )
 from harness.suite.filters import parse_filters
 from harness.suite.load_axis import LoadSpec, slo_problem
+from harness.suite.precision import canonical
 from harness.suite.problems import to_user_error
 from harness.suite.yamlload import line_of, load_with_lines
 
@@ -224,6 +225,12 @@ class Suite(Strict):
         if problem:
             raise ValueError(problem)
         return sorted(float(x) for x in v)
+
+    @field_validator("precisions", mode="before")
+    @classmethod
+    def _precision_mappings(cls, v: Any) -> Any:
+        # {int8: {calibration: percentile}} and friends become canonical strings (issue #26)
+        return [canonical(x) for x in v] if isinstance(v, list) else v
 
     @field_validator("dims")
     @classmethod

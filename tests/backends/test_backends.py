@@ -157,6 +157,10 @@ def test_faiss_parameters_reach_the_index(data):
     assert faiss.downcast_index(sq16.index.storage).sq.qtype == faiss.ScalarQuantizer.QT_fp16
     # 1 byte per dimension vs 2: the native quantization shows in the measured size
     assert sq8.nbytes() < make("faiss-sq", "ip", {}, {}, "float16", docs).nbytes()
+    # int4 natively: QT_4bit, two codes a byte (half of SQ8's code size)
+    sq4 = make("faiss-sq", "ip", {}, {}, "int4", docs)
+    assert sq4.index.sq.qtype == faiss.ScalarQuantizer.QT_4bit
+    assert 2 * sq4.index.sa_code_size() == sq8.index.sa_code_size() == docs.shape[1]
 
 
 def test_builds_are_deterministic(data):

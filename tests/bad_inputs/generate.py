@@ -40,6 +40,13 @@ SUITE_CASES: dict[str, tuple[str, str]] = {  # name -> (extra YAML after a valid
     "dims-duplicate": ("dims: [8, 8]\n", "dims[1]"),
     "precisions-duplicate": ("precisions: [float32, float32]\n", "precisions[1]"),
     "precisions-unknown": ("precisions: [flaot16]\n", "precisions[0]"),
+    "precisions-percentile-range": ("precisions: [{int8: {calibration: percentile, high: 101}}]\n",
+                                    "precisions[0]"),
+    "precisions-low-above-high": ("precisions: [float32, {int4: {calibration: percentile, "
+                                  "low: 90, high: 10}}]\n", "precisions[1]"),
+    "precisions-binary-bits": ("precisions: [{binary: {bits: 3}}]\n", "precisions[0]"),
+    "precisions-calibration": ("precisions: [{int8: {calibration: kmeans}}]\n", "precisions[0]"),
+    "precisions-rotate-float32": ("precisions: [{float32: {rotate: pca}}]\n", "precisions[0]"),
     "metrics-duplicate": ("metrics: [cosine, cosine]\n", "metrics[1]"),
     "metrics-unknown": ("metrics: [cosin]\n", "metrics[0]"),
     "evaluate-duplicate": ("evaluate: [ndcg@5, ndcg@5]\n", "evaluate[1]"),

@@ -43,8 +43,9 @@ def test_sections_render_in_declared_order(runs, tmp_path):
     # configuration), then the details (where quality is lost, worst queries, hard queries,
     # per query)
     assert declared == [
-        "summary", "glance", "ranking", "problems", "plots", "hybrid", "filtered", "rerank",
-        "scaling", "load", "results", "analysis", "tails", "difficulty", "drilldown", "files",
+        "summary", "glance", "codes", "ranking", "problems", "plots", "hybrid", "filtered",
+        "rerank", "scaling", "load", "results", "analysis", "tails", "difficulty", "drilldown",
+        "files",
     ]
     assert toc == body == [a for a in declared
                            if a not in ("hybrid", "filtered", "rerank", "scaling", "load")]
