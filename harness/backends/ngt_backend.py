@@ -1,0 +1,101 @@
+"""NGT (Yahoo Japan): an ANNG graph over float32 vectors (distance Cosine or L2).
+
+The index is NGT's own folder (objects and graph) in a scratch folder removed with the
+backend; its size is the folder's. Search: `epsilon`, how far beyond the current k-th
+distance the graph walk keeps exploring (ann-benchmarks sweeps it). ONNG (ngtpy.Optimizer)
+is not offered: its execute() never returned on this machine (2,000 vectors, 120 s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from harness.backends.base import (
+    Capabilities,
+    IndexInput,
+    IndexMemory,
+    Param,
+    as_float32,
+    pad_to_k,
+)
+from harness.backends.databases.scratch import Scratch
+
+#: harness search metric -> NGT distance_type ('ip' arrives for cosine on unit vectors)
+DISTANCES = {"ip": "Cosine", "l2": "L2"}
+
+
+class NgtBackend:
+    name: ClassVar[str] = "ngt"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        metrics=frozenset({"cosine", "l2"}),
+        precisions=frozenset({"float32", "float16", "float8", "int8"}),
+        family="graph",
+        build_params={
+            "edge_size_for_creation": Param(int, 10, "edges a node gets while building",
+                                            minimum=1),
+            "edge_size_for_search": Param(int, 40, "edges followed per node while searching",
+                                          minimum=0),
+        },
+        search_params={
+            "epsilon": Param(float, 0.1, "search range beyond the k-th distance (higher is "
+                             "more accurate, slower)", minimum=-1.0),
+        },
+    )
+
+    def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
+        if metric not in DISTANCES:
+            raise ValueError(f"ngt searches float vectors with 'ip' or 'l2', not {metric!r}")
+        self.metric = metric
+        self.threads = threads
+        self.build_params = self.capabilities.with_defaults("build", build)
+        self.epsilon = 0.1
+        self.scratch = Scratch("ngt")
+        self._index: Any = None
+        self._n = 0
+
+    def build(self, data: IndexInput) -> None:
+        import ngtpy
+
+        x = as_float32(data.vectors)
+        path = self.scratch.file("anng")
+        ngtpy.create(path, x.shape[1],
+                     edge_size_for_creation=int(self.build_params["edge_size_for_creation"]),
+                     edge_size_for_search=int(self.build_params["edge_size_for_search"]),
+                     distance_type=DISTANCES[self.metric], object_type="Float",
+                     graph_type="ANNG")
+        index = ngtpy.Index(path)
+        index.batch_insert(x, num_threads=max(1, self.threads))
+        index.save()
+        self._index, self._n = index, len(x)
+
+    def set_threads(self, n: int) -> None:
+        self.threads = n  # searches go one query a call: threads apply to the build only
+
+    def prepare(self, search: Mapping[str, Any]) -> None:
+        self.epsilon = float(self.capabilities.with_defaults("search", search)["epsilon"])
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        q = as_float32(queries)
+        kk = min(k, self._n)
+        ids = np.full((len(q), kk), -1, dtype=np.int64)
+        dist = np.full((len(q), kk), np.inf, dtype=np.float64)
+        for i, v in enumerate(q):
+            found = self._index.search(v, kk, epsilon=self.epsilon)
+            if found:
+                ids[i, :len(found)], dist[i, :len(found)] = zip(*found, strict=True)
+        # NGT distances: Cosine -> 1 - cos, L2 -> euclidean (not squared)
+        scores = 1.0 - dist if self.metric == "ip" else -(dist**2)
+        scores[ids < 0] = -np.inf
+        return pad_to_k(ids, scores.astype(np.float32), k)
+
+    def disk_bytes(self) -> int:
+        return self.scratch.bytes()
+
+    def nbytes(self) -> int:
+        return self.disk_bytes()
+
+    def memory(self) -> IndexMemory:
+        return IndexMemory(self.disk_bytes() / max(1, self._n))

@@ -1,0 +1,87 @@
+"""pynndescent: a nearest-neighbour-descent kNN graph, pruned into a search graph, with a
+random-projection tree to start each search (numba; the first build and query of a metric
+in a process compile it, about 90 s here).
+
+Metrics: cosine (arrives as 'ip' on unit vectors) and euclidean. pynndescent's 'dot'
+normalises the data, so raw inner product is not offered. Its size is the pickled index.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from harness.backends.base import (
+    SEED,
+    Capabilities,
+    IndexInput,
+    IndexMemory,
+    Param,
+    as_float32,
+    pad_to_k,
+)
+
+METRICS = {"ip": "cosine", "l2": "euclidean"}
+
+
+class PynndescentBackend:
+    name: ClassVar[str] = "pynndescent"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        metrics=frozenset({"cosine", "l2"}),
+        precisions=frozenset({"float32", "float16", "float8", "int8"}),
+        family="graph",
+        build_params={
+            "n_neighbors": Param(int, 30, "neighbours per node in the kNN graph", minimum=2),
+            "diversify_prob": Param(float, 1.0, "pruning of the search graph (0-1)",
+                                    minimum=0.0, maximum=1.0),
+        },
+        search_params={
+            "epsilon": Param(float, 0.1, "search range beyond the k-th distance (higher is "
+                             "more accurate, slower)", minimum=0.0),
+        },
+    )
+
+    def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
+        if metric not in METRICS:
+            raise ValueError(f"pynndescent searches with 'ip' (cosine) or 'l2', not {metric!r}")
+        self.metric = metric
+        self.threads = threads
+        self.build_params = self.capabilities.with_defaults("build", build)
+        self.epsilon = 0.1
+        self._index: Any = None
+        self._n = 0
+
+    def build(self, data: IndexInput) -> None:
+        import pynndescent
+
+        x = as_float32(data.vectors)
+        self._index = pynndescent.NNDescent(
+            x, metric=METRICS[self.metric], n_neighbors=int(self.build_params["n_neighbors"]),
+            diversify_prob=float(self.build_params["diversify_prob"]), random_state=SEED,
+            n_jobs=max(1, self.threads))
+        self._index.prepare()
+        self._n = len(x)
+
+    def set_threads(self, n: int) -> None:
+        self.threads = n  # query() runs in the calling thread
+
+    def prepare(self, search: Mapping[str, Any]) -> None:
+        self.epsilon = float(self.capabilities.with_defaults("search", search)["epsilon"])
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        ids, dist = self._index.query(as_float32(queries), k=min(k, self._n),
+                                      epsilon=self.epsilon)
+        ids = ids.astype(np.int64)
+        # pynndescent distances: cosine -> 1 - cos, euclidean -> not squared
+        scores = 1.0 - dist if self.metric == "ip" else -(dist.astype(np.float64) ** 2)
+        scores = np.where(ids < 0, -np.inf, scores)
+        return pad_to_k(ids, scores.astype(np.float32), k)
+
+    def nbytes(self) -> int:
+        return len(pickle.dumps(self._index))
+
+    def memory(self) -> IndexMemory:
+        return IndexMemory(self.nbytes() / max(1, self._n))
