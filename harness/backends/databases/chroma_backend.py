@@ -3,7 +3,8 @@
 Build = create the collection with its HNSW configuration (space, max_neighbors,
 ef_construction) + `collection.add` in batches of the client's maximum; `ef_search` is
 changed per setting through `collection.modify(configuration=...)` and takes effect once
-the collection is opened again (the loaded HNSW segment keeps the ef it was opened with), and each query is one
+the collection is opened again (the loaded HNSW segment keeps the ef it was opened with),
+and each query is one
 `collection.query(query_embeddings=[q], n_results=k)`. 'ip' arrives for cosine on unit
 vectors, so it maps to Chroma's cosine space (distance 1 - cos); its l2 space is squared L2.
 """
