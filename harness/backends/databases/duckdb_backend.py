@@ -72,6 +72,7 @@ class DuckDBBackend(FileBacked):
         x = as_float32(data.vectors)
         con = duckdb.connect(self.scratch.file("vectors.duckdb"))
         con.execute(f"LOAD '{vss_extension_path(duckdb)}'")
+        con.execute("SET enable_progress_bar = false")  # its bar would fill the run log
         con.execute("SET hnsw_enable_experimental_persistence = true")
         d = x.shape[1]
         vectors = pa.FixedSizeListArray.from_arrays(pa.array(x.ravel()), d)
