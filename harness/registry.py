@@ -379,6 +379,15 @@ for _name, _target, _summary, (_requires, _install) in (
     ("lancedb", "databases.lancedb_backend:LanceDBBackend",
      "LanceDB: Lance table files with an IVF-PQ or IVF-HNSW-SQ index, one search call a query",
      (("lancedb",), "pip install lancedb")),
+    ("chroma", "databases.chroma_backend:ChromaBackend",
+     "Chroma: a persistent collection (HNSW, its space and ef_search), one query call a query",
+     (("chromadb",), "pip install chromadb")),
+    ("milvus-lite", "databases.milvus_backend:MilvusLiteBackend",
+     "Milvus Lite: MilvusClient on a local file, HNSW / HNSW_SQ / IVF_FLAT / IVF_SQ8 / FLAT",
+     (("pymilvus", "milvus_lite"), "pip install pymilvus milvus-lite")),
+    ("duckdb-vss", "databases.duckdb_backend:DuckDBBackend",
+     "DuckDB + vss: HNSW index on a FLOAT[d] column, ORDER BY array distance LIMIT k in SQL",
+     (("duckdb", "duckdb_ext"), "pip install 'duckdb==1.4.4' duckdb-ext-vss")),
 ):
     BACKENDS.register(
         Entry(_name, f"harness.backends.{_target}", _summary, _requires, _install)
