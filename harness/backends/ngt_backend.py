@@ -15,6 +15,7 @@ import numpy as np
 
 from harness.backends.base import (
     Capabilities,
+    Concurrency,
     IndexInput,
     IndexMemory,
     Param,
@@ -29,6 +30,9 @@ DISTANCES = {"ip": "Cosine", "l2": "L2"}
 
 class NgtBackend:
     name: ClassVar[str] = "ngt"
+    concurrency: ClassVar[Concurrency] = Concurrency(
+        "threads", "declared, not measured: ngtpy's search is a C++ call (a GIL-bound build "
+        "would show as a flat load curve)", batch=False)
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "l2"}),
         precisions=frozenset({"float32", "float16", "float8", "int8"}),

@@ -16,6 +16,7 @@ import numpy as np
 
 from harness.backends.base import (
     Capabilities,
+    Concurrency,
     IndexInput,
     IndexMemory,
     Param,
@@ -28,6 +29,8 @@ SPACES = {"ip": "cosinesimil", "l2": "l2"}
 
 class NmslibBackend:
     name: ClassVar[str] = "nmslib"
+    concurrency: ClassVar[Concurrency] = Concurrency(
+        "threads", "declared, not measured: nmslib's pybind11 knnQuery runs in C++")
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "l2"}),
         precisions=frozenset({"float32", "float16", "float8", "int8"}),

@@ -17,6 +17,7 @@ import numpy as np
 from harness.backends.base import (
     SEED,
     Capabilities,
+    Concurrency,
     IndexInput,
     IndexMemory,
     Param,
@@ -29,6 +30,10 @@ METRICS = {"ip": "cosine", "l2": "euclidean"}
 
 class PynndescentBackend:
     name: ClassVar[str] = "pynndescent"
+    concurrency: ClassVar[Concurrency] = Concurrency(
+        "processes", "pynndescent's query is numba code compiled without nogil: threads "
+        "would queue on the GIL", unshared="the index is a pickled Python object; this "
+        "backend does not implement SharedIndex (threads are used, the curve shows the GIL)")
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "l2"}),
         precisions=frozenset({"float32", "float16", "float8", "int8"}),

@@ -34,6 +34,7 @@ from harness.execution.load.stage import load_stage
 from harness.execution.memory import memory_columns
 from harness.execution.recall_eps import eps_recall_columns
 from harness.execution.selfhits import drop_identical, search_k
+from harness.execution.task_metrics import row_main_metric, task_metrics
 from harness.execution.timed import (
     CellIndex,
     Hybrid,
@@ -45,10 +46,7 @@ from harness.execution.timed import (
 )
 from harness.execution.timing import UNSTABLE_SPREAD, spread
 from harness.inputs.cell_inputs import CellInputs, Vectors, exact_top_k
-from harness.metrics.columns import has_positive, main_metric
-from harness.metrics.ir import parse_metric, qrels_evaluate
 from harness.metrics.knn import knn_recall, true_scores_of
-from harness.metrics.labels import evaluable, label_evaluate
 from harness.metrics.latency import latency_stats
 from harness.metrics.tails import tail_columns
 from harness.plan.cell import Cell, size_label
@@ -168,7 +166,7 @@ def _setting_row(inp: _Inputs, ix: CellIndex, t: Timings, i: int
     row["setting"] = i
     row["family"] = ix.family
     evaluated_qids, per_q = (_filtered(inp, ids, scores, row) if inp.filt else
-                             _task_metrics(inp.cell, inp.ds, ids, scores))
+                             task_metrics(inp.cell, inp.ds, ids, scores))
     values: dict[str, np.ndarray] = {}
     for name, vals in per_q.items():
         row[name] = float(np.mean(vals)) if len(vals) else float("nan")
@@ -248,36 +246,6 @@ def _filtered(inp: _Inputs, ids: np.ndarray, scores: np.ndarray, row: ResultRow)
     return qids, per_q
 
 
-def _task_metrics(cell: Cell, ds: Dataset, ids: np.ndarray, scores: np.ndarray):
-    """Each name in `evaluate` that this dataset can compute; NaN for the others.
-
-    qrels metrics need judgments, label metrics need labels. The evaluated queries are those
-    every computable family can score: a positive judgment (qrels) and a label that occurs in
-    the corpus (labels); one set, so per-query arrays line up with `query_ids`.
-    """
-    names = list(cell.evaluate)
-    kinds = {n: parse_metric(n).kind for n in names}
-    wanted = {kinds[n] for n in names} & set(ds.metric_kinds)
-    keep = np.ones(ds.n_queries, dtype=bool)
-    if "qrels" in wanted:
-        keep &= [has_positive(ds.qrels.get(q)) for q in ds.query_ids]
-    if "labels" in wanted:
-        keep &= evaluable(ds.doc_labels, ds.query_labels)
-    rows = np.flatnonzero(keep)
-    qids = [ds.query_ids[i] for i in rows]
-    out = {n: np.full(len(rows), np.nan) for n in names}
-    if "qrels" in wanted:
-        q_names = [n for n in names if kinds[n] == "qrels"]
-        got, values = qrels_evaluate(ids[rows], scores[rows], ds.doc_ids, qids, ds.qrels, q_names)
-        assert got == qids
-        out.update(values)
-    if "labels" in wanted:
-        l_names = [n for n in names if kinds[n] == "labels"]
-        labels = [ds.query_labels[i] for i in rows]
-        out.update(label_evaluate(ids[rows], ds.doc_labels, labels, l_names))
-    return qids, out
-
-
 def _row_base(inp: _Inputs, build: dict[str, Any], params: dict[str, Any],
               t: Timings) -> ResultRow:
     cell, ds, vec, prep = inp.cell, inp.ds, inp.vec, inp.prep
@@ -295,7 +263,7 @@ def _row_base(inp: _Inputs, build: dict[str, Any], params: dict[str, Any],
         "n_docs": ds.n_docs,
         "corpus_size": size_label(cell),
         "k": inp.k,
-        "main_metric": _main_metric(cell, ds),
+        "main_metric": row_main_metric(cell, ds),
         **vec.columns(),
         "build_s": t.build_s,
         "index_bytes": t.index_bytes,
@@ -304,11 +272,6 @@ def _row_base(inp: _Inputs, build: dict[str, Any], params: dict[str, Any],
         "dataset_fingerprint": ds.fingerprint[:16],
         "model_fingerprint": vec.model_fingerprint[:16],
     })
-
-
-def _main_metric(cell: Cell, ds: Dataset) -> str:
-    can = [n for n in cell.evaluate if parse_metric(n).kind in ds.metric_kinds]
-    return main_metric(cell.evaluate, ds.main_metric, can)
 
 
 def safe_run_cell(cell: Cell, ctx: CellInputs, on_error: Callable[[str], None]

@@ -17,7 +17,8 @@ from harness.encoders.cross import CROSS_PREFIX, locate_cross_encoder
 from harness.errors import UserError
 from harness.plan.cell import Cell
 from harness.plan.refs import dataset_modality, model_plugin
-from harness.suite.schema import DatasetRef, LoadedSuite, ModelRef, RerankSpec
+from harness.suite.rerank_spec import RerankSpec
+from harness.suite.schema import DatasetRef, LoadedSuite, ModelRef
 
 log = logging.getLogger("harness")
 

@@ -158,7 +158,8 @@ def _write_datasets(loaded: dict[str, dict[str, Any]], out: Path, w: _Writer) ->
     summaries = []
     for name, keys in sorted(by_dataset.items()):
         frames = [f[f["dataset"] == name] for f in (as_frame(loaded[k]) for k in keys)]
-        payload = dataset_payload(name, frames, [loaded[k]["main_metric"] for k in keys], infos)
+        declared = [_declared(loaded[k]["main_metric"], name) for k in keys]
+        payload = dataset_payload(name, frames, declared, infos)
         slug = safe_filename(name)
         w.text(out / "data" / f"ds-{slug}.js", "window.HARNESS_SITE_DATA = "
                + json.dumps(payload, separators=(",", ":"), allow_nan=False) + ";\n")
@@ -173,3 +174,9 @@ def plotly_version() -> str:
         return importlib.metadata.version("plotly")
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
+
+
+def _declared(main: Any, dataset: str) -> str | None:
+    """A run's main metric for one dataset (points read before runs carried one per
+    dataset hold a single name)."""
+    return main.get(dataset) if isinstance(main, dict) else main

@@ -46,10 +46,11 @@ def _value(v: Any) -> Any:
 
 
 def run_points(store: RunStore, run_key: str) -> dict[str, Any]:
-    """{columns, rows, main_metric}: the run's ok rows (empty when it has none)."""
+    """{columns, rows, main_metric}: the run's ok rows (empty when it has none) and each
+    dataset's main metric (the one rule, metrics.columns, as the rows carry it)."""
     frame = store.frame()
     if frame.empty or "status" not in frame:
-        return {"columns": [], "rows": [], "main_metric": None}
+        return {"columns": [], "rows": [], "main_metric": {}}
     ok = frame[frame["status"].astype(str) == "ok"].reset_index(drop=True)
     metrics = sorted(c for c in ok.columns if is_task_metric(str(c)))
     present = [c for c in (*CONFIG, *STAGES, *FIGURES) if c in ok and ok[c].notna().any()]
@@ -59,7 +60,7 @@ def run_points(store: RunStore, run_key: str) -> dict[str, Any]:
         rows.append([run_key, r["cell_id"], _value(r.get("setting")),
                      *(_value(r[c]) for c in present), retriever(r),
                      *(_value(r[c]) for c in metrics)])
-    return {"columns": columns, "rows": rows, "main_metric": store.main_metric()}
+    return {"columns": columns, "rows": rows, "main_metric": store.main_metrics()}
 
 
 def as_frame(points: dict[str, Any]) -> pd.DataFrame:

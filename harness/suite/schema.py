@@ -20,18 +20,12 @@ from pydantic import (
 
 from harness.errors import UserError, UserErrors, did_you_mean
 from harness.metrics.costs import Prices
-from harness.suite.axes import (
-    PCA_DIM,
-    Rule,
-    Scalar,
-    Strict,
-    dim_size,
-    template_problem,
-)
+from harness.suite.axes import PCA_DIM, Rule, Scalar, Strict, dim_size, template_problem
 from harness.suite.filters import parse_filters
 from harness.suite.load_axis import LoadSpec, slo_problem
 from harness.suite.precision import canonical
 from harness.suite.problems import to_user_error
+from harness.suite.rerank_spec import RerankSpec
 from harness.suite.yamlload import line_of, load_with_lines
 
 
@@ -84,28 +78,6 @@ class ModelRef(Strict):
     @property
     def label(self) -> str:
         return self.name or self.ref
-
-
-class RerankSpec(Strict):
-    """A second stage (harness/execution/two_stage.py): `model` is a model reference (a
-    bi-encoder: its own float32 vectors) or `ce:<folder or cached hub id>` (a cross-encoder
-    reading the texts); each of `candidates` (first-stage depth) is its own cell."""
-
-    model: str = Field(min_length=1)
-    candidates: list[StrictInt] = Field(default_factory=lambda: [100], min_length=1)
-    batch_size: StrictInt = Field(default=32, gt=0)
-
-    @field_validator("candidates", mode="before")
-    @classmethod
-    def _one_or_many(cls, v: Any) -> Any:
-        return [v] if isinstance(v, int) and not isinstance(v, bool) else v
-
-    @field_validator("candidates")
-    @classmethod
-    def _positive(cls, v: list[int]) -> list[int]:
-        if any(c <= 0 for c in v):
-            raise ValueError(f"candidates must be positive integers, got {v}")
-        return v
 
 
 class BackendSpec(Strict):

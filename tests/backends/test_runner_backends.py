@@ -80,7 +80,7 @@ def test_unsupported_combinations_are_skipped_at_plan_time(write_suite, tiny_bei
     reasons = {s.cell.backend: s.reason for s in plan.skipped}
     assert reasons == {
         "faiss-binary": "faiss-binary does not support precision 'float32' (supports: binary)",
-        "faiss-sq": "faiss-sq does not support precision 'float32' (supports: float16, int8)",
+        "faiss-sq": "faiss-sq does not support precision 'float32' (supports: float16, int4, int8)",
     }
     assert [c.backend for c in plan.cells] == ["hnswlib"]
     assert main(["plan", str(path)]) == 0

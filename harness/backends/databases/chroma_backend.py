@@ -16,7 +16,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.backends.base import FLOAT_PRECISIONS, Capabilities, IndexInput, Param, as_float32
+from harness.backends.base import (
+    FLOAT_PRECISIONS,
+    Capabilities,
+    Concurrency,
+    IndexInput,
+    Param,
+    as_float32,
+)
 from harness.backends.databases.scratch import FileBacked, Scratch
 
 SPACES = {"ip": "cosine", "l2": "l2"}
@@ -24,6 +31,9 @@ SPACES = {"ip": "cosine", "l2": "l2"}
 
 class ChromaBackend(FileBacked):
     name: ClassVar[str] = "chroma"
+    concurrency: ClassVar[Concurrency] = Concurrency(
+        "threads", "declared, not measured: Chroma's local client queries its Rust core",
+        batch=False)
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "l2"}),
         precisions=FLOAT_PRECISIONS,

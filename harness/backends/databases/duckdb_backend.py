@@ -17,7 +17,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.backends.base import FLOAT_PRECISIONS, Capabilities, IndexInput, Param, as_float32
+from harness.backends.base import (
+    FLOAT_PRECISIONS,
+    Capabilities,
+    Concurrency,
+    IndexInput,
+    Param,
+    as_float32,
+)
 from harness.backends.databases.scratch import FileBacked, Scratch
 
 #: harness metric -> (vss index metric, the SQL distance function its index serves)
@@ -42,6 +49,8 @@ def vss_extension_path(duckdb: Any) -> str:
 
 class DuckDBBackend(FileBacked):
     name: ClassVar[str] = "duckdb-vss"
+    concurrency: ClassVar[Concurrency] = Concurrency(
+        "threads", "DuckDB releases the GIL while a query executes", batch=False)
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "l2"}),
         precisions=FLOAT_PRECISIONS,

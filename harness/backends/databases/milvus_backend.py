@@ -18,7 +18,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.backends.base import FLOAT_PRECISIONS, Capabilities, IndexInput, Param, as_float32
+from harness.backends.base import (
+    FLOAT_PRECISIONS,
+    Capabilities,
+    Concurrency,
+    IndexInput,
+    Param,
+    as_float32,
+)
 from harness.backends.databases.scratch import FileBacked, Scratch
 
 METRICS = {"ip": "COSINE", "l2": "L2"}
@@ -37,6 +44,9 @@ def index_params(index_type: str, p: Mapping[str, Any]) -> dict[str, int]:
 
 class MilvusLiteBackend(FileBacked):
     name: ClassVar[str] = "milvus-lite"
+    concurrency: ClassVar[Concurrency] = Concurrency(
+        "threads", "Milvus Lite serves queries from its own server process over gRPC (the "
+        "client waits on I/O without the GIL)", batch=False)
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "l2"}),
         precisions=FLOAT_PRECISIONS,
