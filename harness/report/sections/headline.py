@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from harness.analysis.rules import exact_reference
 from harness.report import html as H
 from harness.report.data import config_label
 from harness.report.sections.base import ReportContext
@@ -21,20 +22,12 @@ from harness.report.sections.base import ReportContext
 RECALL = "knn_recall@10"
 RECALL_BARS = (0.9, 0.95, 0.99)
 TASK_TOLERANCE = 0.01  # within 1% (relative) of the reference
-REFERENCE = {"backend": "exact", "precision": "float32"}
 
 
 def _ref_value(rows: pd.DataFrame, main: str) -> float | None:
     """The exact float32 reference of one dataset x model (None when the run has none)."""
-    sel = rows
-    for col, want in REFERENCE.items():
-        sel = sel[sel[col].astype(str) == want] if col in sel else sel.iloc[0:0]
-    if "lexical_bytes" in sel:  # a hybrid row is not the dense model's exact search
-        sel = sel[sel["lexical_bytes"].isna()]
-    if "rerank" in sel:  # nor is a re-ranked one (another scorer's order)
-        sel = sel[sel["rerank"].isna()]
-    v = pd.to_numeric(sel.get(main, pd.Series(dtype=float)), errors="coerce").max()
-    return None if pd.isna(v) else float(v)
+    ref = exact_reference(rows, main)
+    return float(ref.iloc[0]) if len(ref) else None
 
 
 def _best(rows: pd.DataFrame, mask: pd.Series) -> dict[str, Any]:
