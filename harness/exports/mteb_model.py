@@ -35,11 +35,12 @@ from harness.backends.base import backend_class
 from harness.datasets.base import fingerprint_texts
 from harness.datasets.beir import join_text
 from harness.embeddings.cache import EmbeddingCache, default_cache_dir
-from harness.embeddings.prepared import backend_input, dim_problem, prepare
+from harness.embeddings.prepared import dim_problem, prepare
 from harness.embeddings.transforms import dim_method
 from harness.encoders.base import Encoder, Role
 from harness.errors import UserError
 from harness.exports.mteb_results import revision
+from harness.inputs.cell_inputs import built_index
 from harness.plan.refs import build_encoder
 from harness.registry import BACKENDS, PRECISIONS
 from harness.suite.axes import DEFAULT_TEMPLATE, dim_size
@@ -132,12 +133,7 @@ class HarnessModel:
         prep = prepare(docs, self._encode(q_ids, q_texts, "query"), dim=c.dim, metric=c.metric,
                        precision=c.precision, matryoshka_dims=self.encoder.spec.matryoshka_dims,
                        seed=c.seed)
-        cls = backend_class(c.backend)
-        data, q = backend_input(prep, cls.capabilities.input == "raw")
-        backend = cls(data.metric, cls.capabilities.with_defaults("build", c.build),
-                      threads=c.threads)
-        backend.build(data)
-        backend.prepare(cls.capabilities.with_defaults("search", c.search))
+        backend, q = built_index(c.backend, c.build, c.search, prep, c.threads)
         found, scores = backend.search(q, min(top_k, len(doc_ids)))
         return {qid: {doc_ids[i]: float(s) for i, s in zip(row, srow, strict=True) if i >= 0}
                 for qid, row, srow in zip(q_ids, found, scores, strict=True)}

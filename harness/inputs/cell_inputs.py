@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 
 from harness.backends._faiss import to_scores
-from harness.backends.base import IndexInput, backend_class
+from harness.backends.base import Backend, IndexInput, backend_class
 from harness.datasets.attributes import Attributes, of_dataset
 from harness.datasets.base import Dataset, fingerprint_texts
 from harness.datasets.sampling import nested_rows, take_docs
 from harness.embeddings.cache import ChunkMapper, EmbeddingCache, Encoded
-from harness.embeddings.prepared import Prepared, prepare
+from harness.embeddings.prepared import Prepared, backend_input, prepare
 from harness.encoders.base import Encoder, Role, VectorLookup
 from harness.plan.cell import Cell
 from harness.plan.refs import build_encoder, load_dataset, model_modality
@@ -186,6 +186,19 @@ def _with_encode_figures(vec: Vectors, docs: Encoded, queries: Encoded) -> Vecto
         vec.encode_s = docs.recorded.seconds or None
         vec.encode_docs_per_s = docs.recorded.per_second
     return vec
+
+
+def built_index(backend: str, build: Mapping[str, Any], search: Mapping[str, Any],
+                prep: Prepared, threads: int = 1) -> tuple[Backend, np.ndarray]:
+    """A backend built on prepared vectors with its search parameters applied (defaults
+    filled in), and the queries it searches: the untimed path (exports, notebooks)."""
+    cls = backend_class(backend)
+    caps = cls.capabilities
+    data, queries = backend_input(prep, caps.input == "raw")
+    index = cls(data.metric, caps.with_defaults("build", build), threads=threads)
+    index.build(data)
+    index.prepare(caps.with_defaults("search", search))
+    return index, queries
 
 
 def exact_top_k(prep: Prepared, k: int) -> tuple[np.ndarray, np.ndarray]:
