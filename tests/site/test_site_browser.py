@@ -55,3 +55,22 @@ def test_site_in_chromium(write_suite, tmp_path, tiny_beir):
     assert '<option value="hash:8" selected="">' in one
     index, console = dump(tmp_path, (tmp_path / "site" / "index.html").as_uri())
     assert console == [] and "hash:16" in index
+
+
+def test_a_second_distance_keeps_every_point_selected(write_suite, tmp_path, tiny_beir):
+    """Two distances make `metric` (the distance) a selector: the task-metric selector has its
+    own key, so by default every row is still selected (the two once shared one key and the
+    page drew nothing)."""
+    from test_site import SUITE
+
+    text = SUITE.format(name="two-d", beir=tiny_beir, ds="tiny").replace(
+        "metrics: [cosine]", "metrics: [cosine, l2]")
+    opts = api.RunOptions(output=tmp_path / "results", cache_dir=tmp_path / "cache",
+                          progress=False, executor="inline", report=False, analysis=False)
+    assert len(api.run(write_suite(text, "two-d.yaml"), opts).frame) == 12
+    api.site(tmp_path / "results", tmp_path / "site")
+    page = (tmp_path / "site" / "ds-tiny.html").as_uri()
+    dom, console = dump(tmp_path, page)
+    assert console == [] and 'data-selected="12"' in dom and drawn(dom, "qps") == (12, 12)
+    l2, _ = dump(tmp_path, page + "#metric=l2")
+    assert 'data-selected="6"' in l2 and drawn(l2, "qps") == (6, 6)

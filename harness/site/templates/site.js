@@ -42,17 +42,18 @@
     });
   }
   var models = distinct("model").map(String), families = distinct("family").map(String);
-  var state = { metric: D.main_metric };
+  // the task metric's key is `task`: `metric` is the distance selector's column
+  var state = { task: D.main_metric };
   function readHash() {
     var p = new URLSearchParams(location.hash.slice(1));
-    state = { metric: D.main_metric };
+    state = { task: D.main_metric };
     p.forEach(function (v, k) { state[k] = v; });
-    if (D.metrics.indexOf(state.metric) < 0) { state.metric = D.main_metric; }
+    if (D.metrics.indexOf(state.task) < 0) { state.task = D.main_metric; }
   }
   function writeHash() {
     var p = new URLSearchParams();
     Object.keys(state).forEach(function (k) {
-      if (state[k] !== "" && !(k === "metric" && state[k] === D.main_metric)) { p.set(k, state[k]); }
+      if (state[k] !== "" && !(k === "task" && state[k] === D.main_metric)) { p.set(k, state[k]); }
     });
     try { history.replaceState(null, "", "#" + p.toString()); } catch (e) { /* file:// quirks */ }
   }
@@ -79,16 +80,16 @@
   }
   function hover(r) {
     var lines = [];
-    CONFIG.concat([state.metric], FIGS).forEach(function (c, j, all) {
+    CONFIG.concat([state.task], FIGS).forEach(function (c, j, all) {
       var v = get(r, c);
       if (v !== null && v !== "" && all.indexOf(c) === j) { lines.push("<b>" + esc(c) + "</b>: " + esc(fmt(v))); }
     });
     D.metrics.forEach(function (m) {
-      if (m !== state.metric && get(r, m) !== null) { lines.push(esc(m) + ": " + esc(fmt(get(r, m)))); }
+      if (m !== state.task && get(r, m) !== null) { lines.push(esc(m) + ": " + esc(fmt(get(r, m)))); }
     });
     return lines.join("<br>");
   }
-  function axis(c) { return c === "@metric" ? state.metric : c; }
+  function axis(c) { return c === "@metric" ? state.task : c; }
   function drawable(r, p) {
     var x = get(r, axis(p.x)), y = get(r, axis(p.y));
     return typeof x === "number" && typeof y === "number" && isFinite(x) && isFinite(y) && (!p.logx || x > 0);
@@ -96,7 +97,7 @@
   function draw(id, rows) {
     var p = PLOTS[id], div = document.getElementById("plot-" + id), traces = [], n = 0, nh = 0;
     var xs = axis(p.x), ys = axis(p.y);
-    (D.fronts[id + "|" + (p.y === "@metric" ? state.metric : "-")] || []).forEach(function (front, g) {
+    (D.fronts[id + "|" + (p.y === "@metric" ? state.task : "-")] || []).forEach(function (front, g) {
       var pts = front.map(function (i) { return D.rows[i]; }).filter(function (r) { return drawable(r, p); });
       pts.sort(function (a, b) { return get(a, xs) - get(b, xs); });
       traces.push({ x: pts.map(function (r) { return get(r, xs); }), y: pts.map(function (r) { return get(r, ys); }),
@@ -134,7 +135,7 @@
   var sortBy = { col: null, dir: -1 };
   function tableColumns() {
     return ["model", "dim", "dim_method", "precision", "metric", "backend", "build_params",
-      "search_params", "retriever", "filter", "rerank", "reranker", state.metric,
+      "search_params", "retriever", "filter", "rerank", "reranker", state.task,
       "knn_recall@10", "qps", "bytes_per_doc", "latency_p99_ms", "run"]
       .filter(function (c, j, all) { return c in col && all.indexOf(c) === j; });
   }
@@ -175,7 +176,7 @@
       }));
       html.push('<label>' + esc(label) + ' <select name="' + esc(name) + '">' + opts.join("") + "</select></label>");
     }
-    sel("metric", "task metric", D.metrics, false);
+    sel("task", "task metric", D.metrics, false);
     D.selectors.forEach(function (c) { sel(c, c === "family" ? "backend family" : c.replace(/_/g, " "), distinct(c), true); });
     f.innerHTML = html.join("");
     Array.prototype.forEach.call(f.querySelectorAll("select"), function (s) {
