@@ -109,3 +109,21 @@ def test_leaderboard_of_a_missing_or_empty_folder_says_so(tmp_path, capsys):
     out = " ".join(capsys.readouterr().out.split())  # wrapped at 100 columns
     assert out.startswith(f"! no runs under {tmp_path / 'empty'}: `harness run SUITE --output")
     assert "(no results)" not in out
+
+
+def test_leaderboard_says_when_runs_judge_a_dataset_differently(tiny_beir, write_suite, tmp_path,
+                                                                 capsys):
+    """One suite evaluates the BEIR set's own main metric (ndcg@10), the other does not (so
+    its rows are judged by mrr@10): the board ranks by the most common one and says so."""
+    opts = api.RunOptions(output=tmp_path / "results", cache_dir=tmp_path / "cache",
+                          progress=False, executor="inline", report=False, analysis=False)
+    for name, evaluate in (("a", "[ndcg@10, mrr@10]"), ("b", "[mrr@10]"), ("c", "[ndcg@10]")):
+        text = (f"schema_version: 1\nname: lb-{name}\ndatasets: [{{ref: 'beir:{tiny_beir}', "
+                f"name: tiny}}]\nmodels: [hash:16]\nk: 10\nevaluate: {evaluate}\nrepeats: 1\n"
+                "warmup: 0\n")
+        out = api.run(write_suite(text, f"{name}.yaml"), opts)
+        assert set(out.frame["main_metric"]) == {"mrr@10" if name == "b" else "ndcg@10"}
+    capsys.readouterr()
+    assert main(["leaderboard", str(tmp_path / "results")]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # the warning is wrapped to the terminal
+    assert "the runs declare different main metrics (mrr@10, ndcg@10); ranked by ndcg@10" in out
