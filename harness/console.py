@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 from collections.abc import Callable
 
@@ -12,12 +13,36 @@ WIDTH = 100
 CELL = 36  # longer cells end in "..."; --json has the full values
 
 
+def readable(v: float) -> str:
+    """A number as people read it, never in exponent form: 21,780 (not 2.178e+04), 0.1079,
+    0.000012."""
+    if not math.isfinite(v):
+        return str(v)
+    a = abs(v)
+    if a >= 1000 or (a >= 1 and v == int(v)):
+        return f"{v:,.0f}"
+    if a >= 100:
+        return f"{v:.1f}"
+    if a >= 1e-4 or a == 0:
+        return f"{v:.4g}"
+    return f"{v:.6f}".rstrip("0")
+
+
 def table(df: pd.DataFrame, float_format: Callable[[float], str] | None = None) -> str:
-    """Rows as text: long cells cut, columns wrapped into blocks so no line passes WIDTH."""
+    """Rows as text: long cells cut, columns wrapped into blocks so no line passes WIDTH.
+
+    `float_format` (e.g. four decimals for task metrics) applies to columns whose values are
+    fractions (|x| <= 1.5); larger quantities (qps, bytes, ms) are always `readable`."""
     if df.empty:
         return "(no rows)"
+    fmt = float_format or readable
+    formatters = {}
+    for c in df.columns:
+        if pd.api.types.is_float_dtype(df[c]):
+            big = df[c].abs().max() > 1.5
+            formatters[c] = (lambda v, f=(readable if big else fmt): "" if pd.isna(v) else f(v))
     return df.to_string(index=False, line_width=WIDTH, max_colwidth=CELL, na_rep="",
-                        float_format=float_format or (lambda v: f"{v:.4g}"))
+                        formatters=formatters)
 
 
 def records(df: pd.DataFrame) -> list[dict]:

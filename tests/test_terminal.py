@@ -65,3 +65,18 @@ def test_only(write_suite, tmp_path, capsys, pattern, code):
         assert "| cosine |" in err and "| l2 |" in err
     else:
         assert "(1 cells run, 0 reused, 0 failed)" in out
+
+
+def test_tables_print_no_exponents():
+    """qps, bytes and times as people read them (21,780, not 2.178e+04); fractions keep the
+    command's own format (four decimals for task metrics)."""
+    import pandas as pd
+
+    from harness.console import readable, table
+
+    assert [readable(v) for v in (21780.4, 1536.0, 123.456, 0.1079, 0.000012, 0.0)] == [
+        "21,780", "1,536", "123.5", "0.1079", "0.000012", "0"]
+    shown = table(pd.DataFrame({"ndcg@10": [0.84021, 0.2424], "qps": [30560.1, 1.2e7],
+                                "latency_p99_ms": [0.1079, 0.00001]}), lambda v: f"{v:.4f}")
+    assert "e+" not in shown and "e-" not in shown
+    assert "30,560" in shown and "12,000,000" in shown and "0.8402" in shown
