@@ -53,11 +53,13 @@ from harness.report.leaderboard import build as _leaderboard
 from harness.report.page import build_report
 from harness.site import SiteBuild, build_site
 from harness.store.manifest import RunManifest
+from harness.store.opening import one_main_metric, open_run, require_cells
 from harness.store.runs import RunStore
 from harness.suite.schema import DatasetRef, ModelRef
 
 log = logging.getLogger("harness")
-__all__ = ["RunOutcome", "catalogue", "export", "is_run_dir", "run_id", "select", "summary"]
+__all__ = ["RunOutcome", "catalogue", "export", "is_run_dir", "open_run", "run_id", "select",
+           "summary"]
 
 
 def validate(suite: SuiteSource) -> Plan:
@@ -149,33 +151,13 @@ def funnel(run_dir: str | Path, cache_dir: Path | None = None) -> pd.DataFrame:
     return result.funnel
 
 
-def open_run(run_dir: str | Path) -> RunStore:
-    """The store of a run folder; a one-line UserError when it is not one."""
-    store = RunStore(Path(run_dir))
-    if not (store.dir / "manifest.json").is_file():
-        runs = sorted(p.parent.name for p in Path(run_dir).glob("*/manifest.json"))
-        raise UserError(
-            "not a run folder (no manifest.json)",
-            file=str(run_dir),
-            suggestion=f"runs inside it: {', '.join(runs[:5])}" if runs else "pass "
-            "results/<run-id>",
-        )
-    return store
-
-
 def best(run_dir: str | Path, budget: Budget, metric: str | None = None,
          rule: str | None = None) -> tuple[str, pd.DataFrame, dict[str, pd.DataFrame]]:
     """Rows within the budgets ranked by the rule (harness.analysis.rules; default
     task@budget: best task metric first), and the Pareto frontiers."""
     store = open_run(run_dir)
     frame = store.frame()
-    judged = store.main_metrics()
-    if metric is None and len(set(judged.values())) > 1:
-        each = ", ".join(f"{d}: {m}" for d, m in judged.items())
-        raise UserError(f"the run's datasets are judged by different main metrics ({each})",
-                        file=str(run_dir), suggestion="pass --metric NAME to rank every row "
-                        "by one of them")
-    name = metric or store.main_metric()
+    name = metric or one_main_metric(store)
     if name not in frame:
         have = [c for c in frame.columns if "@" in str(c)]
         raise UserError(f"metric '{name}' is not in this run", file=str(run_dir),
@@ -225,12 +207,7 @@ def report(run_dir: str | Path, *, texts: bool = True, cache_dir: Path | None = 
     """`harness report RUN_DIR`: RUN_DIR/report.html and the CSV tables it shows (`rule`: the
     ranking rule of its Ranking section; `deltas`: its Tails section's Robustness-deltas)."""
     store = open_run(run_dir)
-    expected = store.manifest().get("cell_ids") or []
-    if not store.records() and (store.damaged or expected or not store.manifest()):
-        gone = f"{len(store.damaged)} damaged" if store.damaged else "none left"
-        raise UserError(f"no readable cell file in this run folder ({gone})",
-                        file=str(store.cells_dir), suggestion="run its suite again into the "
-                        "same --output: damaged cells are recomputed, readable ones kept")
+    require_cells(store)
     store.write_tables()  # from the cell records: a killed run's tables are brought up to date
     rule_of(rule)  # an unknown rule fails before any work
     out = build_report(store.dir, texts=_context(store, cache_dir) if texts else None,
