@@ -24,7 +24,7 @@ from harness.backends.base import (
     Param,
     as_float32,
 )
-from harness.backends.databases.scratch import FileBacked, Scratch
+from harness.backends.databases.scratch import FileBacked
 
 SPACES = {"ip": "cosine", "l2": "l2"}
 
@@ -48,14 +48,9 @@ class ChromaBackend(FileBacked):
     )
 
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
-        if metric not in SPACES:
-            raise ValueError(f"chroma searches with cosine or l2, not {metric!r}")
-        self.metric = metric
-        self.build_params = self.capabilities.with_defaults("build", build)
-        self.scratch = Scratch("chroma")
+        self.start(metric, build, SPACES, "cosine or l2")
         self._client: Any = None
         self._col: Any = None
-        self._n = 0
 
     def build(self, data: IndexInput) -> None:
         import chromadb

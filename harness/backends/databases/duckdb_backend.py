@@ -25,7 +25,7 @@ from harness.backends.base import (
     Param,
     as_float32,
 )
-from harness.backends.databases.scratch import FileBacked, Scratch
+from harness.backends.databases.scratch import FileBacked
 
 #: harness metric -> (vss index metric, the SQL distance function its index serves)
 DISTANCES = {"ip": ("cosine", "array_cosine_distance"), "l2": ("l2sq", "array_distance")}
@@ -66,13 +66,8 @@ class DuckDBBackend(FileBacked):
     )
 
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
-        if metric not in DISTANCES:
-            raise ValueError(f"duckdb-vss searches with cosine or l2, not {metric!r}")
-        self.metric = metric
-        self.build_params = self.capabilities.with_defaults("build", build)
-        self.scratch = Scratch("duckdb")
+        self.start(metric, build, DISTANCES, "cosine or l2")
         self._con: Any = None
-        self._n = 0
 
     def build(self, data: IndexInput) -> None:
         import duckdb

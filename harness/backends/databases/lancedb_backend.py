@@ -22,7 +22,7 @@ from harness.backends.base import (
     Param,
     as_float32,
 )
-from harness.backends.databases.scratch import FileBacked, Scratch
+from harness.backends.databases.scratch import FileBacked
 
 DISTANCES = {"ip": "cosine", "l2": "l2"}
 
@@ -51,14 +51,9 @@ class LanceDBBackend(FileBacked):
     )
 
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
-        if metric not in DISTANCES:
-            raise ValueError(f"lancedb searches with cosine or l2, not {metric!r}")
-        self.metric = metric
-        self.build_params = self.capabilities.with_defaults("build", build)
-        self.scratch = Scratch("lancedb")
+        self.start(metric, build, DISTANCES, "cosine or l2")
         self._table: Any = None
         self._search: dict[str, Any] = {}
-        self._n = 0
 
     def build(self, data: IndexInput) -> None:
         import lancedb

@@ -26,7 +26,7 @@ from harness.backends.base import (
     Param,
     as_float32,
 )
-from harness.backends.databases.scratch import FileBacked, Scratch
+from harness.backends.databases.scratch import FileBacked
 
 METRICS = {"ip": "COSINE", "l2": "L2"}
 INDEX_TYPES = ("HNSW", "HNSW_SQ", "IVF_FLAT", "IVF_SQ8", "FLAT")
@@ -64,14 +64,9 @@ class MilvusLiteBackend(FileBacked):
     )
 
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
-        if metric not in METRICS:
-            raise ValueError(f"milvus-lite searches with cosine or l2, not {metric!r}")
-        self.metric = metric
-        self.build_params = self.capabilities.with_defaults("build", build)
-        self.scratch = Scratch("milvus")
+        self.start(metric, build, METRICS, "cosine or l2")
         self._client: Any = None
         self._search: dict[str, Any] = {}
-        self._n = 0
 
     def build(self, data: IndexInput) -> None:
         from pymilvus import DataType, MilvusClient

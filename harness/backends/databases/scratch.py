@@ -11,9 +11,10 @@ import os
 import shutil
 import tempfile
 import weakref
-from typing import Protocol, runtime_checkable
+from collections.abc import Collection, Mapping
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from harness.backends.base import IndexMemory
+from harness.backends.base import Capabilities, IndexMemory
 
 
 @runtime_checkable
@@ -49,8 +50,21 @@ class FileBacked:
     """Backend methods of an engine whose index is the files in `self.scratch`: their size is
     the index's (nbytes, disk_bytes) and, read on demand, its memory per document."""
 
+    name: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
     scratch: Scratch
     _n: int
+
+    def start(self, metric: str, build: Mapping[str, Any], allowed: Collection[str],
+              accepts: str) -> None:
+        """What every engine's __init__ does: refuse a distance it lacks (`accepts` names the
+        suite's distances it takes), fill in the build defaults, open its scratch folder."""
+        if metric not in allowed:
+            raise ValueError(f"{self.name} searches with {accepts}, not {metric!r}")
+        self.metric = metric
+        self.build_params = self.capabilities.with_defaults("build", build)
+        self.scratch = Scratch(self.name)
+        self._n = 0
 
     def disk_bytes(self) -> int:
         return self.scratch.bytes()

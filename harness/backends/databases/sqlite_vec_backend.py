@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from harness.backends.base import Capabilities, Concurrency, IndexInput, as_float32
-from harness.backends.databases.scratch import FileBacked, Scratch
+from harness.backends.databases.scratch import FileBacked
 
 #: harness search metric -> vec0's distance_metric ('ip' arrives for cosine on unit vectors)
 DISTANCES = {"ip": "cosine", "l2": "l2", "hamming": "hamming"}
@@ -32,12 +32,8 @@ class SqliteVecBackend(FileBacked):
     )
 
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
-        if metric not in DISTANCES:
-            raise ValueError(f"sqlite-vec searches with cosine, l2 or hamming, not {metric!r}")
-        self.metric = metric
-        self.scratch = Scratch("sqlite-vec")
+        self.start(metric, build, DISTANCES, "cosine, l2 or hamming")
         self._db: Any = None
-        self._n = 0
 
     def build(self, data: IndexInput) -> None:
         import apsw
