@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from harness.backends.base import (
+    FLOAT_PRECISIONS,
     Capabilities,
     Concurrency,
     IndexInput,
@@ -35,7 +36,7 @@ class NgtBackend:
         "would show as a flat load curve)", batch=False)
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "l2"}),
-        precisions=frozenset({"float32", "float16", "float8", "int8"}),
+        precisions=FLOAT_PRECISIONS,
         family="graph",
         build_params={
             "edge_size_for_creation": Param(int, 10, "edges a node gets while building",

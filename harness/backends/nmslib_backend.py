@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from harness.backends.base import (
+    FLOAT_PRECISIONS,
     Capabilities,
     Concurrency,
     IndexInput,
@@ -33,7 +34,7 @@ class NmslibBackend:
         "threads", "declared, not measured: nmslib's pybind11 knnQuery runs in C++")
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "l2"}),
-        precisions=frozenset({"float32", "float16", "float8", "int8"}),
+        precisions=FLOAT_PRECISIONS,
         family="graph",
         build_params={
             "method": Param(str, "hnsw", "hnsw or sw-graph", choices=("hnsw", "sw-graph")),

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from harness.backends.base import (
+    FLOAT_PRECISIONS,
     SEED,
     Capabilities,
     Concurrency,
@@ -36,7 +37,7 @@ class PynndescentBackend:
         "backend does not implement SharedIndex (threads are used, the curve shows the GIL)")
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "l2"}),
-        precisions=frozenset({"float32", "float16", "float8", "int8"}),
+        precisions=FLOAT_PRECISIONS,
         family="graph",
         build_params={
             "n_neighbors": Param(int, 30, "neighbours per node in the kNN graph", minimum=2),
