@@ -6,7 +6,6 @@ accessor tolerates missing ones (a plot or column that needs them is simply left
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -134,15 +133,8 @@ class RunData:
     @cached_property
     def cells(self) -> dict[str, dict[str, Any]]:
         """cell_id -> the stored cell description (at least its label)."""
-        out: dict[str, dict[str, Any]] = {}
-        if self.store.cells_dir.is_dir():
-            for f in sorted(self.store.cells_dir.glob("*.json")):
-                try:
-                    rec = json.loads(f.read_text())
-                except (OSError, ValueError):
-                    continue
-                out[rec.get("cell_id", f.stem)] = rec.get("cell") or {}
-        return out
+        # the store's records: each cell file read once (the frame reads the same ones)
+        return {cid: rec.get("cell") or {} for cid, rec in self.store.records().items()}
 
     @cached_property
     def frame(self) -> pd.DataFrame:
