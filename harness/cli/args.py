@@ -16,6 +16,7 @@ from harness.suite.axes import PCA_DIM
 from harness.version import __version__
 
 JSON_HELP = "print the rows as JSON records (all columns, full values) instead of a table"
+FORMATS = ("table", "csv", "json")
 RUN_DIR = "a run folder (RESULTS/<run-id>, printed at the end of `harness run`)"
 CACHE_HELP = "embedding cache (default: $HARNESS_CACHE or ~/.cache/embedding-harness)"
 
@@ -88,8 +89,7 @@ def parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plan", help="print the cells a suite expands to, and the skipped ones")
     for cmd in (v, pl):
         _suite_args(cmd)
-    pl.add_argument("--json", action="store_true",
-                    help="print the cells and the skipped ones as JSON")
+    _format_flag(pl, "print the cells and the skipped ones as JSON")
     _add_run(sub)
     _report_parsers(sub)
     _export_parser(sub)
@@ -100,6 +100,15 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("out_dir", help="the site folder to write or bring up to date")
     _analysis_parsers(sub)
     return p
+
+
+def _format_flag(p: argparse.ArgumentParser, json_help: str = JSON_HELP) -> None:
+    """--format table|csv|json for a command that prints a table; --json is short for json."""
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="table (aligned text, the default), csv (the table's rows, every "
+                   "column) or json (" + json_help.removeprefix("print ") + ")")
+    p.add_argument("--json", dest="format", action="store_const", const="json",
+                   help="short for --format json")
 
 
 def _rule_flag(p: argparse.ArgumentParser) -> None:
@@ -124,15 +133,13 @@ def _report_parsers(sub: argparse._SubParsersAction) -> None:
     lb.add_argument("--metric", default=None, help="rank by this task metric")
     lb.add_argument("--output", default=None, help="folder for leaderboard.html/.csv")
     _rule_flag(lb)
-    lb.add_argument("--json", action="store_true",
-                    help="print the ranked entries, runs and warnings as JSON")
+    _format_flag(lb, "print the ranked entries, runs and warnings as JSON")
     cp = sub.add_parser("compare", help="the same configurations of two runs, with paired tests")
     cp.add_argument("run_a", help="the first run folder (A)")
     cp.add_argument("run_b", help="the second run folder (B), compared against A")
     cp.add_argument("--metric", default=None, help="main task metric (default: the suite's)")
     cp.add_argument("--output", default=None, help="folder for the HTML/CSV (default: RUN_B)")
-    cp.add_argument("--json", action="store_true",
-                    help="print the matched pairs, paired tests and warnings as JSON")
+    _format_flag(cp, "print the matched pairs, paired tests and warnings as JSON")
 
 
 def _export_parser(sub: argparse._SubParsersAction) -> None:
@@ -171,14 +178,13 @@ def _analysis_parsers(sub: argparse._SubParsersAction) -> None:
         ("backends", "list index backends and their parameters"),
         ("suites", "list the suites bundled with the harness (harness run NAME runs one)"),
     ):
-        sub.add_parser(name, help=text).add_argument("--json", action="store_true",
-                                                     help=JSON_HELP)
+        _format_flag(sub.add_parser(name, help=text))
     f = sub.add_parser("funnel", help="where task quality is lost: embedding, dim, precision, "
                        "distance, index")
     f.add_argument("run_dir", help=RUN_DIR)
     f.add_argument("--cache-dir", default=None, help=CACHE_HELP)
     f.add_argument("--csv", default=None, help="also write the table to this CSV file")
-    f.add_argument("--json", action="store_true", help=JSON_HELP)
+    _format_flag(f, JSON_HELP)
 
     b = sub.add_parser("best", help="the best configuration under budgets, and Pareto frontiers")
     b.add_argument("run_dir", help=RUN_DIR)
@@ -187,7 +193,7 @@ def _analysis_parsers(sub: argparse._SubParsersAction) -> None:
                        help=limit.metadata["help"])
     b.add_argument("--metric", default=None, help="task metric (default: the suite's first)")
     _rule_flag(b)
-    b.add_argument("--json", action="store_true", help=JSON_HELP)
+    _format_flag(b, JSON_HELP)
 
     pr = sub.add_parser("probe", help="data meta-features and the recommended distance/index")
     pr.add_argument("dataset", help="a dataset reference, e.g. bbc-news or beir:FOLDER")
@@ -197,8 +203,7 @@ def _analysis_parsers(sub: argparse._SubParsersAction) -> None:
     pr.add_argument("--sample", type=positive_int, default=2000,
                     help="documents sampled for the features (default: 2000)")
     pr.add_argument("--cache-dir", default=None, help=CACHE_HELP)
-    pr.add_argument("--json", action="store_true",
-                    help="print the features and the recommendation as JSON")
+    _format_flag(pr, "print the features and the recommendation as JSON")
 
 
 def _suite_args(cmd: argparse.ArgumentParser) -> None:
@@ -236,5 +241,4 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                    "process, or as Ray tasks (the suite's `executor:` key sets a default)")
     r.add_argument("--ray-address", default=None,
                    help="an existing Ray cluster (default: $RAY_ADDRESS, else a local one)")
-    r.add_argument("--json", action="store_true",
-                   help="print the final summary as JSON (run folder, counts, every row)")
+    _format_flag(r, "print the final summary as JSON (run folder, counts, every row)")

@@ -42,11 +42,25 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = sys.stdout.inner if isinstance(sys.stdout, QuietPipe) else sys.stdout
 
 
+def _load_plugins() -> None:
+    """The modules HARNESS_PLUGINS names register their datasets, models and backends here
+    too (workers import them again before each cell): docs/howto/backend.md."""
+    from harness.execution.worker import PLUGINS_ENV, import_plugins, plugins_from_env
+
+    try:
+        import_plugins(plugins_from_env())
+    except ImportError as exc:
+        raise UserError(f"cannot import {exc.name or exc}", key=PLUGINS_ENV,
+                        suggestion="name importable modules (on PYTHONPATH), comma-separated"
+                        ) from None
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     from harness import api
     from harness.cli import views as cli_views
     from harness.plan.source import bundled_or_path
 
+    _load_plugins()
     if args.command in ("validate", "plan", "run"):
         args.suite = bundled_or_path(args.suite)  # 'quickstart': the suite in the package
         confirm_grid(args.suite, args.yes)

@@ -13,7 +13,7 @@ import pandas as pd
 from harness import api
 from harness.analysis import outputs
 from harness.analysis.frontier import Budget
-from harness.console import as_json, table, wrap
+from harness.console import as_csv, as_json, render, table, wrap
 from harness.errors import UserError
 from harness.exports.bundle import bundle_run, unpack_bundle, verify_bundle
 from harness.plan.source import suite_listing
@@ -62,7 +62,7 @@ def listing(args: argparse.Namespace) -> int:
 
     df = (pd.DataFrame(suite_listing()) if args.command == "suites"
           else api.catalogue(args.command))
-    print(as_json(df) if args.json else table(df))
+    print(render(df, args.format))
     return 0
 
 
@@ -73,8 +73,8 @@ def funnel(df: pd.DataFrame, args: argparse.Namespace) -> int:
             raise UserError(f"no folder {Path(args.csv).parent} to write {args.csv} into",
                             key="--csv", suggestion="create the folder, or give another path")
         df.to_csv(args.csv, index=False)
-    if args.json:
-        print(as_json(df))
+    if args.format != "table":
+        print(render(df, args.format))
         return 0
     cols = ["dataset", "model", "dim", "precision", "metric", "backend", "search_params",
             "ideal", "exact_native", "observed", "embedding_loss", "dimension_loss",
@@ -114,7 +114,10 @@ def best(args: argparse.Namespace) -> int:
     cols = ["dataset", "model", "dim", "precision", "metric", "backend", "build_params",
             "search_params", "rerank", "rerank_candidates", name, "qps", "latency_p99_ms",
             "bytes_per_doc", "usd_per_1m_queries"]
-    if args.json:
+    if args.format == "csv":  # every configuration under the budgets, best first
+        print(as_csv(fits))
+        return 0 if len(fits) else 1
+    if args.format == "json":
         print(as_json({"metric": name, "rule": args.rule, "best": fits.head(1),
                        **{f"frontier_{k}": v for k, v in fronts.items()}}))
         return 0 if len(fits) else 1
@@ -136,8 +139,12 @@ def plan(args: argparse.Namespace) -> int:
     cells = pd.DataFrame([{"cell_id": c.cell_id, "label": c.label,
                            "search_settings": len(c.search_grid)} for c in p.cells])
     skipped = pd.DataFrame([{"label": s.cell.label, "reason": s.reason} for s in p.skipped])
-    if args.json:
+    if args.format == "json":
         print(as_json({"cells": cells, "skipped": skipped}))
+        return 0
+    if args.format == "csv":  # one row per cell, planned or skipped (with the reason)
+        print(as_csv(pd.concat([cells.assign(status="planned", reason=""),
+                                skipped.assign(status="skipped")], ignore_index=True)))
         return 0
     print(f"{len(p.cells)} cells:")
     for c in p.cells:
@@ -159,8 +166,10 @@ def run(args: argparse.Namespace) -> int:
     )
     out = api.run(args.suite, opts)
     counts = {"ran": out.n_ran, "reused": out.n_resumed, "failed": out.n_failed}
-    if args.json:
+    if args.format == "json":
         print(as_json({"run_dir": str(out.run_dir), **counts, "rows": out.frame}))
+    elif args.format == "csv":
+        print(as_csv(out.frame))
     else:
         print(api.summary(out.frame, list(out.suite.suite.evaluate) if out.suite else []))
         print(f"\nresults: {out.run_dir}  ({out.n_ran} cells run, {out.n_resumed} reused, "
@@ -173,10 +182,13 @@ def probe(args: argparse.Namespace) -> int:
 
     feats, rec = api.probe(args.dataset, args.model, dim=args.dim, sample=args.sample,
                            cache_dir=Path(args.cache_dir) if args.cache_dir else None)
-    if args.json:
-        print(as_json({"features": feats.as_dict(), "distance": rec.metric,
-                       "distance_reason": rec.metric_reason, "index_family": rec.index_family,
-                       "index_reason": rec.index_reason}))
+    verdict = {"distance": rec.metric, "distance_reason": rec.metric_reason,
+               "index_family": rec.index_family, "index_reason": rec.index_reason}
+    if args.format == "json":
+        print(as_json({"features": feats.as_dict(), **verdict}))
+        return 0
+    if args.format == "csv":
+        print(as_csv(pd.DataFrame([{**feats.as_dict(), **verdict}])))
         return 0
     for key, value in feats.as_dict().items():
         print(f"{key:>18}: {value if not isinstance(value, float) else f'{value:.4f}'}")
@@ -188,7 +200,10 @@ def probe(args: argparse.Namespace) -> int:
 def leaderboard(args: argparse.Namespace) -> int:
     board = api.leaderboard(args.results_dir, dataset=args.dataset, metric=args.metric,
                             output=args.output, rule=args.rule)
-    if args.json:
+    if args.format == "csv":
+        print(as_csv(board.table))
+        return 0
+    if args.format == "json":
         print(as_json({"rule": board.rule, "entries": board.table, "runs": board.runs,
                        "warnings": board.warnings,
                        "html": board.html_path, "csv": board.csv_path}))
@@ -200,7 +215,10 @@ def leaderboard(args: argparse.Namespace) -> int:
 
 def compare(args: argparse.Namespace) -> int:
     comp = api.compare(args.run_a, args.run_b, metric=args.metric, output=args.output)
-    if args.json:
+    if args.format == "csv":
+        print(as_csv(comp.pairs))
+        return 0
+    if args.format == "json":
         print(as_json({"a": comp.a.run_id, "b": comp.b.run_id, "pairs": comp.pairs,
                        "tests": comp.tests, "only_a": comp.only_a, "only_b": comp.only_b,
                        "warnings": comp.warnings, "html": comp.html_path,

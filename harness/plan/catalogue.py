@@ -23,7 +23,7 @@ def summary(frame: pd.DataFrame, metrics: list[str]) -> str:
     shown = frame[[*cols, *[m for m in wanted if m in frame]]].copy()
     if "search_params" in shown:
         shown["search_params"] = shown["search_params"].fillna("")
-    return table(shown)
+    return table(shown, lambda v: f"{v:.4f}")  # task metrics to 4 decimals, as trec_eval
 
 
 def catalogue(kind: str) -> pd.DataFrame:

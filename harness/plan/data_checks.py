@@ -60,12 +60,14 @@ def data_problems(loaded: LoadedSuite, cells: Iterable[Cell]) -> list[UserError]
                 suggestion=f"use dims <= {native}, or an exclude rule {{dataset: "
                 f"{cell.dataset_ref.label}, dim: {cell.dim}}}"))
             continue
-        problem = _backend_problem(cell, shape, asked or native)
+        n_docs = _documents(cell, shape)
+        problem = _backend_problem(cell, n_docs, asked or native)
         if problem:
             i = _backend_index(loaded, cell)
+            size = "" if n_docs == shape.n_docs else f" at corpus size {n_docs}"
             found.setdefault(("backends", i, problem), UserError(
                 problem, key=f"backends[{i}].build",
-                suggestion=f"dataset '{cell.dataset_ref.label}': {shape.n_docs} documents, "
+                suggestion=f"dataset '{cell.dataset_ref.label}': {n_docs} documents{size}, "
                 f"{asked or native} dims"))
     found.update(_id_problems(loaded, shapes))
     return [exc.located(loaded.file, loaded.line(*key[:2])) for key, exc in found.items()]
@@ -96,13 +98,20 @@ def _id_problems(loaded: LoadedSuite, shapes: _Shapes) -> dict[tuple, UserError]
     return out
 
 
-def _backend_problem(cell: Cell, shape: DataShape, d: int | None) -> str | None:
+def _documents(cell: Cell, shape: DataShape) -> int:
+    """The documents the cell indexes: a corpus-size sample holds exactly its size (a size
+    below the judged documents fails the cell, naming the minimum). A `max_docs` sample keeps
+    every relevant document too, so it may hold more: the whole corpus bounds it."""
+    if cell.corpus_size is None:
+        return shape.n_docs
+    return min(cell.corpus_size, shape.n_docs)
+
+
+def _backend_problem(cell: Cell, n_docs: int, d: int | None) -> str | None:
     caps = backend_class(cell.backend).capabilities
     if caps.data_rule is None or d is None:
         return None
-    # a sampled corpus keeps every judged document, so it may hold more than its size: the
-    # whole corpus is the bound (no rule gets a problem from more documents)
-    return caps.data_rule(caps.with_defaults("build", cell.build), shape.n_docs, d)
+    return caps.data_rule(caps.with_defaults("build", cell.build), n_docs, d)
 
 
 def _backend_index(loaded: LoadedSuite, cell: Cell) -> int:
