@@ -69,3 +69,35 @@ def test_memory_per_doc_within_10_percent_of_the_load_rss(d, degree):
     assert measured == pytest.approx(be.memory().per_doc, rel=0.10)
     # the brief formula (graph_degree int32 ids + the vector) is more than 10% below it
     assert degree * 4 + d * 4 < 0.9 * measured
+
+
+@pytest.mark.parametrize("metric", ["ip", "l2"])
+def test_disk_index_recall_scores_and_files(metric):
+    docs, queries = clustered()
+    be = make("diskann-disk", metric, {"graph_degree": 32, "pq_bytes": 8},
+              {"complexity": 100, "beam_width": 4}, docs=docs)
+    rec, scores, found = recall_of(be, docs, queries, metric)
+    assert rec >= 0.95, rec  # full vectors re-rank the PQ-guided walk
+    np.testing.assert_allclose(scores, found, atol=1e-4)
+    assert recall_of(be, docs, queries, metric)[0] == rec  # same answers again
+    be.prepare({"complexity": 10, "beam_width": 1})
+    assert recall_of(be, docs, queries, metric)[0] < rec  # the parameters reach the library
+    files = set(os.listdir(be.scratch.path))
+    assert "ann_disk.index" in files and "ann_vectors.bin" not in files
+    # 8 PQ bytes a document in memory (its compressed file: 8-byte header + n x 8)
+    assert os.path.getsize(be.scratch.file("ann_pq_compressed.bin")) == 8 + 2000 * 8
+    mem = be.memory()
+    assert mem.per_doc == 8 and mem.fixed > 0
+    # on disk: at least each node's full vector (4 x 32 bytes)
+    assert be.disk_bytes() / 2000 > 4 * 32
+
+
+def test_disk_index_cache_nodes_and_few_documents():
+    docs, queries = clustered(n=5, nq=3)
+    ids, scores = make("diskann-disk", "l2", {"pq_bytes": 4}, docs=docs).search(queries, 10)
+    assert (ids[:, 5:] == -1).all() and np.isneginf(scores[:, 5:]).all()
+    assert sorted(ids[0, :5]) == list(range(5))
+    be = make("diskann-disk", "l2", {"graph_degree": 16, "pq_bytes": 8, "cache_nodes": 100},
+              docs=clustered()[0])
+    # 100 cached nodes of a 128-byte vector, a count and 16 ids, spread over 2000 documents
+    assert be.memory().per_doc == 8 + 100 * (128 + 4 + 64) / 2000
