@@ -371,7 +371,7 @@ for _name, _target, _summary, (_requires, _install) in (
      "pynndescent: NN-descent kNN graph and a random-projection tree (numba)",
      (("pynndescent",), "pip install 'embedding-retrieval-harness[engines]'")),
     ("ngt", "ngt_backend:NgtBackend",
-     "NGT (Yahoo Japan): ANNG graph (Cosine / L2), searched over epsilon",
+     "NGT (Yahoo Japan): ANNG or ONNG graph (Cosine / L2), searched over epsilon",
      (("ngtpy",), "pip install 'embedding-retrieval-harness[engines]'")),
     ("diskann", "diskann_backend:DiskannBackend",
      "DiskANN (diskannpy): in-memory Vamana graph (l2 / mips), searched over complexity",

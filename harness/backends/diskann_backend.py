@@ -21,9 +21,8 @@ its lock, its slot in the tag maps); `graph_degree` x 4 + vector bytes underesti
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -39,30 +38,13 @@ from harness.backends.base import (
     pad_to_k,
 )
 from harness.backends.databases.scratch import Scratch
+from harness.backends.quiet import quiet_stdout
 
 #: harness search metric -> DiskANN distance_metric ('ip' arrives for cosine on unit vectors)
 DISTANCES = {"ip": "mips", "l2": "l2"}
 #: in-memory bytes a node beyond its vector and its neighbour ids, measured (module docstring)
 NODE_EXTRA_BYTES = 125
 PREFIX = "ann"
-
-
-@contextlib.contextmanager
-def quiet_stdout() -> Iterator[None]:
-    """DiskANN's C++ code prints its progress on fd 1; the harness's terminal owns it."""
-    try:
-        fd = os.dup(1)
-    except OSError:  # no stdout at all
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        os.dup2(fd, 1)
-        os.close(fd)
-        os.close(devnull)
 
 
 class DiskannBackend:

@@ -39,7 +39,8 @@ from harness.backends.base import (
     pad_to_k,
 )
 from harness.backends.databases.scratch import Scratch
-from harness.backends.diskann_backend import PREFIX, quiet_stdout
+from harness.backends.diskann_backend import PREFIX
+from harness.backends.quiet import quiet_stdout
 
 #: harness search metric -> DiskANN distance. 'ip' arrives only for cosine (unit vectors):
 #: StaticDiskIndex refuses cosine ("not supported") and its mips returns distances of its own
