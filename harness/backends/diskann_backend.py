@@ -95,6 +95,7 @@ class DiskannBackend:
                 initial_search_complexity=self.complexity, index_prefix=PREFIX,
                 distance_metric=DISTANCES[self.metric], vector_dtype=np.float32,
                 dimensions=x.shape[1])
+        os.remove(self.scratch.file(f"{PREFIX}_vectors.bin"))  # the build's input copy
         self._n = len(x)
 
     def set_threads(self, n: int) -> None:
@@ -121,6 +122,6 @@ class DiskannBackend:
 
     def memory(self) -> IndexMemory:
         """The loaded files' vectors (PREFIX.data) and graph (PREFIX) plus a node's extra
-        bytes; the build's input copy (PREFIX_vectors.bin) is on disk only."""
+        bytes (the build's input copy, PREFIX_vectors.bin, is removed after the load)."""
         held = sum(os.path.getsize(self.scratch.file(f)) for f in (PREFIX, f"{PREFIX}.data"))
         return IndexMemory(held / max(1, self._n) + NODE_EXTRA_BYTES)

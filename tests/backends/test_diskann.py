@@ -36,6 +36,7 @@ def test_fewer_documents_than_k_files_and_cleanup():
     files = {f: os.path.getsize(be.scratch.file(f)) for f in os.listdir(be.scratch.path)}
     # the index's vectors: an 8-byte header (n, d) and 2000 x 32 float32
     assert files["ann.data"] == 8 + 2000 * 32 * 4
+    assert "ann_vectors.bin" not in files  # the build's input copy, not the index
     assert be.nbytes() == be.disk_bytes() == sum(files.values())
     # vectors + the graph file (a count and <= 16 int32 ids a node) + the node's bookkeeping
     per_doc = be.memory().per_doc
