@@ -118,12 +118,17 @@ class NgtBackend:
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         q = as_float32(queries)
         kk = min(k, self._n)
-        ids = np.full((len(q), kk), -1, dtype=np.int64)
-        dist = np.full((len(q), kk), np.inf, dtype=np.float64)
-        for i, v in enumerate(q):
-            found = self._index.search(v, kk, epsilon=self.epsilon)
-            if found:
-                ids[i, :len(found)], dist[i, :len(found)] = zip(*found, strict=True)
+        search, eps = self._index.search, self.epsilon
+        rows = [search(v, kk, epsilon=eps) for v in q]
+        if kk and all(len(r) == kk for r in rows):  # the common case: one conversion
+            both = np.array(rows, dtype=np.float64).reshape(len(q), kk, 2)
+            ids, dist = both[:, :, 0].astype(np.int64), both[:, :, 1]
+        else:
+            ids = np.full((len(q), kk), -1, dtype=np.int64)
+            dist = np.full((len(q), kk), np.inf, dtype=np.float64)
+            for i, found in enumerate(rows):
+                if found:
+                    ids[i, :len(found)], dist[i, :len(found)] = zip(*found, strict=True)
         # NGT distances: Cosine -> 1 - cos, L2 -> euclidean (not squared)
         scores = 1.0 - dist if self.metric == "ip" else -(dist**2)
         scores[ids < 0] = -np.inf
