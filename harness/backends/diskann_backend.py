@@ -1,9 +1,9 @@
 """DiskANN (Microsoft, diskannpy): an in-memory Vamana graph over float32 vectors.
 
 The build writes DiskANN's own files (vectors, graph, metadata) into a scratch folder removed
-with the backend; StaticMemoryIndex loads them, and the search goes one query a call through
-batch_search (diskannpy 0.7.0's single-query search() returned the first id k times on this
-machine, so a one-row batch is the path that answers correctly). Build: `graph_degree` (R),
+with the backend; StaticMemoryIndex loads them, and every search goes through batch_search,
+a batch or a one-row batch (diskannpy 0.7.0's single-query search() returned the first id
+k times on this machine). Build: `graph_degree` (R),
 `complexity` (L) and `alpha`; search: `complexity`, the candidate list (raised to k).
 
 Metrics: l2, and 'ip' as DiskANN's mips (cosine arrives as ip on unit vectors). Precisions:
