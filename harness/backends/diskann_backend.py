@@ -45,13 +45,18 @@ DISTANCES = {"ip": "mips", "l2": "l2"}
 #: in-memory bytes a node beyond its vector and its neighbour ids, measured (module docstring)
 NODE_EXTRA_BYTES = 125
 PREFIX = "ann"
+#: measured: a Python loop in the main thread ran at 0.8% of its rate (0.1% for the SSD
+#: index) while another thread was inside batch_search; 40% with that thread in time.sleep
+#: (docs/engines.md)
+GIL_HELD = ("diskannpy holds the GIL in batch_search (measured: another thread's Python loop "
+            "all but stops during it)")
 
 
 class DiskannBackend:
     name: ClassVar[str] = "diskann"
     concurrency: ClassVar[Concurrency] = Concurrency(
-        "threads", "declared, not measured: diskannpy's batch_search is one C++ call with its "
-        "own num_threads", batch=True)
+        "processes", GIL_HELD, unshared="StaticMemoryIndex reads its files into the process's "
+        "own memory (no memory-mapped load): each client process would build or load a copy")
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "ip", "l2"}),
         precisions=FLOAT_PRECISIONS,

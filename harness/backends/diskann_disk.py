@@ -39,7 +39,7 @@ from harness.backends.base import (
     pad_to_k,
 )
 from harness.backends.databases.scratch import Scratch
-from harness.backends.diskann_backend import PREFIX
+from harness.backends.diskann_backend import GIL_HELD, PREFIX
 from harness.backends.quiet import quiet_stdout
 
 #: harness search metric -> DiskANN distance. 'ip' arrives only for cosine (unit vectors):
@@ -64,8 +64,8 @@ def pq_budget(codes: int, n: int) -> float:
 class DiskannDiskBackend:
     name: ClassVar[str] = "diskann-disk"
     concurrency: ClassVar[Concurrency] = Concurrency(
-        "threads", "declared, not measured: diskannpy's batch_search is one C++ call with its "
-        "own num_threads", batch=True)
+        "processes", GIL_HELD, unshared="not written yet: client processes opening the same "
+        "index files (StaticDiskIndex reads them through the page cache) would share it")
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "l2"}),
         precisions=FLOAT_PRECISIONS,
