@@ -1,6 +1,8 @@
 """Harness overhead: single-thread qps as the harness measures it vs a bare library loop.
 
-For every ANN backend (faiss HNSW, NSG and RaBitQ, hnswlib, usearch, ScaNN, annoy) on N x D
+For every ANN backend (faiss HNSW, NSG and RaBitQ, hnswlib, usearch, ScaNN, annoy, and the
+libraries of bench/overhead_libs.py: diskann, diskann-disk, ngt, ngt:onng, nmslib,
+nmslib:sw-graph, voyager, pynndescent) on N x D
 normalised clustered vectors (a seeded gaussian mixture), one index is built per backend;
 then, single-threaded and interleaved in shuffled order over several repeats, the script times
 
@@ -27,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from overhead_libs import LIB_CONFIGS, lib_bare_ids, lib_bare_search
 
 from harness.backends.base import IndexInput
 from harness.embeddings.prepared import prepare
@@ -88,8 +91,11 @@ def rabitq_params(name: str, index, search: dict, build: dict):
     return inner, base, base
 
 
-def bare_search(name: str, index, queries: np.ndarray, k: int, search: dict, build: dict):
+def bare_search(name: str, be, queries: np.ndarray, k: int, search: dict, build: dict):
     """The library alone, as a user would call it, on the same index and parameters."""
+    if name in LIB_CONFIGS:
+        return lib_bare_search(name, be, queries, k, search)
+    index = be.index
     if name == "faiss-hnsw":
         index.hnsw.efSearch = search["efSearch"]
         return lambda: index.search(queries, k)
@@ -122,6 +128,8 @@ def bare_search(name: str, index, queries: np.ndarray, k: int, search: dict, bui
 
 
 def bare_ids(name: str, out) -> np.ndarray:
+    if name in LIB_CONFIGS:
+        return lib_bare_ids(name, out)
     if name == "annoy":
         return np.array([ids for ids, _ in out])
     if name == "usearch":
@@ -153,7 +161,7 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--build-threads", type=int, default=2)
-    ap.add_argument("--backends", default=",".join(CONFIGS))
+    ap.add_argument("--backends", default=",".join([*CONFIGS, *LIB_CONFIGS]))
     args = ap.parse_args()
 
     docs, queries = clustered(args.n, args.queries, args.dim)
@@ -169,8 +177,8 @@ def main() -> None:
     print(lines[0])
     rng = np.random.default_rng(0)
     for name in args.backends.split(","):
-        build, search = CONFIGS[name]
-        cls = BACKENDS.get(name).load()
+        backend, build, search = LIB_CONFIGS.get(name) or (name, *CONFIGS[name])
+        cls = BACKENDS.get(backend).load()
         be = cls(prep.metric, cls.capabilities.with_defaults("build", build), args.build_threads)
         t0 = time.perf_counter()
         with thread_limit(args.build_threads):
@@ -189,7 +197,7 @@ def main() -> None:
         be.prepare(settings)
         harness = Searcher(be, prep, prep.queries, args.k)
         batch = harness.whole()
-        bare = bare_search(name, be.index, prep.queries, args.k, settings, be.build_params)
+        bare = bare_search(name, be, prep.queries, args.k, settings, be.build_params)
         with thread_limit(1):
             h_ids = harness(batch)[0]  # warm-up, and the same answers check
             b_ids = bare_ids(name, bare())

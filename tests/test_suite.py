@@ -136,16 +136,20 @@ def test_dim_error_silenced_by_exclude_rule(write_suite, tiny_beir):
     assert [s.reason for s in plan.skipped] == ["excluded by exclude[0]"]
 
 
-def test_backend_not_installed_is_a_plan_error(write_suite, tiny_beir, monkeypatch):
+def test_backend_not_installed_is_skipped_with_its_install_line(write_suite, tiny_beir,
+                                                                 monkeypatch):
+    # (its cells are skipped, the others kept: tests/plan/test_packages.py runs such a plan)
     from harness.registry import BACKENDS, Entry
 
     monkeypatch.setitem(BACKENDS._entries, "ghost", Entry(
         "ghost", "harness.backends.exact:ExactBackend", "test", requires=("no_such_module_x",),
         install="pip install ghost-index"))
-    text = GOOD.format(beir=tiny_beir) + "backends:\n  - name: ghost\n"
-    (line,) = errors_of(write_suite(text))
-    assert ":9: backends[0].name: backend 'ghost' needs packages that are not installed" in line
-    assert "(pip install ghost-index)" in line
+    text = GOOD.format(beir=tiny_beir) + "backends:\n  - name: ghost\n  - name: exact\n"
+    plan = expand(load_suite(write_suite(text)))
+    assert [c.backend for c in plan.cells] == ["exact"]
+    assert [s.reason for s in plan.skipped] == [
+        "backend 'ghost' needs packages that are not installed (no_such_module_x): "
+        "pip install ghost-index"]
 
 
 def test_a_backend_may_be_given_by_name_alone():

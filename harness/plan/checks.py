@@ -201,11 +201,7 @@ def check_backend_params(loaded: LoadedSuite) -> list[UserError]:
             continue
         entry = BACKENDS.get(be.name)
         if not entry.available():
-            errors.append(UserError(
-                f"backend '{be.name}' needs packages that are not installed "
-                f"({', '.join(entry.requires)})", file=loaded.file, line=line,
-                key=f"backends[{i}].name", suggestion=entry.install or None))
-            continue
+            continue  # its cells are skipped with the install line (plan/packages.py)
         caps = entry.load().capabilities
         search_schema = {**caps.search_params, **HARNESS_SEARCH_PARAMS}
         for section, schema in (("build", caps.build_params), ("search", search_schema)):

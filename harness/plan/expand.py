@@ -13,6 +13,7 @@ from harness.plan.data_checks import data_problems
 from harness.plan.filter_cells import FilterChecks, with_filters
 from harness.plan.hybrid_settings import canonical
 from harness.plan.load_checks import load_of
+from harness.plan.packages import package_problem
 from harness.plan.refs import dataset_modality, is_lexical, model_modality
 from harness.plan.rerank import check_rerank, stages, with_stages
 from harness.suite.axes import AXES, Rule, corpus_size_of
@@ -124,6 +125,7 @@ def expand(loaded: LoadedSuite) -> Plan:
     runnable: list[Cell] = []
     for cell in unique.values():
         reason = (modality_problem(cell) or lexical_problem(cell, loaded)
+                  or package_problem(cell)
                   or capability_problem(cell) or filters.cell_problem(cell))
         if reason:
             skipped.append(Skipped(cell, reason))

@@ -16,6 +16,9 @@ EXPECTED = {
     "faiss-sq": "quantized-flat",
     "faiss-binary": "quantized-flat",
     "annoy": "tree",
+    "diskann": "graph",
+    "diskann-disk": "graph",
+    "ngt": "graph",
 }
 
 

@@ -36,3 +36,21 @@ def test_fewer_documents_than_k_size_and_cleanup():
     path = be.scratch.path
     be.scratch.close()
     assert not os.path.exists(path)
+
+
+@pytest.mark.parametrize("metric", ["ip", "l2"])
+def test_onng_recall_scores_and_edges(metric):
+    docs, queries = clustered()
+    onng = {"graph": "onng", "edge_size_for_creation": 60, "outdegree": 10, "indegree": 30}
+    be = make("ngt", metric, onng, {"epsilon": 0.3}, docs=docs)
+    rec, scores, found = recall_of(be, docs, queries, metric)
+    assert rec >= 0.95, rec
+    np.testing.assert_allclose(scores, found, atol=1e-4)
+    # the ONNG replaces the ANNG in the scratch folder
+    assert os.listdir(be.scratch.path) == ["onng"]
+    anng = make("ngt", metric, {"edge_size_for_creation": 60}, {"epsilon": 0.3}, docs=docs)
+    # the optimizer re-shaped the graph: its graph file differs from the ANNG it started from
+    assert be.disk_bytes() != anng.disk_bytes()
+    low = make("ngt", metric, {**onng, "outdegree": 1, "indegree": 1}, {"epsilon": -0.5},
+               docs=docs)
+    assert recall_of(low, docs, queries, metric)[0] < rec  # the parameters reach the library

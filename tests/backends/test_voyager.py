@@ -27,4 +27,6 @@ def test_fewer_documents_than_k_and_size():
     ids, scores = make("voyager", "ip", docs=docs).search(queries, 10)
     assert (ids[:, 5:] == -1).all() and np.isneginf(scores[:, 5:]).all()
     be = make("voyager", "ip", docs=clustered()[0])
-    assert be.memory().per_doc == be.nbytes() / 2000 > 4 * 32  # the vector and its links
+    # the serialized element (vector, links, label) and hnswlib's in-memory extras
+    assert be.memory().per_doc == be.nbytes() / 2000 + 8 + 40 + 2 + 44
+    assert be.nbytes() / 2000 > 4 * 32 and be.memory().fixed == 65536 * 40

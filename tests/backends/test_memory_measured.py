@@ -1,0 +1,99 @@
+"""Memory per document as a backend reports it, against what the library really allocates.
+
+A fresh process builds the index through the backend (n = 20,000, d = 64) and reads the C
+allocator's in-use bytes (glibc mallinfo2: uordblks + hblkhd) before and after: unlike the
+RSS, they do not hide allocations that reuse pages freed earlier in the process. The
+backend's N x memory().per_doc + memory().fixed must be within 10% of that growth.
+(DiskANN's figure is checked against its load's RSS in tests/backends/test_diskann.py;
+nmslib's does not hold: docs/engines.md gives the measured figure.)
+"""
+
+from __future__ import annotations
+
+import ctypes
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+#: `python -c` puts its working directory first on sys.path: the harness under test
+ROOT = Path(__file__).resolve().parents[2]
+
+N, D, M = 20_000, 64, 16
+
+SCRIPT = """
+import ctypes, importlib, json, sys
+import numpy as np
+from harness.backends.base import IndexInput
+from harness.registry import BACKENDS
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(f, ctypes.c_size_t) for f in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+                "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype = MallInfo2
+
+def in_use():
+    m = libc.mallinfo2()
+    return m.uordblks + m.hblkhd
+
+name, build, n, d = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+x = np.random.default_rng(0).standard_normal((n, d)).astype(np.float32)
+x /= np.linalg.norm(x, axis=1, keepdims=True)
+entry = BACKENDS.get(name)
+cls = entry.load()
+for module in entry.requires:
+    importlib.import_module(module)  # the library's own import is not the index
+be = cls("ip", cls.capabilities.with_defaults("build", build), threads=1)
+before = in_use()
+be.build(IndexInput(x, "ip", "float32", raw=x, raw_metric="ip"))
+grown = in_use() - before
+m = be.memory()
+print(json.dumps({"grown": grown, "reported": n * m.per_doc + m.fixed}))
+"""
+
+
+def glibc_mallinfo2() -> bool:
+    try:
+        return hasattr(ctypes.CDLL("libc.so.6"), "mallinfo2")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not glibc_mallinfo2(), reason="needs glibc >= 2.33 (mallinfo2)")
+@pytest.mark.parametrize(("name", "build"), [
+    ("hnswlib", {"M": M, "ef_construction": 40}),
+    ("voyager", {"M": M, "ef_construction": 40}),
+])
+def test_reported_memory_within_10_percent_of_the_allocations(name, build):
+    import json
+
+    pytest.importorskip(name)
+    out = subprocess.run([sys.executable, "-c", SCRIPT, name, json.dumps(build), str(N),
+                          str(D)], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    got = json.loads(out.splitlines()[-1])
+    print(f"{name}: {got['grown'] / N:.1f} bytes/doc allocated, "
+          f"{got['reported'] / N:.1f} reported, formula {2 * M * 4 + 4 * D}")
+    assert got["reported"] == pytest.approx(got["grown"], rel=0.10), got
+    # and the textbook formula (2M int32 level-0 links + the float32 vector) misses the
+    # label, level bookkeeping and per-element extras: more than 10% below
+    assert 0.9 * got["grown"] > N * (2 * M * 4 + 4 * D)
+
+
+@pytest.mark.skipif(not glibc_mallinfo2(), reason="needs glibc >= 2.33 (mallinfo2)")
+def test_nmslib_reports_its_saved_size_which_is_below_its_allocations():
+    # docs/engines.md: nmslib's HNSW keeps the data objects, its graph nodes and the
+    # optimized level-0 copy; the saved files (memory().per_doc) hold far less (about 56%
+    # of the growth here). The gap is stated, not hidden: this fails once memory() is fixed.
+    import json
+
+    pytest.importorskip("nmslib")
+    build = {"method": "hnsw", "M": M, "efConstruction": 40}
+    out = subprocess.run([sys.executable, "-c", SCRIPT, "nmslib", json.dumps(build), str(N),
+                          str(D)], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    got = json.loads(out.splitlines()[-1])
+    print(f"nmslib: {got['grown'] / N:.1f} bytes/doc allocated, "
+          f"{got['reported'] / N:.1f} reported, formula {2 * M * 4 + 4 * D}")
+    assert 0.4 * got["grown"] < got["reported"] < 0.9 * got["grown"], got
