@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 
@@ -64,7 +66,14 @@ def test_run_prints_table_and_exit_code(write_suite, tiny_beir, tmp_path, capsys
     out = capsys.readouterr().out
     assert code == 0
     assert "ndcg@10" in out and "cosine" in out and "l2" in out
-    assert "(2 cells run, 0 reused, 0 failed)" in out
+    assert "(2 cells run, 0 reused, 0 failed; analysis " in out
+    # the share printed is the manifest's analysis / wall seconds, rounded
+    run_dir = next((tmp_path / "r").glob("c-*"))
+    phases = json.loads((run_dir / "manifest.json").read_text())["phase_seconds"]
+    assert set(phases) == {"cells", "analysis", "report", "wall"}
+    assert phases["cells"] + phases["analysis"] + phases["report"] <= phases["wall"] + 1e-3
+    share = re.search(r"analysis (\d+)% of ([\d,]+) s\)", out)
+    assert share and int(share[1]) == round(100 * phases["analysis"] / phases["wall"])
 
 
 def test_catalogue_listings(capsys):
