@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from harness.cli.main import main
+from harness.cli.views import analysis_share
 
 
 def test_validate_ok_and_plan(write_suite, tiny_beir, capsys):
@@ -103,3 +104,11 @@ def test_python_dash_m_harness_is_the_cli():
     res = subprocess.run([sys.executable, "-m", "harness", "--help"], capture_output=True,
                          text=True, check=False)
     assert res.returncode == 0 and "usage: harness" in res.stdout
+
+
+def test_analysis_share_on_the_summary_line():
+    assert analysis_share({"cells": 150.0, "analysis": 12.0, "report": 3.0,
+                           "wall": 200.0}) == "; analysis 6% of 200 s"
+    assert analysis_share({"analysis": 1.0, "wall": 1234.5}) == "; analysis 0% of 1,234 s"
+    assert analysis_share({"cells": 10.0, "wall": 10.0}) == ""  # --no-analysis
+    assert analysis_share(None) == ""

@@ -4,14 +4,13 @@ Stored exact rows are reused first (ann-benchmarks keeps ground truth with the d
 same reason): a reference point equals an exact cell of the run when dataset, model, dim,
 precision, distance, k and seed agree and one of its settings has the same rescoring. Only
 the missing points are computed through `reference_cell` (the cell path with one search
-pass, with every CPU on an idle machine; exact search is deterministic, so a reused point
-is the one it would recompute).
+pass; exact search is deterministic and single-threaded there, so a reused point is the one
+it would recompute).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import replace
 from typing import Any
 
@@ -20,7 +19,6 @@ import numpy as np
 from harness.datasets.base import Dataset
 from harness.execution import difficulty_search as difficulty
 from harness.execution.runner import reference_cell
-from harness.execution.timing import loaded, machine_load
 from harness.inputs.cell_inputs import CellInputs
 from harness.metrics.query_difficulty import QueryDifficulty
 from harness.plan.cell import Cell
@@ -29,21 +27,11 @@ from harness.store.row import params as parse_params
 from harness.store.runs import RunStore
 
 
-def reference_threads() -> int:
-    """Threads for the reference points: every CPU on an idle machine (exact search's
-    neighbours do not depend on the thread count; their qps is never reported), one when
-    other work already fills the CPUs (there the threads of a parallel search wait for each
-    other: on the shared 2-core machine at load 13-16, two interleaved old/new pairs of one
-    run's analysis took 1.4x the wall time with 2 threads, at the same CPU time)."""
-    return 1 if loaded(machine_load()) else os.cpu_count() or 1
-
-
 class ReferencePoints:
     """Reference points of one run for one main metric, each computed at most once."""
 
     def __init__(self, ctx: CellInputs, store: RunStore, metric_name: str) -> None:
         self.ctx, self.store, self.metric_name = ctx, store, metric_name
-        self.threads = reference_threads()  # decided once per analysis
         self.computed = 0  # reference points that were not in the store
         self.reused = 0  # reference points read from stored exact cells
         self._memo: dict[str, tuple[float, np.ndarray]] = {}
@@ -55,7 +43,6 @@ class ReferencePoints:
         grid = ({"rescore": rescore},) if rescore else ({},)
         ref = replace(cell, backend="exact", build={}, search_grid=grid, dim=dim,
                       precision=precision, metric=metric, repeats=1, warmup=0, rerank=None,
-                      threads=self.threads,
                       evaluate=tuple(dict.fromkeys((self.metric_name, *cell.evaluate))))
         key = ref.cell_id
         if key not in self._memo:

@@ -139,15 +139,14 @@ def measure(cell: Cell, ix: CellIndex, watch: BuildWatch | None = None) -> Timin
 
 def single_pass(cell: Cell, ix: CellIndex) -> Timings:
     """Build, then one search pass per setting: the analysis's exact reference points, which
-    need results, not speed (no latency loop, no batch throughput), searched with the cell's
-    `threads` (exact search returns the same neighbours on any number). They run in the driver:
+    need results, not speed (no latency loop, no batch throughput). They run in the driver:
     resetting its high-water mark there would hide the driver's own peak (the manifest's
     driver_peak_rss_mb), so memory is only read."""
     t = _timings(ix)
     with nullcontext(PeakMemory()) as mem:
         _build(cell, ix, t, None)
-        ix.backend.set_threads(cell.threads)  # results, not speed: the cell's threads
-        with thread_limit(cell.threads):
+        ix.backend.set_threads(1)
+        with thread_limit(1):
             for i in range(len(ix.settings)):
                 _pass(cell, ix, t, i, first=True)
     return _finish(ix, t, mem)
