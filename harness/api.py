@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -103,6 +104,7 @@ def run(suite: SuiteSource, options: RunOptions = RunOptions()) -> RunOutcome:
 
 
 def _run_locked(p: Plan, store: RunStore, source: str, options: RunOptions) -> RunOutcome:
+    t0 = time.perf_counter()  # the phases' clock: setup and encodings count as cells
     cache_dir = options.cache_dir or default_cache_dir()
     store.remove_leftovers()  # temp files of a killed run's writes
     sweep_cache(cache_dir)  # and of killed encodings (other runs' live ones are kept)
@@ -118,18 +120,27 @@ def _run_locked(p: Plan, store: RunStore, source: str, options: RunOptions) -> R
     if kind == "ray":
         encode_on_ray(p, manifest, ctx, executor)
     done = run_plan(p, store, executor, loop)
+    phases = {"cells": time.perf_counter() - t0}
     frame = store.frame()
     loads = {"load_at_start": manifest.get("load_at_start"), "load_at_end": machine_load()}
     manifest.finish(now(), load_at_end=loads["load_at_end"], encodings=encodings(frame),
                     speed_caveats=speed_caveats(frame, loads))
     if options.analysis:
-        _analyse_quietly(store, ctx)
+        phases["analysis"] = _timed(lambda: _analyse_quietly(store, ctx))
     if options.report:
-        _report_quietly(store.dir, ctx)
+        phases["report"] = _timed(lambda: _report_quietly(store.dir, ctx))
+    phases["wall"] = time.perf_counter() - t0
     # the driver's own high-water mark (workers report theirs in worker_peak_rss_mb)
-    manifest.note(driver_peak_rss_mb=process_peak_mb(os.getpid()))
+    manifest.note(driver_peak_rss_mb=process_peak_mb(os.getpid()),
+                  phase_seconds={k: round(v, 3) for k, v in phases.items()})
     return RunOutcome(store.dir, store.frame(), done.ran, done.failed, done.resumed,
-                      done.encode_calls, p.suite)
+                      done.encode_calls, p.suite, phases)
+
+
+def _timed(work: Callable[[], None]) -> float:
+    t0 = time.perf_counter()
+    work()
+    return time.perf_counter() - t0
 
 
 def _context(store: RunStore, cache_dir: Path | None) -> CellInputs:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 
 from harness.cli.main import main
+from harness.cli.views import analysis_share
 
 
 def test_validate_ok_and_plan(write_suite, tiny_beir, capsys):
@@ -64,7 +67,14 @@ def test_run_prints_table_and_exit_code(write_suite, tiny_beir, tmp_path, capsys
     out = capsys.readouterr().out
     assert code == 0
     assert "ndcg@10" in out and "cosine" in out and "l2" in out
-    assert "(2 cells run, 0 reused, 0 failed)" in out
+    assert "(2 cells run, 0 reused, 0 failed; analysis " in out
+    # the share printed is the manifest's analysis / wall seconds, rounded
+    run_dir = next((tmp_path / "r").glob("c-*"))
+    phases = json.loads((run_dir / "manifest.json").read_text())["phase_seconds"]
+    assert set(phases) == {"cells", "analysis", "report", "wall"}
+    assert phases["cells"] + phases["analysis"] + phases["report"] <= phases["wall"] + 1e-3
+    share = re.search(r"analysis (\d+)% of ([\d,]+) s\)", out)
+    assert share and int(share[1]) == round(100 * phases["analysis"] / phases["wall"])
 
 
 def test_catalogue_listings(capsys):
@@ -94,3 +104,11 @@ def test_python_dash_m_harness_is_the_cli():
     res = subprocess.run([sys.executable, "-m", "harness", "--help"], capture_output=True,
                          text=True, check=False)
     assert res.returncode == 0 and "usage: harness" in res.stdout
+
+
+def test_analysis_share_on_the_summary_line():
+    assert analysis_share({"cells": 150.0, "analysis": 12.0, "report": 3.0,
+                           "wall": 200.0}) == "; analysis 6% of 200 s"
+    assert analysis_share({"analysis": 1.0, "wall": 1234.5}) == "; analysis 0% of 1,234 s"
+    assert analysis_share({"cells": 10.0, "wall": 10.0}) == ""  # --no-analysis
+    assert analysis_share(None) == ""

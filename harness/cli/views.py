@@ -5,6 +5,7 @@ these functions call api.py and print."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 
@@ -173,8 +174,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(api.summary(out.frame, list(out.suite.suite.evaluate) if out.suite else []))
         print(f"\nresults: {out.run_dir}  ({out.n_ran} cells run, {out.n_resumed} reused, "
-              f"{out.n_failed} failed)")
+              f"{out.n_failed} failed{analysis_share(out.phases)})")
     return 1 if out.n_failed else 0
+
+
+def analysis_share(phases: Mapping[str, float] | None) -> str:
+    """'; analysis 8% of 151 s' for the summary line (nothing when the run had no analysis)."""
+    if not phases or "analysis" not in phases or not phases.get("wall"):
+        return ""
+    return (f"; analysis {100 * phases['analysis'] / phases['wall']:.0f}% of "
+            f"{phases['wall']:,.0f} s")
 
 
 def probe(args: argparse.Namespace) -> int:

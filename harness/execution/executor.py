@@ -70,6 +70,8 @@ class RunOutcome:
     n_resumed: int
     encode_calls: int
     suite: LoadedSuite | None = None
+    # seconds of the run's phases (wall, cells, analysis, report): the summary line's share
+    phases: Mapping[str, float] | None = None
 
 
 def run_id(loaded: LoadedSuite) -> str:

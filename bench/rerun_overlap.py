@@ -1,0 +1,74 @@
+"""Do a run's speed figures hold in a second run? One suite run twice, rows matched.
+
+    python bench/rerun_overlap.py suites/ann-sweep.yaml --cache /tmp/hcache
+    python bench/rerun_overlap.py RUN_A RUN_B          # two finished run folders instead
+
+Runs `harness run SUITE --no-resume --no-analysis --no-report` twice (each time a new run
+folder), matches the result rows on (cell_id, setting), and prints, over the rows neither run
+flags `timing_unstable`, the share whose qps ranges [qps_min, qps_max] overlap (goal: 100%),
+with the ratio range of their medians (qps in run B / run A). A row without a range (one
+repeat) counts as its single qps. Issue 32 measured 20 of 33 (61%) in two quiet runs.
+Figures go to bench/out/rerun_overlap.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = ["cell_id", "setting"]
+
+
+def run(suite: str, output: Path, cache: str | None) -> Path:
+    cmd = [sys.executable, "-m", "harness", "run", suite, "--output", str(output),
+           "--no-resume", "--no-analysis", "--no-report", "--no-progress"]
+    done = subprocess.run(cmd + (["--cache-dir", cache] if cache else []), check=True,
+                          cwd=ROOT, capture_output=True, text=True)
+    return Path(done.stdout.strip().splitlines()[-1].split()[1])
+
+
+def overlap(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Rows ok in both runs and flagged in neither, with `overlaps` and `ratio` (B / A)."""
+    cols = [*KEY, "status", "qps", "qps_min", "qps_max", "timing_unstable"]
+    m = a[cols].merge(b[cols], on=KEY, suffixes=("_a", "_b"))
+    m = m[(m["status_a"] == "ok") & (m["status_b"] == "ok")]
+    for s in ("_a", "_b"):
+        m = m[~m[f"timing_unstable{s}"].astype(str).str.lower().eq("true")]
+        m[f"lo{s}"] = m[f"qps_min{s}"].fillna(m[f"qps{s}"])
+        m[f"hi{s}"] = m[f"qps_max{s}"].fillna(m[f"qps{s}"])
+    m["overlaps"] = (m["lo_a"] <= m["hi_b"]) & (m["lo_b"] <= m["hi_a"])
+    m["ratio"] = m["qps_b"] / m["qps_a"]
+    return m
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("what", nargs="+", help="a suite file, or two run folders")
+    p.add_argument("--cache", default=None, help="the embedding cache (--cache-dir)")
+    p.add_argument("--output", default="/tmp/harness-rerun-overlap")
+    args = p.parse_args()
+    if len(args.what) == 2:
+        dirs = [Path(w) for w in args.what]
+    else:
+        dirs = [run(args.what[0], Path(args.output), args.cache) for _ in range(2)]
+    a, b = (pd.read_csv(d / "results.csv") for d in dirs)
+    m = overlap(a, b)
+    n, ok = len(m), int(m["overlaps"].sum())
+    text = (f"python bench/rerun_overlap.py {' '.join(sys.argv[1:])}\n"
+            f"runs: {dirs[0]} / {dirs[1]}\n"
+            f"unflagged rows in both: {n}; qps ranges overlap: {ok} ({ok / max(n, 1):.0%})\n"
+            + (f"qps ratio B/A: {m['ratio'].min():.2f}-{m['ratio'].max():.2f}\n" if n else ""))
+    print(text, end="")
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    (out / "rerun_overlap.txt").write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
