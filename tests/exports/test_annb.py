@@ -136,3 +136,45 @@ def test_a_corpus_sample_is_a_dataset_of_its_own(write_suite, beir_writer, tmp_p
         assert len(train) == (10 if size == "10" else 30)
         # the sample's own ground truth: recall as ann-benchmarks computes it is the row's
         assert _recall(truth, distances, 5) == pytest.approx(row["knn_recall@5"], abs=1e-9)
+
+
+NEAR_TIES = """\
+schema_version: 1
+name: annb-eps
+datasets: ['synthetic:n=3000,dim=16,clusters=10,separation=30,queries=40,noise=0.05']
+models: [vectors]
+metrics: [cosine, l2]
+k: 10
+evaluate: [hit@10]
+backends:
+  - {name: faiss-hnsw, build: {M: 4, efConstruction: 8}, search: {efSearch: [1, 4, 64]}}
+"""
+
+
+def test_eps_recall_from_the_export_is_the_rows_column(write_suite, tmp_path):
+    """Dense clusters (separation 30: the 10th neighbour is a few 1e-3 away in cosine
+    distance) make near-ties: ann-benchmarks' recall, recomputed from the exported distances
+    with its formula (_recall above), equals the row's knn_recall_eps@10 and not always its
+    tie-aware knn_recall@10."""
+    opts = api.RunOptions(output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False,
+                          executor="inline", report=False, analysis=False)
+    out = api.run(write_suite(NEAR_TIES), opts)
+    assert out.n_failed == 0 and len(out.frame) == 6
+    got = api.export_run(out.run_dir, tmp_path / "ab", fmt="ann-benchmarks")
+    assert got.skipped == [] and len(got.files) == 6
+    pairs = []
+    for path in got.files:
+        with h5py.File(path, "r") as f:
+            attrs, distances = dict(f.attrs), f["distances"][:]
+        with h5py.File(tmp_path / "ab" / "data" / f"{attrs['dataset']}.hdf5", "r") as d:
+            truth = d["distances"][:]
+        ef = int(attrs["name"].split("efSearch=")[1].rstrip(")"))
+        metric = "cosine" if attrs["distance"] == "angular" else "l2"
+        row = out.frame[(out.frame["metric"] == metric) & (out.frame["search_params"].map(
+            lambda s: json.loads(s)["efSearch"]) == ef)].iloc[0]
+        eps = _recall(truth, distances, attrs["count"])
+        assert eps == pytest.approx(row["knn_recall_eps@10"], abs=1e-9)
+        pairs.append((row["knn_recall@10"], eps))
+    # the data does have near-ties: on some rows eps recall counts near-misses
+    assert any(eps > tie + 0.01 for tie, eps in pairs)
+    assert all(eps >= tie - 1e-9 for tie, eps in pairs)
