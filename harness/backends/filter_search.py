@@ -20,7 +20,7 @@ import numpy as np
 
 from harness.backends._faiss import to_scores
 
-STRATEGIES = ("pre", "in", "post")
+STRATEGIES = ("pre", "in", "post", "partition")  # partition: backends/partitioned.py
 #: Backends whose library filters inside the search (the `in` strategy).
 IN_FILTER_BACKENDS = frozenset({"exact", "faiss-hnsw", "faiss-ivf", "hnswlib"})
 
