@@ -20,6 +20,7 @@ import pandas as pd
 from harness.analysis import outputs
 from harness.analysis.difficulty import difficulty_tables
 from harness.analysis.filter_curves import unfiltered
+from harness.analysis.filter_stage import filter_funnel
 from harness.analysis.funnel import DISTANCES, funnel
 from harness.analysis.fusion_gains import hybrid_table
 from harness.analysis.ports import References
@@ -178,6 +179,7 @@ def _tables(store: RunStore, refs: References, name: str) -> dict[str, pd.DataFr
         outputs.DIFFICULTY: by_group,
         outputs.QUERY_DIFFICULTY: per_query,
         outputs.RERANK: rerank_table(store, refs, name),
+        outputs.FILTER_FUNNEL: filter_funnel(store, refs, name),
         outputs.RECOMMENDATION: recommendation_table(store, fun, refs, name),
     }
 
