@@ -84,3 +84,8 @@ def test_filter_stage_is_unfiltered_exact_minus_pre_on_the_rows_queries(root, tm
                 assert r.index_loss == 0.0
     # the static filter drops q3 (its only relevant document is from 2011)
     assert set(stage.loc[stage["filter"] == "recent", "n_queries"]) == {3}
+    # the recommendation names a strategy for each filter, and its rule
+    (rec,) = pd.read_csv(out.run_dir / "recommendation.csv").to_dict("records")
+    assert "recent: " in rec["filter_strategy_advice"]
+    assert "same-lang: " in rec["filter_strategy_advice"]
+    assert rec["filter_advice_rule"].startswith("at each filter")
