@@ -101,7 +101,7 @@ def _winner(sub: pd.DataFrame, i: int) -> tuple[str, str]:
 
 
 def _pct(s: float) -> str:
-    return f"{100 * s:g}%"
+    return f"{100 * s:.2g}%"
 
 
 def advice_sentence(ranges: pd.DataFrame, adv: pd.DataFrame) -> str:

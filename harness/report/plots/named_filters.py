@@ -26,6 +26,7 @@ def named_filter_view(cur: pd.DataFrame, mains: dict[str, str | None], rec: str 
     datasets = [d for d in named["dataset"].unique() if mains.get(d) in named]
     if not style.available() or not datasets:
         return None
+    from matplotlib.ticker import LogLocator  # matplotlib is optional: imported once it is there
     n_filters = max(named[named["dataset"] == d]["filter"].nunique() for d in datasets)
     fig, axes = style.figure(len(datasets), 3, width=12.0, row_h=1.2 + 0.7 * n_filters,
                              legend=2)
@@ -58,6 +59,8 @@ def named_filter_view(cur: pd.DataFrame, mains: dict[str, str | None], rec: str 
             ax.grid(alpha=0.3, axis="x")
         panel_row[2].set_xscale("log")
         style.plain_log(panel_row[2].xaxis)
+        # a narrow horizontal panel: decades only (1-2-5 labels would run into each other)
+        panel_row[2].xaxis.set_major_locator(LogLocator(base=10, subs=(1.0,)))
         for ax in panel_row[1:]:
             ax.tick_params(labelleft=False)
     handles = {str(b): legends.proxy(color=c, label=str(b)) for b, c in colors.items()}
