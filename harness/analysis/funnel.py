@@ -19,7 +19,7 @@ of the cell's distance against it (`metric_loss_vs_best`): that is metric misuse
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -50,15 +50,16 @@ def row_names(row: pd.Series, cell: Cell) -> dict[str, object]:
 STAGES = ("embedding_loss", "dimension_loss", "precision_loss", "metric_loss", "index_loss")
 
 
-def ideal(ds: Dataset, metric_name: str) -> float:
+def ideal(ds: Dataset, metric_name: str, queries: Sequence[str] | None = None) -> float:
     """The best value the metric can take on this data: 1.0, except P@k, which is capped by
-    the number of relevant documents a query has."""
+    the number of relevant documents a query has (`queries`: only these, e.g. a filtered
+    row's)."""
     family, _, k = metric_name.partition("@")
     if family == "p" and ds.qrels is not None:
         kk = int(k)
         per_q = [
             min(sum(1 for r in ds.qrels[q].values() if r > 0), kk) / kk
-            for q in ds.query_ids
+            for q in (ds.query_ids if queries is None else queries)
             if has_positive(ds.qrels.get(q))
         ]
         return float(np.mean(per_q)) if per_q else 1.0

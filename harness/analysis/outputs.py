@@ -16,6 +16,7 @@ HYBRID = "hybrid.csv"  # fusion gains over each leg alone (analysis.hybrid)
 SCALING = "scaling.csv"  # power-law growth with the corpus size (analysis.scaling)
 DIFFICULTY = "difficulty.csv"  # each funnel row by query difficulty and shift group
 QUERY_DIFFICULTY = "query_difficulty.csv"  # every query's difficulty and shift statistics
+FILTER_FUNNEL = "filter_funnel.csv"  # the funnel's filter stage: filtered rows (filter_stage)
 RERANK = "rerank.csv"  # the funnel's rerank stage: two-stage rows (analysis.rerank_stage)
 # In RESULTS_DIR (the parent of run folders): the recommendation's outcome over every run.
 ACROSS_RUNS = "recommendations.csv"

@@ -24,6 +24,13 @@ class References(Protocol):
         precision, distance and rescoring: (mean, per-query values of evaluated queries)."""
         ...
 
+    def by_query(
+        self, cell: Cell, *, dim: int | str | None, precision: str, metric: str,
+        rescore: int = 0,
+    ) -> dict[str, float]:
+        """value()'s per-query values keyed by query id (a filtered cell keeps its filter)."""
+        ...
+
     def native_distance(self, cell: Cell) -> str:
         """The distance the cell's model was trained for ('cosine' for given vectors)."""
         ...

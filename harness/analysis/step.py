@@ -19,7 +19,8 @@ import pandas as pd
 
 from harness.analysis import outputs
 from harness.analysis.difficulty import difficulty_tables
-from harness.analysis.filter_curves import unfiltered
+from harness.analysis.filter_curves import filter_advice, unfiltered
+from harness.analysis.filter_stage import filter_funnel
 from harness.analysis.funnel import DISTANCES, funnel
 from harness.analysis.fusion_gains import hybrid_table
 from harness.analysis.ports import References
@@ -178,8 +179,22 @@ def _tables(store: RunStore, refs: References, name: str) -> dict[str, pd.DataFr
         outputs.DIFFICULTY: by_group,
         outputs.QUERY_DIFFICULTY: per_query,
         outputs.RERANK: rerank_table(store, refs, name),
-        outputs.RECOMMENDATION: recommendation_table(store, fun, refs, name),
+        outputs.FILTER_FUNNEL: filter_funnel(store, refs, name),
+        outputs.RECOMMENDATION: with_filter_advice(recommendation_table(store, fun, refs, name),
+                                                   store, name),
     }
+
+
+def with_filter_advice(rec: pd.DataFrame, store: RunStore, name: str) -> pd.DataFrame:
+    """The recommendation with, per dataset x model that has filtered rows, which filter
+    strategy to use at which selectivity and the rule it used (analysis/filter_curves.py);
+    a run without filtered rows keeps its table as it was."""
+    frame = store.frame()
+    ok = frame[frame["status"] == "ok"] if "status" in frame else frame
+    adv = filter_advice(ok, name)
+    if adv.empty or rec.empty:
+        return rec
+    return rec.merge(adv, on=["dataset", "model"], how="left")
 
 
 def extrapolate_to(store: RunStore) -> int | None:

@@ -20,7 +20,7 @@ import numpy as np
 
 from harness.backends._faiss import to_scores
 
-STRATEGIES = ("pre", "in", "post")
+STRATEGIES = ("pre", "in", "post", "partition")  # partition: backends/partitioned.py
 #: Backends whose library filters inside the search (the `in` strategy).
 IN_FILTER_BACKENDS = frozenset({"exact", "faiss-hnsw", "faiss-ivf", "hnswlib"})
 
@@ -41,11 +41,23 @@ def pre_search(queries: np.ndarray, docs: np.ndarray, metric: str, allowed: np.n
     if metric == "l2":
         s = 2 * s - (sub * sub).sum(1)[None, :] - (q * q).sum(1)[:, None]
     kk = min(k, len(rows))
-    # order by score, then by document index (rows are increasing): a stable sort of -s
-    order = np.argsort(-s, axis=1, kind="stable")[:, :kk]
+    order = _top_order(s, kk)
     ids[:, :kk] = rows[order]
     scores[:, :kk] = np.take_along_axis(s, order, axis=1)
     return ids, scores
+
+
+def _top_order(s: np.ndarray, kk: int) -> np.ndarray:
+    """Each row's kk best columns by score, then by column index: what a stable sort of -s
+    gives, from the columns scoring at least the kk-th best (every tie at the cut kept)."""
+    if kk >= s.shape[1]:
+        return np.argsort(-s, axis=1, kind="stable")[:, :kk]
+    kth = -np.partition(-s, kk - 1, axis=1)[:, kk - 1]
+    out = np.empty((len(s), kk), dtype=np.int64)
+    for i in range(len(s)):
+        cand = np.flatnonzero(s[i] >= kth[i])  # increasing column order
+        out[i] = cand[np.argsort(-s[i, cand], kind="stable")[:kk]]
+    return out
 
 
 def in_search(index: Any, metric: str, queries: np.ndarray, allowed: np.ndarray, k: int

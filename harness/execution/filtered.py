@@ -4,7 +4,9 @@
 each query (a static filter: one mask), the `pre` ground truth, and the filter columns of
 a row. `FilteredSearcher` replaces the cell's searchers: every call evaluates the filter
 for its queries (timed, as a request would) and runs `pre`, `in` or `post`
-(backends/filter_search.py). Batches carry the queries' rows so a query-dependent filter
+(backends/filter_search.py), or `partition`: the cell's backend built once per value of a
+categorical field (backends/partitioned.py), each query routed to the sub-indexes its filter
+selects (datasets/partitions.py). Batches carry the queries' rows so a query-dependent filter
 (`$query.<field>`) reads each query's own attributes.
 """
 
@@ -16,7 +18,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from harness.backends.filter_search import in_search, post_search, pre_search
+from harness.backends.partitioned import Partitioned
 from harness.datasets.attributes import Attributes
+from harness.datasets.partitions import groups_of, partition_key, selected
 from harness.datasets.predicates import mask, query_row
 from harness.embeddings.prepared import Prepared
 from harness.inputs.cell_inputs import exact_top_k
@@ -51,6 +55,10 @@ class FilterRun:
         self.expr = expr_of(f)
         self.static = not FilterSpec(self.name, self.expr).query_dependent
         self.docs, self.queries, self.prep = docs, queries, prep
+        self.threads = cell.threads
+        key = partition_key(self.expr, docs) if self.strategy == "partition" else None
+        self.key = key
+        self.groups = groups_of(docs, key.field) if key is not None else None
         n = 1 if self.static else queries.n
         self.allowed = np.stack([self.mask_for(i) for i in range(n)])  # untimed, for metrics
         self._unfiltered: np.ndarray | None = None
@@ -58,6 +66,12 @@ class FilterRun:
     def mask_for(self, i: int) -> np.ndarray:
         """Query i's allowed documents (bool); what a timed call evaluates."""
         return mask(self.expr, self.docs, None if self.static else query_row(self.queries, i))
+
+    def parts_for(self, i: int) -> list[int]:
+        """The sub-indexes query i searches under `partition` (what a timed call evaluates)."""
+        assert self.key is not None and self.groups is not None
+        return selected(self.key, self.groups,
+                        None if self.static else query_row(self.queries, i))
 
     def allowed_of(self, i: int) -> np.ndarray:
         return self.allowed[0 if self.static else i]
@@ -119,6 +133,8 @@ class FilteredSearcher:
 
     def __call__(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
         q, rows = batch
+        if self.run.strategy == "partition":
+            return self._partitioned(q, rows)
         if self.run.static:
             return self._search(q, self.run.mask_for(0))
         parts = [self._search(q[j:j + 1], self.run.mask_for(int(i))) for j, i in enumerate(rows)]
@@ -132,13 +148,28 @@ class FilteredSearcher:
             return in_search(self.backend.index, self.metric, q, allowed, self.k)
         return post_search(self._unfiltered, q, allowed, self.k, self.run.oversample)
 
+    def _partitioned(self, q: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each query's selected sub-indexes (a static filter: the same for the batch)."""
+        backend = self.backend
+        assert isinstance(backend, Partitioned)
+        if self.run.static:
+            return backend.search_parts(q, self.k, self.run.parts_for(0))
+        parts = [backend.search_parts(q[j:j + 1], self.k, self.run.parts_for(int(i)))
+                 for j, i in enumerate(rows)]
+        return np.concatenate([a for a, _ in parts]), np.concatenate([b for _, b in parts])
+
     def _unfiltered(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         ids, scores = self.backend.search(q, min(k, self.n_docs))
         return np.asarray(ids), np.asarray(scores)
 
 
 def filtered_searchers(ix: Any, run: FilterRun, k: int) -> None:
-    """The cell's searchers replaced by filtered ones (one per search setting)."""
+    """The cell's searchers replaced by filtered ones (one per search setting); under
+    `partition` the cell's backend becomes one instance per group (built by the timed build)."""
+    if run.groups is not None:
+        cls, metric, build = type(ix.backend), ix.index_input.metric, ix.build
+        ix.backend = Partitioned(lambda: cls(metric, build, threads=run.threads),
+                                 run.groups.rows)
     ix.searchers = [FilteredSearcher(run, ix.backend, ix.index_input.metric,
                                      ix.index_input.vectors, ix.queries, k)
                     for _ in ix.searchers]

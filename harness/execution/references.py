@@ -36,6 +36,7 @@ class ReferencePoints:
         self.reused = 0  # reference points read from stored exact cells
         self._memo: dict[str, tuple[float, np.ndarray]] = {}
         self._stored: dict[tuple, tuple[float, np.ndarray]] | None = None
+        self._qids: dict[object, np.ndarray] = {}  # memo / stored key -> evaluated query ids
         self._difficulty: dict[tuple, QueryDifficulty] = {}
 
     def value(self, cell: Cell, *, dim: Any, precision: str, metric: str,
@@ -46,16 +47,31 @@ class ReferencePoints:
                       evaluate=tuple(dict.fromkeys((self.metric_name, *cell.evaluate))))
         key = ref.cell_id
         if key not in self._memo:
-            stored = self._stored_points().get(_content(ref, rescore))
+            content = _content(ref, rescore)
+            stored = self._stored_points().get(content)
             if stored is not None:
                 self.reused += 1
+                self._qids[key] = self._qids[content]
             else:
                 self.computed += 1
                 rows, perq = reference_cell(ref, self.ctx)
                 values = perq.task_values(0, self.metric_name)
                 stored = (float(rows[0][self.metric_name]), values)
+                self._qids[key] = np.asarray(perq.query_ids)
             self._memo[key] = stored
         return self._memo[key]
+
+    def by_query(self, cell: Cell, *, dim: Any, precision: str, metric: str,
+                 rescore: int = 0) -> dict[str, float]:
+        """value()'s per-query values keyed by query id (a filtered cell: its filter kept)."""
+        _, values = self.value(cell, dim=dim, precision=precision, metric=metric,
+                               rescore=rescore)
+        grid = ({"rescore": rescore},) if rescore else ({},)
+        key = replace(cell, backend="exact", build={}, search_grid=grid, dim=dim,
+                      precision=precision, metric=metric, repeats=1, warmup=0, rerank=None,
+                      evaluate=tuple(dict.fromkeys((self.metric_name, *cell.evaluate)))
+                      ).cell_id
+        return dict(zip(map(str, self._qids[key]), map(float, values), strict=True))
 
     def native_distance(self, cell: Cell) -> str:
         if model_modality(cell.model_ref) == "vectors":
@@ -97,12 +113,16 @@ class ReferencePoints:
             if str(params.get("rescore_with") or "float32") != "float32":
                 continue  # reference points rescore with float32 vectors
             rescore = int(params.get("rescore", 0) or 0)
-            values = self.store.perquery(cell.cell_id).task_values(int(row["setting"]), name)
+            perq = self.store.perquery(cell.cell_id)
+            values = perq.task_values(int(row["setting"]), name)
             if values is not None:
                 self._stored[_content(cell, rescore)] = (float(row[name]), values)
+                self._qids[_content(cell, rescore)] = np.asarray(perq.query_ids)
 
 
 def _content(cell: Cell, rescore: int) -> tuple:
-    """What determines an exact search's task metric values (not timing, repeats or threads)."""
+    """What determines an exact search's task metric values (not timing, repeats or threads);
+    a filtered exact cell (pre, in, post) answers other queries: its filter is part of it."""
     return (json.dumps(cell.dataset, sort_keys=True), json.dumps(cell.model, sort_keys=True),
-            cell.dim, cell.precision, cell.metric, cell.k, cell.seed, cell.corpus_size, rescore)
+            cell.dim, cell.precision, cell.metric, cell.k, cell.seed, cell.corpus_size, rescore,
+            json.dumps(cell.filter, sort_keys=True))

@@ -16,8 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from harness.backends.base import backend_class
 from harness.backends.filter_search import IN_FILTER_BACKENDS
 from harness.datasets.attributes import Attributes, of_dataset
+from harness.datasets.partitions import groups_of, partition_key, why_not
 from harness.datasets.predicates import mask, problems, query_row
 from harness.errors import UserError
 from harness.plan.cell import Cell
@@ -122,7 +124,7 @@ class FilterChecks:
         if not passes_any(expr_of(f), docs, queries):
             return f"filter '{f['name']}' passes no document of dataset " \
                 f"'{cell.dataset_ref.label}'"
-        return None
+        return partition_problem(cell, expr_of(f), docs) if strategy == "partition" else None
 
 
 def passes_any(expr: Expr, docs: Attributes, queries: Attributes) -> bool:
@@ -130,3 +132,21 @@ def passes_any(expr: Expr, docs: Attributes, queries: Attributes) -> bool:
     rows = range(max(queries.n, 1))
     return any(bool(np.any(mask(expr, docs, query_row(queries, i) if queries.n else None)))
                for i in rows)
+
+
+def partition_problem(cell: Cell, expr: Expr, docs: Attributes) -> str | None:
+    """Why `partition` cannot serve this filter or backend: not an eq/in on one categorical
+    field, or a group too small for the backend's build (its own data rule)."""
+    key = partition_key(expr, docs)
+    if key is None:
+        return why_not(docs)
+    caps = backend_class(cell.backend).capabilities
+    sizes = [n for n in groups_of(docs, key.field).sizes() if n]
+    if caps.data_rule is None or not sizes:
+        return None
+    # the dimension's own rules were checked on the whole corpus (plan/data_checks.py); here
+    # only the group's size is new (d = 0 divides by every m)
+    d = cell.dim if isinstance(cell.dim, int) else 0
+    why = caps.data_rule(caps.with_defaults("build", cell.build), min(sizes), d)
+    return f"partition on '{key.field}': its smallest group ({min(sizes)} documents): " \
+        f"{why}" if why else None

@@ -122,7 +122,7 @@ COLUMNS: tuple[Column, ...] = (
     # filtered search (docs/filtered.md); empty on unfiltered rows
     _c("filter", "text", "", 0, "the filter's name (filtered rows: task metrics count only "
        "passing documents, knn_recall@k is against the pre-filter ground truth)"),
-    _c("filter_strategy", "text", "", 0, "pre, in or post"),
+    _c("filter_strategy", "text", "", 0, "pre, in, post or partition"),
     _c("filter_oversample", "int", "", 0, "post-filter: results fetched = k x this"),
     _c("selectivity", "float", "fraction", 0, "share of documents the filter passes (mean "
        "over queries)"),

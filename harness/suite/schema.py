@@ -125,7 +125,7 @@ class Suite(Strict):
     # filtered search (docs/filtered.md): attribute filters, how each is applied, and the
     # post-filter's k x oversample fetch
     filters: list[Any] = Field(default_factory=lambda: ["none"], min_length=1)
-    filter_strategy: list[Literal["pre", "in", "post"]] = Field(
+    filter_strategy: list[Literal["pre", "in", "post", "partition"]] = Field(
         default_factory=lambda: ["pre"], min_length=1)
     filter_oversample: StrictInt = Field(default=10, gt=0)
     # a second stage re-ranking each first stage's top candidates ('none': one stage)

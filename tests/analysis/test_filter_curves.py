@@ -6,7 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harness.analysis.filter_curves import advice, curve, filtered
+from harness.analysis.filter_curves import (
+    advice,
+    curve,
+    filter_advice,
+    filtered,
+    strategy_ranges,
+)
 
 
 def _rows():
@@ -37,3 +43,37 @@ def test_curve_keeps_each_strategys_highest_setting_and_advice_the_fastest_good_
     assert adv[["filter", "backend", "filter_strategy", "qps"]].values.tolist() == [
         ["selectivity=0.01", "exact", "pre", 900.0],
         ["selectivity=0.5", "hnswlib", "post", 6000.0]]
+
+
+def _sweep():
+    r = [  # backend, strategy, filter, selectivity, recall, qps
+        ("exact", "pre", "selectivity=0.001", 0.001, 1.0, 5000.0),
+        ("hnswlib", "in", "selectivity=0.001", 0.001, 0.80, 9000.0),  # under the floor
+        ("exact", "pre", "selectivity=0.01", 0.01, 1.0, 2000.0),
+        ("hnswlib", "in", "selectivity=0.01", 0.01, 0.96, 1500.0),  # good, but slower
+        ("exact", "pre", "selectivity=0.1", 0.1, 1.0, 300.0),
+        ("hnswlib", "in", "selectivity=0.1", 0.1, 0.97, 1200.0),
+        ("hnswlib", "post", "selectivity=0.1", 0.1, 0.60, 3000.0),
+        ("exact", "pre", "selectivity=0.5", 0.5, 1.0, 60.0),
+        ("hnswlib", "in", "selectivity=0.5", 0.5, 0.99, 2500.0),
+        ("hnswlib", "partition", "same-label", 0.02, 0.99, 7000.0),
+        ("exact", "pre", "same-label", 0.02, 1.0, 900.0),
+    ]
+    df = pd.DataFrame(r, columns=["backend", "filter_strategy", "filter", "selectivity",
+                                  "knn_recall@10", "qps"])
+    return df.assign(dataset="d", model="m", **{"ndcg@10": 0.5})
+
+
+def test_strategy_ranges_and_the_advice_sentence_with_its_rule():
+    adv = advice(_sweep(), "ndcg@10")
+    ranges = strategy_ranges(adv)
+    # hand-checked: pre wins at 0.1% (in misses the floor) and 1% (in is slower), in from 10%
+    assert ranges[["backend", "filter_strategy", "from_selectivity", "to_selectivity"]
+                  ].values.tolist() == [["exact", "pre", 0.001, 0.01],
+                                        ["hnswlib", "in", 0.1, 0.5]]
+    assert ranges["switch_above"].tolist()[0] == 0.1
+    assert ranges["switch_below"].tolist()[1] == 0.01
+    (row,) = filter_advice(_sweep(), "ndcg@10").to_dict("records")
+    assert row["filter_strategy_advice"] == ("exact pre from 0.1% to 1%; hnswlib in from 10% "
+                                             "to 50%; same-label: hnswlib partition")
+    assert "filtered knn_recall@10 against pre is >= 0.95" in row["filter_advice_rule"]

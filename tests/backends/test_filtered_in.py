@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from harness.backends.base import IndexInput
-from harness.backends.filter_search import in_search, post_search, pre_search
+from harness.backends.filter_search import _top_order, in_search, post_search, pre_search
 from harness.registry import BACKENDS
 
 
@@ -30,3 +30,11 @@ def test_in_filter_recall_at_10pct_selectivity(name, search):
         np.testing.assert_allclose(scores, t_scores, rtol=1e-4, atol=1e-3)
     post, _ = post_search(be.search, q, allowed, 10, oversample=1)
     assert (post >= 0).sum() < (ids >= 0).sum()  # post-filter falls short at k x 1
+
+
+def test_pre_top_order_equals_a_stable_full_sort_with_ties():
+    rng = np.random.default_rng(3)
+    s = rng.integers(0, 4, size=(50, 40)).astype(np.float64)  # many ties at every cut
+    for kk in (1, 5, 39, 40):
+        want = np.argsort(-s, axis=1, kind="stable")[:, :kk]
+        assert np.array_equal(_top_order(s, kk), want)

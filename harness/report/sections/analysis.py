@@ -238,4 +238,7 @@ def _recommended(r: dict) -> str:
             f"<b>{H.esc(r['measured_index'])}</b> — "
             f"{'matches' if ok else 'does not match'}."
         )
+    if not H.is_missing(r.get("filter_strategy_advice")):  # a run with filtered rows
+        line += (f" Filter strategy: <b>{H.esc(r['filter_strategy_advice'])}</b> "
+                 f"(rule: {H.esc(r['filter_advice_rule'])}).")
     return line + "</li>"

@@ -3,21 +3,38 @@
 Shown only when the run has filtered rows. Per dataset, two panels over the synthetic
 `{selectivity: ...}` filters (log x): the main task metric (restricted to passing documents)
 and single-thread qps, one line per backend x strategy at its highest search setting. Below,
-every filter's curve table (filtered_curve.csv) and the fastest row with filtered kNN recall
->= 0.95 per filter (filtered_advice.csv).
+a second figure for the named filters (static or `$query` ones): the same three measures per
+backend x strategy, a row per filter. Then which strategy to use at which selectivity (with
+its rule), the fastest row with filtered kNN recall >= 0.95 per filter (filtered_advice.csv),
+the funnel's filter stage (filter_funnel.csv) and every filter's curve (filtered_curve.csv).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from harness.analysis.filter_curves import RECALL_FLOOR, advice, curve, filtered, recall_column
+from harness.analysis import outputs
+from harness.analysis.filter_curves import (
+    RECALL_FLOOR,
+    advice,
+    advice_sentence,
+    curve,
+    filtered,
+    recall_column,
+    rule_text,
+    strategy_ranges,
+)
 from harness.report import html as H
 from harness.report.plots import legends, style
 from harness.report.plots.hover import Tips, row_title
+from harness.report.plots.named_filters import named_filter_view
 from harness.report.sections.base import ReportContext
 
-STRATEGY_STYLE = {"pre": ("s", "-"), "in": ("o", "-"), "post": ("v", "--")}
+STRATEGY_STYLE = {"pre": ("s", "-"), "in": ("o", "-"), "post": ("v", "--"),
+                  "partition": ("D", "-")}
+STAGE_COLS = ["dataset", "filter", "filter_strategy", "backend", "search_params", "selectivity",
+              "n_queries", "exact_metric", "exact_filtered", "observed", "filter_loss",
+              "index_loss", "total_loss"]
 
 
 def selectivity_view(cur: pd.DataFrame, mains: dict[str, str | None], salt: str) -> str | None:
@@ -83,7 +100,27 @@ class FilteredSection:
                                   "Each point is a backend x strategy at its highest search "
                                   "setting; colour = backend, marker = strategy.",
                                   "fig-filtered"))
+        with style.literal_text():
+            named = named_filter_view(cur, ctx.mains, recall_column(cur), salt="filtered-named")
+        if named:
+            parts.append(H.figure(named, "Task metric, filtered kNN recall and speed per named "
+                                  "filter", "Each point is a backend x strategy at its highest "
+                                  "search setting; colour = backend, marker = strategy; the "
+                                  "filter's measured selectivity in brackets.",
+                                  "fig-filtered-named"))
         adv = advice(rows, metric)
+        parts.append(_which_strategy(adv, recall_column(rows)))
+        stage = ctx.run.analysis_table(outputs.FILTER_FUNNEL)
+        if not stage.empty:
+            link = ctx.offer(outputs.FILTER_FUNNEL, stage)
+            parts.append(H.table(stage, [H.Col(c, wrap=c == "search_params")
+                                         for c in STAGE_COLS if c in stage],
+                                 table_id="filter-funnel", filter_box=len(stage) > 8,
+                                 caption="The funnel's filter stage on each row's queries: "
+                                 "exact_metric (unfiltered exact search) - exact_filtered "
+                                 "(pre) = filter_loss, the filter's effect on the task; "
+                                 "exact_filtered - observed = index_loss, the index and "
+                                 f"strategy (<a href='{H.esc(link)}'>{H.esc(link)}</a>)."))
         if not adv.empty:
             link = ctx.offer("filtered_advice.csv", adv)
             parts.append(H.table(adv, [H.Col(c, wrap=c == "search_params") for c in adv],
@@ -97,3 +134,15 @@ class FilteredSection:
                              caption=f"Each backend x strategy x filter at its highest setting "
                              f"(<a href='{H.esc(link)}'>{H.esc(link)}</a>)."))
         return "".join(parts)
+
+
+def _which_strategy(adv: pd.DataFrame, rec: str | None) -> str:
+    """Per dataset: the advice sentence and the rule it used (empty when nothing qualifies)."""
+    if adv.empty or rec is None:
+        return ""
+    items = []
+    for dataset, sub in adv.groupby("dataset", sort=True):
+        text = advice_sentence(strategy_ranges(sub), sub)
+        items.append(f"<li><b>{H.esc(dataset)}</b>: {H.esc(text)}</li>")
+    return (f"<h3>Which strategy at which selectivity</h3><ul>{''.join(items)}</ul>"
+            f"<p class='small'>Rule: {H.esc(rule_text(rec))}.</p>")
