@@ -103,6 +103,11 @@ def load_view(closed: pd.DataFrame, opened: pd.DataFrame, salt: str) -> str | No
         ax.grid(True, alpha=0.3)
     handles = {c: legends.proxy(color=col, marker="o", linestyle="-", label=c)
                for c, col in colors.items()}
-    handles["knee"] = legends.proxy(color="0.3", marker="o", label="knee")
+    ring = legends.proxy(color="0.3", marker="o", label="knee")
+    ring.set_markerfacecolor("none")
+    handles["knee"] = ring
+    if panels == 2:
+        handles["closed loop's highest qps"] = legends.proxy(color="0.3", marker="",
+                                                             linestyle=":", label="")
     legends.fig_legend(fig, handles)
     return style.to_svg(fig, salt, tips)

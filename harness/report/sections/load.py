@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from harness.report import html as H
+from harness.report.data import params_text
 from harness.report.plots import style
 from harness.report.plots.load import KNEE_GAIN, KNEE_LATENCY, knee, load_view
 from harness.report.sections.base import ReportContext
@@ -20,8 +21,16 @@ LOAD_CSV = "load.csv"
 
 
 def _config(frame: pd.DataFrame) -> pd.Series:
-    return (frame["backend"].astype(str) + " " + frame["build_params"].astype(str) + " "
-            + frame["search_params"].astype(str) + " | " + frame["dataset"].astype(str))
+    """'faiss-hnsw M=16,efConstruction=100 · efSearch=64', then the dataset, model and
+    precision when the run has more than one of them."""
+    text = [" ".join(x for x in (str(r["backend"]), params_text(r["build_params"])) if x)
+            + (f" · {params_text(r['search_params'])}" if params_text(r["search_params"])
+               else "") for _, r in frame.iterrows()]
+    out = pd.Series(text, index=frame.index, dtype=object)
+    for col in ("dataset", "model", "precision"):
+        if col in frame and frame[col].nunique() > 1:
+            out = out + " | " + frame[col].astype(str)
+    return out
 
 
 def glance(points: pd.DataFrame) -> pd.DataFrame:
