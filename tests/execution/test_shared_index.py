@@ -103,3 +103,30 @@ def test_clients_as_is_out_of_the_cell_id_unless_given():
     plain, declared, forced = cell(None), cell("declared"), cell("processes")
     assert plain.cell_id == declared.cell_id and "clients_as" not in plain.load
     assert forced.cell_id != plain.cell_id and forced.load["clients_as"] == "processes"
+
+
+@pytest.mark.parametrize(("name", "precision", "build", "search"), [
+    ("faiss-sq", "int8", {"M": 8}, {"efSearch": 32}),
+    ("faiss-nsg", "float32", {"R": 8, "GK": 16}, {"search_L": 16}),
+    ("faiss-binary", "binary", {"M": 8}, {"efSearch": 32}),
+    ("exact", "binary", {}, {}),
+])
+def test_the_other_faiss_indexes_open_mapped_and_answer_the_same(name, precision, build,
+                                                                 search, data, tmp_path):
+    from harness.embeddings.prepared import backend_input, prepare
+
+    docs, queries = data
+    prep = prepare(docs[:2000, :64], queries[:, :64], dim=None, metric="cosine",
+                   precision=precision)
+    cls = BACKENDS.get(name).load()
+    inp, q = backend_input(prep, cls.capabilities.input == "raw")
+    backend = cls(inp.metric, build)
+    backend.build(inp)
+    backend.prepare(search)
+    path = str(tmp_path / "index")
+    backend.save(path)
+    opened = cls.open_shared(path, inp.metric, build)
+    opened.prepare(search)
+    want, got = backend.search(q, K), opened.search(q, K)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
