@@ -1,5 +1,5 @@
 """Concurrency modes measured, not read from source: for every registered backend, closed-loop
-qps with 1 and 2 client threads on the same index (harness.execution.load.scaling: the
+qps with 1 and 2 client threads on the same index (harness.execution.load.thread_scaling: the
 runner's Searcher on single-query rows, interleaved, median of the per-repeat ratios), next
 to the mode the backend declares (Concurrency.mode).
 
@@ -23,7 +23,7 @@ import traceback
 import tests.execution.load_backends  # noqa: F401  (registers the two controls)
 from bench.load import clustered
 from harness.embeddings.prepared import backend_input, prepare
-from harness.execution.load.scaling import thread_scaling
+from harness.execution.load.thread_scaling import thread_scaling
 from harness.execution.searcher import Searcher
 from harness.execution.timing import thread_limit
 from harness.plan.load_checks import cores

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness.backends.base import IndexInput
-from harness.execution.load.scaling import Scaling, thread_scaling
+from harness.execution.load.thread_scaling import Scaling, thread_scaling
 from harness.registry import BACKENDS
 from tests.execution import load_backends  # registers test-sleep, test-gil
 
