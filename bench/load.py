@@ -106,8 +106,13 @@ def faiss_vs_bare(docs, queries, seconds: float, repeats: int) -> None:
     for n in CLIENTS:
         h, b = med[("harness", n)], med[("bare", n)]
         print(f"{n:>7}  {h:>11.0f}  {b:>8.0f}  {h / b:.3f}")
-    print(f"2 clients / 1 client: harness {med[('harness', 2)] / med[('harness', 1)]:.2f}x, "
+    scale = med[("harness", 2)] / med[("harness", 1)]
+    print(f"2 clients / 1 client: harness {scale:.2f}x, "
           f"bare {med[('bare', 2)] / med[('bare', 1)]:.2f}x")
+    ratios = [med[("harness", n)] / med[("bare", n)] for n in CLIENTS]
+    print(f"targets (issue #24): ratio >= 0.95 at {', '.join(map(str, CLIENTS))} clients: "
+          f"{'met' if min(ratios) >= 0.95 else 'NOT met'}; harness 2 / 1 clients >= 1.6x: "
+          f"{'met' if scale >= 1.6 else 'NOT met'}")
 
 
 def gil_threads_vs_processes(docs, queries, seconds: float) -> None:

@@ -122,3 +122,33 @@ class FaissBackend:
     def index(self) -> Any:
         """The faiss index object (for tests and benchmarks)."""
         return self._index
+
+
+class SharedFaiss:
+    """SharedIndex for faiss indexes whose whole state is the index object (flat, HNSW, IVF,
+    SQ, NSG, binary): saved with write_index, opened with IO_FLAG_MMAP_IFC, which maps the
+    file's vector and graph arrays in place (read-only) instead of copying them into the
+    process, so N client processes share one copy in the page cache. Mixed in before
+    FaissBackend; the search parameters are applied by prepare() on the opened index."""
+
+    _index: Any
+
+    def save(self, path: str) -> None:
+        import faiss
+
+        if isinstance(self._index, faiss.IndexBinary):
+            faiss.write_index_binary(self._index, path)
+        else:
+            faiss.write_index(self._index, path)
+
+    @classmethod
+    def open_shared(cls, path: str, metric: str, build: Mapping[str, Any]) -> Any:
+        import faiss
+
+        flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY
+        out = cls(metric, build)  # type: ignore[call-arg]
+        try:
+            out._index = faiss.read_index(path, flags)
+        except RuntimeError:  # a binary index (IndexBinary*) has a reader of its own
+            out._index = faiss.read_index_binary(path, flags)
+        return out

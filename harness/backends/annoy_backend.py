@@ -13,6 +13,7 @@ per tree): bytes_per_doc is the saved size over the number of items.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -134,6 +135,25 @@ class AnnoyBackend:
 
     def memory(self) -> IndexMemory:
         return IndexMemory((self._saved or self.nbytes()) / max(1, self._index.get_n_items()))
+
+    def save(self, path: str) -> None:
+        """SharedIndex: annoy's own file, plus its dimension and metric (path + .json)."""
+        with open(path + ".json", "w", encoding="utf-8") as fh:
+            json.dump({"dim": self._index.f, "annoy_metric": self.annoy_metric}, fh)
+        self._index.save(path)  # annoy then searches the saved file, mapped, itself
+
+    @classmethod
+    def open_shared(cls, path: str, metric: str, build: Mapping[str, Any]) -> AnnoyBackend:
+        """AnnoyIndex.load memory-maps the file (prefault off): one copy for every client."""
+        from annoy import AnnoyIndex
+
+        with open(path + ".json", encoding="utf-8") as fh:
+            meta = json.load(fh)
+        out = cls(metric, build)
+        out.annoy_metric = meta["annoy_metric"]
+        out._index = AnnoyIndex(int(meta["dim"]), meta["annoy_metric"])
+        out._index.load(path, prefault=False)
+        return out
 
     @property
     def index(self) -> Any:

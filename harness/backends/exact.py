@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from harness.backends._faiss import FaissBackend
+from harness.backends._faiss import FaissBackend, SharedFaiss
 from harness.backends.base import (
     FLOAT_METRICS,
     FLOAT_PRECISIONS,
@@ -22,7 +22,7 @@ from harness.backends.base import (
 )
 
 
-class ExactBackend(FaissBackend):
+class ExactBackend(SharedFaiss, FaissBackend):
     name: ClassVar[str] = "exact"
 
     capabilities: ClassVar[Capabilities] = Capabilities(

@@ -15,6 +15,7 @@ import numpy as np
 from harness.backends._faiss import (
     MIN_POINTS_PER_CENTROID,
     FaissBackend,
+    SharedFaiss,
     check_training_size,
     metric_type,
     to_scores,
@@ -37,7 +38,7 @@ _NLIST = Param(int, 256, "number of inverted lists (k-means centroids)", minimum
 _NPROBE = Param(int, 8, "inverted lists visited per query", minimum=1)
 
 
-class FaissHNSW(FaissBackend):
+class FaissHNSW(SharedFaiss, FaissBackend):
     """IndexHNSWFlat: a graph over float32 vectors."""
 
     name = "faiss-hnsw"
@@ -62,7 +63,7 @@ class FaissHNSW(FaissBackend):
         self._index.hnsw.efSearch = int(self.s(search, "efSearch"))
 
 
-class FaissIVF(FaissBackend):
+class FaissIVF(SharedFaiss, FaissBackend):
     """IndexIVFFlat: k-means inverted lists over float32 vectors, trained on the corpus."""
 
     name = "faiss-ivf"
@@ -169,7 +170,7 @@ class FaissIVFPQ(FaissBackend):
 _QTYPES = {"int8": "QT_8bit", "float16": "QT_fp16", "int4": "QT_4bit"}
 
 
-class FaissSQ(FaissBackend):
+class FaissSQ(SharedFaiss, FaissBackend):
     """IndexScalarQuantizer (M = 0: flat scan of codes) or IndexHNSWSQ (M > 0), quantizing the
     float32 vectors natively: int8 -> QT_8bit, int4 -> QT_4bit (16 levels, packed two per
     byte; per-dimension range trained on the corpus), float16 -> QT_fp16.
@@ -222,7 +223,7 @@ class FaissSQ(FaissBackend):
             self._index.hnsw.efSearch = int(self.s(search, "efSearch"))
 
 
-class FaissBinary(FaissBackend):
+class FaissBinary(SharedFaiss, FaissBackend):
     """IndexBinaryFlat (M = 0) or IndexBinaryHNSW (M > 0) over packed sign bits, Hamming."""
 
     name = "faiss-binary"

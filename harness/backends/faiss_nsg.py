@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from harness.backends._faiss import FaissBackend
+from harness.backends._faiss import FaissBackend, SharedFaiss
 from harness.backends._faiss import metric_type as faiss_metric
 from harness.backends.base import (
     FLOAT_METRICS,
@@ -22,7 +22,7 @@ from harness.backends.base import (
 from harness.backends.data_rules import check, nsg_rule
 
 
-class FaissNSG(FaissBackend):
+class FaissNSG(SharedFaiss, FaissBackend):
     name = "faiss-nsg"
     capabilities = Capabilities(
         metrics=FLOAT_METRICS,

@@ -33,6 +33,9 @@ from harness.backends.base import (
 
 #: harness precision -> usearch dtype (float8 has no usearch equivalent with e4m3's scaling)
 DTYPES = {"float32": "f32", "float16": "f16", "int8": "i8", "binary": "b1"}
+#: usearch dtype -> its ScalarKind's str() (a restored index reports its dtype so)
+_KINDS = {"f32": "ScalarKind.F32", "f16": "ScalarKind.F16", "i8": "ScalarKind.I8",
+          "b1": "ScalarKind.B1"}
 #: bytes per dimension of each usearch dtype (b1: one bit)
 DTYPE_BYTES = {"f32": 4.0, "f16": 2.0, "i8": 1.0, "b1": 1 / 8}
 #: usearch's i8 scale: a unit-range value x is stored as trunc(127 * x)
@@ -136,6 +139,20 @@ class UsearchBackend:
         n = max(1, len(self._index))
         vector = np.ceil(self._index.ndim * DTYPE_BYTES[self.dtype])
         return IndexMemory(self._index.stats.allocated_bytes / n + float(vector))
+
+    def save(self, path: str) -> None:
+        """SharedIndex: usearch's own file; the dtype is in it (Index.restore reads it)."""
+        self._index.save(path)
+
+    @classmethod
+    def open_shared(cls, path: str, metric: str, build: Mapping[str, Any]) -> UsearchBackend:
+        """Index.restore(view=True) memory-maps the file: one copy for every client."""
+        from usearch.index import Index
+
+        out = cls(metric, build)
+        out._index = Index.restore(path, view=True)
+        out.dtype = {v: k for k, v in _KINDS.items()}[str(out._index.dtype)]
+        return out
 
     @property
     def index(self) -> Any:

@@ -8,14 +8,16 @@ latency objectives (`slo_p99_ms:`) its curves are read against.
       rates: [0.25, 0.5, 0.75, 0.9, 1.0]   # open loop: Poisson arrivals at these fractions of
                                            # the closed loop's highest qps (optional)
       batch_sizes: [1, 8, 64, 512]         # qps per batch size, where the backend has a batch call
+      clients_as: declared      # or threads / processes for every backend (processes need a
+                                # SharedIndex backend: faiss, annoy, usearch; else threads)
     slo_p99_ms: [5, 20]         # max_qps_at_p99_ms for each (needs load)
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, StrictFloat, StrictInt, field_validator
+from pydantic import Field, StrictFloat, StrictInt, field_validator, model_serializer
 
 from harness.suite.axes import Strict
 
@@ -26,6 +28,16 @@ class LoadSpec(Strict):
     at: Literal["best", "each"] = "best"
     rates: list[StrictFloat | StrictInt] = Field(default_factory=list)
     batch_sizes: list[StrictInt] = Field(default_factory=list)
+    # threads or processes for every backend; declared = each backend's Concurrency.mode
+    clients_as: Literal["declared", "threads", "processes"] = "declared"
+
+    @model_serializer(mode="wrap")
+    def _without_declared(self, handler: Any) -> Any:
+        # absent at its default, so run and cell ids of suites from before it are kept
+        data = handler(self)
+        if isinstance(data, dict) and self.clients_as == "declared":
+            data.pop("clients_as", None)
+        return data
 
     @field_validator("clients")
     @classmethod

@@ -105,3 +105,27 @@ def test_suite_rows_disk_column_and_a_crash(write_suite, tiny_beir, tmp_path, mo
     out = api.run(write_suite(SUITE.format(beir=tiny_beir)), opts).frame.set_index("backend")
     assert out.loc["exact", "status"] == "ok"  # the run went on past the crashed engine
     assert "engine crashed" in out.loc["sqlite-vec", "status"]
+
+
+def test_client_threads_search_at_once_and_answer_as_one_thread_does():
+    # an apsw connection runs one statement at a time: each thread opens its own (load axis)
+    from harness.execution.load.threads import closed_threads
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2000, 32)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    b = SqliteVecBackend("ip", {})
+    b.build(IndexInput(x, "ip", "float32"))
+    try:
+        want = [b.search(x[i:i + 1], 5)[0] for i in range(50)]
+        got: dict[int, np.ndarray] = {}
+
+        def search(i: int) -> None:
+            got[i] = b.search(x[i:i + 1], 5)[0]
+
+        fig = closed_threads(search, 50, 2, 0.5, 2)
+        assert fig.n_queries >= 50
+        assert all((got[i] == want[i]).all() for i in got)
+        assert [w[0, 0] for w in want] == list(range(50))  # each document finds itself
+    finally:
+        b.close()

@@ -60,3 +60,16 @@ for _name, _cls in (("test-sleep", "SleepBackend"), ("test-gil", "GilBackend")):
     if _name not in BACKENDS:
         BACKENDS.register(Entry(_name, f"tests.execution.load_backends:{_cls}",
                                 "test only", requires=("faiss",)))
+
+
+class CopyingExact(ExactBackend):
+    """A control for the shared-memory test: opens the saved index by reading it whole into
+    the process (faiss.read_index without IO flags), one copy per client."""
+
+    @classmethod
+    def open_shared(cls, path: str, metric: str, build: Mapping[str, Any]) -> CopyingExact:
+        import faiss
+
+        out = cls(metric, build)
+        out._index = faiss.read_index(path)
+        return out

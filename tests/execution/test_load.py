@@ -139,6 +139,7 @@ def test_a_gil_bound_backend_runs_its_clients_as_processes(write_suite, tmp_path
     ("load: {clients: [0, 2]}", "clients must be integers >= 1"),
     ("load: {seconds: 0}", "seconds must be > 0"),
     ("slo_p99_ms: [10]", "slo_p99_ms needs a load axis"),
+    ("load: {clients_as: proc}", "expected 'declared', 'threads' or 'processes'"),
 ])
 def test_bad_load_input_is_one_line_at_plan_time(block, expected):
     text = (SUITE % "exact").split("load:")[0] + block + "\n"

@@ -3,11 +3,15 @@
 vec0 scans every vector (no ANN index), so it is exact: float32 vectors with its cosine or L2
 distance, or bit vectors (the harness's sign bits) with Hamming distance. The database file
 lives in the backend's scratch folder. Python's own sqlite3 is often built without extension
-loading, so the connection is apsw's (which always allows it).
+loading, so the connection is apsw's (which always allows it). An apsw connection runs one
+statement at a time (a second thread gets ThreadingViolationError), so each searching thread
+opens its own read-only connection to the same file (the load axis's client threads; the OS
+page cache holds the file once).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -24,7 +28,8 @@ INSERT_BATCH = 1000
 class SqliteVecBackend(FileBacked):
     name: ClassVar[str] = "sqlite-vec"
     concurrency: ClassVar[Concurrency] = Concurrency(
-        "threads", "apsw releases the GIL while SQLite steps a statement", batch=False)
+        "threads", "apsw releases the GIL while SQLite steps a statement (measured by "
+        "bench/gil.py; one connection per thread)", batch=False)
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset({"cosine", "l2"}),
         precisions=frozenset({"float32", "float16", "int8", "float8", "binary"}),
@@ -34,14 +39,33 @@ class SqliteVecBackend(FileBacked):
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
         self.start(metric, build, DISTANCES, "cosine, l2 or hamming")
         self._db: Any = None
+        self._local = threading.local()  # a connection per searching thread
+        self._readers: list[Any] = []  # closed with the backend
 
-    def build(self, data: IndexInput) -> None:
+    def _open(self, flags: int | None = None) -> Any:
         import apsw
         import sqlite_vec
 
-        db = apsw.Connection(self.scratch.file("vectors.db"))
+        path = self.scratch.file("vectors.db")
+        db = apsw.Connection(path) if flags is None else apsw.Connection(path, flags=flags)
         db.enable_load_extension(True)
         db.load_extension(sqlite_vec.loadable_path())
+        return db
+
+    def _conn(self) -> Any:
+        """This thread's connection: the build's in the building thread, else a read-only
+        one opened on first use."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            import apsw
+
+            db = self._local.db = self._open(apsw.SQLITE_OPEN_READONLY)
+            self._readers.append(db)
+        return db
+
+    def build(self, data: IndexInput) -> None:
+        db = self._open()
+        self._local.db = db
         bits = self.metric == "hamming"
         x = np.ascontiguousarray(data.vectors, dtype=np.uint8) if bits else as_float32(data.vectors)
         column = f"bit[{x.shape[1] * 8}]" if bits else (
@@ -66,7 +90,7 @@ class SqliteVecBackend(FileBacked):
         ids = np.full((len(q), k), -1, dtype=np.int64)
         dist = np.full((len(q), k), np.inf, dtype=np.float64)
         for i, v in enumerate(q):
-            found = self._db.execute(self._query, (v.tobytes(), k)).fetchall()
+            found = self._conn().execute(self._query, (v.tobytes(), k)).fetchall()
             if found:
                 ids[i, :len(found)], dist[i, :len(found)] = zip(*found, strict=True)
         return ids, self._scores(dist)
@@ -80,6 +104,9 @@ class SqliteVecBackend(FileBacked):
         return (-dist).astype(np.float32)
 
     def close(self) -> None:
+        for db in self._readers:
+            db.close()
+        self._readers.clear()
         if self._db is not None:
             self._db.close()
             self._db = None

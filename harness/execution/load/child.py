@@ -2,8 +2,8 @@
 
 It opens the index's saved form memory-mapped (SharedIndex.open_shared: one copy in the page
 cache for every client), warms up, says `ready` on stdout, reads the point's start time
-(monotonic ns) on stdin, runs its loop and writes its sample and CPU seconds to the job's
-`out` file (.npz)."""
+(monotonic ns) on stdin, runs its loop and writes its sample, CPU seconds and the private
+memory that opening and searching the index added (anon_bytes) to the job's `out` file."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def main(job_path: str) -> None:
     for name in filter(None, (m.strip() for m in job["plugins"].split(","))):
         importlib.import_module(name)
     cls = getattr(importlib.import_module(job["module"]), job["qualname"])
+    anon0 = anon_bytes()
     backend = cls.open_shared(job["index"], job["metric"], job["build"])
     backend.prepare(job["settings"])
     queries = np.load(job["queries"], mmap_mode="r")
@@ -45,7 +46,17 @@ def main(job_path: str) -> None:
     else:
         sample = open_loop(search, len(rows), np.load(job["due"]), start)
     np.savez(job["out"], latency_ns=sample.latency_ns, finish_ns=sample.finish_ns,
-             cpu_s=np.float64(cpu_seconds() - cpu0))
+             cpu_s=np.float64(cpu_seconds() - cpu0), anon_bytes=np.int64(anon_bytes() - anon0))
+
+
+def anon_bytes() -> int:
+    """This process's private resident memory (RssAnon): what opening the index copied into
+    the process. A memory-mapped index is file-backed (RssFile), one copy for every client."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 if __name__ == "__main__":

@@ -101,5 +101,15 @@ def open_procs(saved: SavedIndex, settings: dict[str, Any], dealt: list[np.ndarr
     return _run(saved, jobs, cores)
 
 
+def client_anon_bytes(saved: SavedIndex, clients: int) -> list[int]:
+    """Per client of the last point, the private memory opening the index added (RssAnon
+    delta; a memory-mapped index adds about none, a copied one its whole size)."""
+    out = []
+    for c in range(clients):
+        with np.load(saved.folder / f"out{c}.npz") as z:
+            out.append(int(z["anon_bytes"]))
+    return out
+
+
 def scratch() -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix="harness-load-")

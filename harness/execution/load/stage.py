@@ -6,7 +6,8 @@ setting, in order: the closed-loop curve (each client count), the open loop at e
 (a fraction of the closed loop's highest qps, dealt to max(clients) workers), the batch-size
 curve (single thread, where the backend has a batch call), and max_qps_at_p99_ms for each
 SLO (read from the open-loop points when there are any: they include queueing; else from
-the closed loop). Clients are threads or processes as the backend declares (Concurrency).
+the closed loop). Clients are threads or processes as the backend declares (Concurrency),
+or as the suite's `clients_as` asks for every backend.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def load_stage(cell: Cell, ix: CellIndex, rows: list[ResultRow]) -> list[dict[st
             if isinstance(searcher, HybridSearcher):
                 log.info("cell %s: setting %d is hybrid: no load points", cell.cell_id, i)
                 continue
-            as_, note = _mode(conc, ix, searcher)
+            as_, note = _mode(conc, cell.load.get("clients_as", "declared"), ix, searcher)
             if as_ == "processes" and saved is None:
                 saved = save_index(ix.backend, ix.queries, ix.index_input.metric, ix.build,
                                    searcher.k, folder)
@@ -77,8 +78,10 @@ def load_stage(cell: Cell, ix: CellIndex, rows: list[ResultRow]) -> list[dict[st
     return out
 
 
-def _mode(conc: Concurrency, ix: CellIndex, searcher: Searcher) -> tuple[str, str]:
-    if conc.mode == "threads":
+def _mode(conc: Concurrency, asked: str, ix: CellIndex, searcher: Searcher
+          ) -> tuple[str, str]:
+    """threads or processes (as the backend declares, or as the suite's clients_as asks)."""
+    if asked == "threads" or (asked == "declared" and conc.mode == "threads"):
         return "threads", ""
     if conc.unshared:
         return "threads", f"process mode skipped: {conc.unshared}"
