@@ -31,6 +31,7 @@ from harness.analysis.rerank_stage import rerank_table
 from harness.analysis.rule_names import TASK_AT_SPEED
 from harness.analysis.scaling import growth_table
 from harness.fsutil import atomic_write_text
+from harness.store.row_analysis import DERIVED, KEYS, ROW_ANALYSIS
 from harness.store.runs import RunStore
 
 # Task-metric difference under which two distances (or families) count as equally good: the
@@ -143,6 +144,7 @@ def analyse(store: RunStore, references: Callable[[str], References]) -> Analysi
         tables = {key: _concat([p[key] for p in parts]) for key in parts[0]}
     for key, table in tables.items():
         _write(store, key, table)
+    store.write_tables()  # results.csv and .parquet with the derived columns joined
     rec = tables[outputs.RECOMMENDATION]
     _count_across_runs(store, rec)
     return Analysis(tables[outputs.FUNNEL], tables[outputs.RANKINGS],
@@ -187,7 +189,20 @@ def _tables(store: RunStore, refs: References, name: str) -> dict[str, pd.DataFr
         outputs.RERANK: rerank_table(store, refs, name),
         outputs.RECOMMENDATION: recommendation_table(store, fun, refs, name, advice),
         outputs.PRECISION: advice,
+        ROW_ANALYSIS: row_analysis(fun, frame),
     }
+
+
+def row_analysis(fun: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The result columns the funnel derives (harness.store.row_analysis), keyed by
+    (cell_id, setting): the funnel names a row by its cell and search parameters."""
+    cols = [c for c in DERIVED if c in fun]
+    keys = ["cell_id", "search_params"]
+    if fun.empty or not cols or not set(frame) >= {*keys, "setting"}:
+        return pd.DataFrame(columns=[*KEYS, *DERIVED])
+    names = frame[[*keys, "setting"]].astype({"search_params": str})
+    got = fun[[*keys, *cols]].astype({"search_params": str}).merge(names, on=keys, how="inner")
+    return got[[*KEYS, *cols]].drop_duplicates(KEYS)
 
 
 def extrapolate_to(store: RunStore) -> int | None:

@@ -13,7 +13,8 @@ from harness.report.data import RunData, config_label
 from harness.report.sections.base import ReportContext
 
 COLS = ["config", "main", "task_worst10", "worst10_gap", "mean_gap", "task_p10",
-        "task_robust90", "knn_robust90", "loss_share_worst10", "tail_stage", "twin_config"]
+        "task_robust90", "knn_robust90", "task_loss_share_worst10", "loss_share_worst10",
+        "tail_stage", "twin_config"]
 FUNNEL_TAILS = ["loss_share_worst10", "tail_stage"]  # from funnel.csv (analysis/funnel_tails)
 SHOWN = 12
 
@@ -24,8 +25,9 @@ INTRO = (
     "= share of queries whose value is at least 0.9, knn_robust90 = the same for "
     f"knn_recall@10. twin = the row whose mean is within {CLOSE_MEAN} of this row's with the "
     "best worst decile; worst10_gap = twin's worst decile minus this row's (large = same "
-    "mean, much worse tail). loss_share_worst10 = share of the row's loss against exact "
-    "float32 search (native dim and distance) carried by its worst 10% of queries; "
+    "mean, much worse tail). task_loss_share_worst10 = share of the row's loss against exact "
+    "float32 search at its own dim carried by its worst 10% of queries (a results column); "
+    "loss_share_worst10 = the same against native dim and distance (the funnel's S1); "
     "tail_stage = the funnel stage whose loss is most concentrated on few queries. "
     "Definitions: docs/tails.md.</p>")
 
