@@ -5,9 +5,11 @@ The rule is the named ranking rule `bytes@task>=99%exact` (harness.analysis.rule
 exact-search rows of one dataset x model x dim (every precision and distance the run measured
 there, with or without rescoring), those whose main task metric is at least 99% of the best
 exact float32 row of that group are admitted, and the one with the fewest bytes per document
-wins (bytes_per_doc: the code plus any rescoring vectors; the task metric breaks ties). Exact
-search is used so that the index's own loss does not decide the code. A group without an
-exact float32 row has no reference, hence no advice.
+wins: `code_bytes_per_doc` = code_bytes_per_vector plus rescore_bytes_per_doc (the float32
+vectors a rescoring setting keeps), not the exact backend's bytes_per_doc, which counts the
+dequantized floats it searches; the task metric breaks ties. Exact search is used so that
+the index's own loss does not decide the code. A group without an exact float32 row has no
+reference, hence no advice.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from harness.analysis.rule_names import BYTES_AT_TASK
 from harness.analysis.rules import EXACT_SHARE, RuleInput, apply_rule, exact_reference
 
 GROUP = ["dataset", "model", "dim"]
-NEED = {*GROUP, "backend", "precision", "bytes_per_doc"}
+NEED = {*GROUP, "backend", "precision", "code_bytes_per_vector"}
+COST = "code_bytes_per_doc"  # what the code costs per document (module docstring)
 
 
 def _exact_rows(rows: pd.DataFrame, main: str) -> pd.DataFrame:
@@ -29,7 +32,11 @@ def _exact_rows(rows: pd.DataFrame, main: str) -> pd.DataFrame:
     for col in ("lexical_bytes", "rerank", "filter"):  # hybrid, two-stage, filtered rows
         if col in sel:
             sel = sel[sel[col].isna() | (sel[col].astype(str) == "")]
-    return sel.reset_index(drop=True)  # apply_rule orders by index labels: make them unique
+    rescore = pd.to_numeric(sel.get("rescore_bytes_per_doc", pd.Series(0.0, sel.index)),
+                            errors="coerce").fillna(0.0)
+    cost = pd.to_numeric(sel["code_bytes_per_vector"], errors="coerce") + rescore
+    # apply_rule orders by index labels: make them unique
+    return sel.assign(**{COST: cost}).reset_index(drop=True)
 
 
 def precision_advice(rows: pd.DataFrame, main: str) -> pd.DataFrame:
@@ -44,7 +51,7 @@ def precision_advice(rows: pd.DataFrame, main: str) -> pd.DataFrame:
         ref = exact_reference(g, main)
         if ref.empty:
             continue  # no float32 exact search at this dim: nothing to be within 99% of
-        ranked = apply_rule(g, BYTES_AT_TASK, RuleInput(main))
+        ranked = apply_rule(g, BYTES_AT_TASK, RuleInput(main, bytes=COST))
         if ranked.empty:
             continue
         win = ranked.iloc[0]
@@ -55,7 +62,7 @@ def precision_advice(rows: pd.DataFrame, main: str) -> pd.DataFrame:
             "precision_metric": str(win.get("metric", "")),
             "precision_search_params": str(win.get("search_params", "")),
             "precision_rule": BYTES_AT_TASK,
-            "precision_bytes_per_doc": float(win["bytes_per_doc"]),
+            "precision_bytes_per_doc": float(win[COST]),
             "precision_task": float(win[main]),
             "precision_reference": reference,
             "precision_bar": EXACT_SHARE * reference,

@@ -62,7 +62,8 @@ class RuleInput:
     budget: Budget = field(default_factory=Budget)
     recall: str = RECALL
     group: str = "family"  # task@matched-speed: the groups that share one speed floor
-    bytes: str = "bytes_per_doc"  # bytes@task>=99%exact: the cost ranked (fewest first)
+    bytes: str = "bytes_per_doc"  # bytes@task>=99%exact: the cost ranked (fewest first;
+    # the precision advice ranks the code's own bytes, analysis.precision_advice)
 
 
 def _num(rows: pd.DataFrame, col: str) -> pd.Series:

@@ -6,10 +6,13 @@ import pandas as pd
 from harness.analysis.precision_advice import at_largest_dim, precision_advice
 
 
-def _row(precision, dim, bytes_, task, backend="exact", model="m", metric="cosine"):
+def _row(precision, dim, bytes_, task, backend="exact", model="m", metric="cosine",
+         rescore=None):
+    # exact search holds dequantized floats: bytes_per_doc is 4 x dim whatever the code
     return {"dataset": "d", "model": model, "dim": dim, "precision": precision,
             "metric": metric, "backend": backend, "search_params": "{}",
-            "bytes_per_doc": bytes_, "ndcg@10": task, "status": "ok"}
+            "code_bytes_per_vector": bytes_, "bytes_per_doc": 4.0 * dim,
+            "rescore_bytes_per_doc": rescore, "ndcg@10": task, "status": "ok"}
 
 
 def _rows():
@@ -51,3 +54,15 @@ def test_the_recommendation_carries_the_largest_dims_advice():
     got = at_largest_dim(advice, "d", "m")
     assert got["precision_dim"] == 384 and got["recommended_precision"] == "int4"
     assert at_largest_dim(advice, "d", "other") == {}
+
+
+def test_rescoring_vectors_count_in_the_codes_bytes():
+    # binary with rescoring (48 + 1536 float32 bytes) reaches the bar but costs more than int4
+    rows = pd.concat([_rows(), pd.DataFrame([_row("binary", 384, 48.0, 0.804, rescore=1536.0)])],
+                     ignore_index=True)
+    got = precision_advice(rows, "ndcg@10").set_index("dim").loc[384]
+    assert got["recommended_precision"] == "int4" and got["codes_within"] == 4
+    cheap = pd.concat([_rows(), pd.DataFrame([_row("binary", 384, 48.0, 0.804, rescore=96.0)])],
+                      ignore_index=True)
+    got = precision_advice(cheap, "ndcg@10").set_index("dim").loc[384]
+    assert got["recommended_precision"] == "binary" and got["precision_bytes_per_doc"] == 144.0
