@@ -162,3 +162,35 @@ def test_a_backend_may_be_given_by_name_alone():
     long = expand(load_source(head + "backends: [{name: exact}, {name: faiss-hnsw}]\n"))
     assert [c.cell_id for c in short.cells] == [c.cell_id for c in long.cells]
     assert len(short.cells) == 2
+
+
+def _tails_suite(block: str) -> str:
+    return ("schema_version: 1\nname: t\ndatasets: [bbc-news]\nmodels: [glove-50d]\n"
+            f"tails: {block}\n")
+
+
+def test_tails_deltas_are_a_suite_key_left_out_of_the_runs_identity():
+    from harness.suite.schema import load_suite_text
+    from harness.suite.tails_spec import suite_deltas
+
+    got = load_suite_text(_tails_suite("{deltas: [0.5, 0.8, 1]}"))
+    assert got.suite.tails is not None and got.suite.tails.deltas == [0.5, 0.8, 1.0]
+    plain = load_suite_text(_tails_suite("null"))
+    assert got.sha256 == plain.sha256  # no cell depends on it: the same run resumes
+    assert suite_deltas({"tails": {"deltas": [0.5, 0.8]}}) == (0.5, 0.8)
+    assert suite_deltas({}) is None and suite_deltas({"tails": {"deltas": [2]}}) is None
+
+
+@pytest.mark.parametrize("block, says", [
+    ("{deltas: [0.5, 1.5]}", "expected 0 < delta <= 1, got 1.5"),
+    ("{deltas: [0]}", "expected 0 < delta <= 1, got 0"),
+    ("{deltas: []}", "tails.deltas"),
+    ("{deltaz: [1]}", "did you mean 'deltas'"),
+])
+def test_bad_tails_deltas_are_one_line(block, says):
+    from harness.suite.schema import load_suite_text
+
+    with pytest.raises(UserErrors) as err:
+        load_suite_text(_tails_suite(block), "s.yaml")
+    text = str(err.value)
+    assert says in text and "s.yaml:5" in text and len(text.splitlines()) == 1

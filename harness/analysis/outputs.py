@@ -18,6 +18,7 @@ DIFFICULTY = "difficulty.csv"  # each funnel row by query difficulty and shift g
 QUERY_DIFFICULTY = "query_difficulty.csv"  # every query's difficulty and shift statistics
 FILTER_FUNNEL = "filter_funnel.csv"  # the funnel's filter stage: filtered rows (filter_stage)
 RERANK = "rerank.csv"  # the funnel's rerank stage: two-stage rows (analysis.rerank_stage)
+PRECISION = "precision_advice.csv"  # the recommended code per model x dim (precision_advice)
 # In RESULTS_DIR (the parent of run folders): the recommendation's outcome over every run.
 ACROSS_RUNS = "recommendations.csv"
 

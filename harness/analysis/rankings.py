@@ -8,6 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from harness.analysis.rule_names import TASK_AT_SPEED
+from harness.analysis.rules import RuleInput, apply_rule
+from harness.analysis.rules import speed_floor as speed_floor_of
 from harness.analysis.stats import bootstrap_ci
 
 AXES = ["dataset", "model", "dim", "precision", "metric"]
@@ -117,10 +120,13 @@ def speed_floor(groups: pd.core.groupby.DataFrameGroupBy) -> float:
 
 
 def best_at_speed(rows: pd.DataFrame, by: str, task_metric: str) -> tuple[float, pd.Series]:
-    """Per value of `by`: the best task metric among its rows at or above the speed floor."""
+    """Per value of `by`: the best task metric among its rows at or above the speed floor,
+    by the named rule `task@matched-speed` (harness.analysis.rules)."""
     rows = rows[rows[task_metric].notna() & rows["qps"].notna()]
-    floor = speed_floor(rows.groupby(by))
-    return floor, rows[rows["qps"] >= floor].groupby(by)[task_metric].max()
+    inp = RuleInput(task_metric, group=by)
+    ranked = apply_rule(rows, TASK_AT_SPEED, inp, entry=[by])
+    best = ranked.set_index(by)[task_metric].sort_index()
+    return speed_floor_of(rows, inp), best
 
 
 def rankings_at_speed(frame: pd.DataFrame, task_metric: str,

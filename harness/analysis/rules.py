@@ -13,6 +13,11 @@ section) goes through `apply_rule` and carries the rule's name.
 - `qps@knn>=0.9` (big-ann-benchmarks) and `qps@knn>=0.95` (VIBE): rows whose knn_recall@10
   reaches the bar, by qps, then the recall.
 - `pareto`: rows no other row beats on both main task metric and qps, by task metric.
+- `task@matched-speed`: rows at or above the speed floor (the fastest qps every group, e.g.
+  index family, reaches), by task metric, then qps: the recommendation's index check.
+- `bytes@task>=99%exact`: rows whose main task metric reaches 99% of the exact float32
+  reference (as `qps@task>=99%exact`), by fewest bytes per document, then the task metric:
+  the recommendation's precision (run on one model and dim's exact-search rows).
 
 Ties: rows with equal primary and tie-break values share a rank (the lowest), and their note
 says so. Crossings: under a speed-at-a-bar rule, the winner is the fastest at that bar, but
@@ -31,6 +36,7 @@ import pandas as pd
 from harness.analysis.budget import Budget
 from harness.analysis.frontier import best_under, pareto_mask
 from harness.analysis.rule_names import (
+    BYTES_AT_TASK,
     DEFAULT_RULE,
     PARETO,
     QPS_AT_KNN90,
@@ -39,6 +45,7 @@ from harness.analysis.rule_names import (
     RULE_HELP,
     RULE_NAMES,
     TASK_AT_BUDGET,
+    TASK_AT_SPEED,
 )
 from harness.errors import UserError
 
@@ -54,6 +61,9 @@ class RuleInput:
     main: str
     budget: Budget = field(default_factory=Budget)
     recall: str = RECALL
+    group: str = "family"  # task@matched-speed: the groups that share one speed floor
+    bytes: str = "bytes_per_doc"  # bytes@task>=99%exact: the cost ranked (fewest first;
+    # the precision advice ranks the code's own bytes, analysis.precision_advice)
 
 
 def _num(rows: pd.DataFrame, col: str) -> pd.Series:
@@ -100,19 +110,35 @@ def pareto(rows: pd.DataFrame, inp: RuleInput) -> pd.Series:
     return pd.Series(pareto_mask(rows, [inp.main, "qps"]), rows.index)
 
 
+def speed_floor(rows: pd.DataFrame, inp: RuleInput) -> float:
+    """The fastest qps every group reaches (rows lacking the task metric or qps left out;
+    without the group column the rows are one group): the matched-speed floor."""
+    rows = rows[_num(rows, inp.main).notna() & _num(rows, "qps").notna()]
+    if rows.empty:
+        return float("nan")
+    groups = rows[inp.group] if inp.group in rows else pd.Series("", rows.index)
+    return float(_num(rows, "qps").groupby(groups.fillna("")).max().min())
+
+
+def task_at_speed(rows: pd.DataFrame, inp: RuleInput) -> pd.Series:
+    """`task@matched-speed`: rows at or above the speed floor (see speed_floor)."""
+    return _num(rows, "qps") >= speed_floor(rows, inp)
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
     eligible: Callable[[pd.DataFrame, RuleInput], pd.Series]
     keys: tuple[str, str]  # primary, tie-break; "main"/"recall" stand for RuleInput's columns
     bar_on: str | None = None  # the quality a speed-at-a-bar rule thresholds (crossings)
+    lower_first: bool = False  # the primary key is a cost: lowest first
 
     @property
     def doc(self) -> str:
         return RULE_HELP[self.name]
 
     def columns(self, inp: RuleInput) -> tuple[str, str]:
-        sub = {"main": inp.main, "recall": inp.recall}
+        sub = {"main": inp.main, "recall": inp.recall, "bytes": inp.bytes}
         return sub.get(self.keys[0], self.keys[0]), sub.get(self.keys[1], self.keys[1])
 
 
@@ -122,6 +148,8 @@ RULES: dict[str, Rule] = {
     QPS_AT_KNN90: Rule(QPS_AT_KNN90, qps_at_knn(0.9), ("qps", "recall"), "recall"),
     QPS_AT_KNN95: Rule(QPS_AT_KNN95, qps_at_knn(0.95), ("qps", "recall"), "recall"),
     PARETO: Rule(PARETO, pareto, ("main", "qps")),
+    TASK_AT_SPEED: Rule(TASK_AT_SPEED, task_at_speed, ("main", "qps")),
+    BYTES_AT_TASK: Rule(BYTES_AT_TASK, qps_at_task, ("bytes", "main"), lower_first=True),
 }
 assert tuple(RULES) == RULE_NAMES
 
@@ -145,7 +173,8 @@ def apply_rule(rows: pd.DataFrame, name: str | None, inp: RuleInput,
     ok = rows[_num(rows, inp.main).notna()]
     first, second = rule.columns(inp)
     sel = ok[rule.eligible(ok, inp).fillna(False).to_numpy(bool)]
-    keys = pd.DataFrame({"a": _num(sel, first).fillna(-np.inf),
+    sign = -1.0 if rule.lower_first else 1.0
+    keys = pd.DataFrame({"a": (sign * _num(sel, first)).fillna(-np.inf),
                          "b": _num(sel, second).fillna(-np.inf)}, index=sel.index)
     order = keys.sort_values(["a", "b"], ascending=False, kind="stable").index
     sel, keys = sel.loc[order].copy(), keys.loc[order]

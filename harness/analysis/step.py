@@ -4,8 +4,9 @@ Writes into the run folder, next to results.csv, the tables the report shows:
 funnel.csv, rankings.csv (Kendall's tau per group), inversions.csv, rankings_at_speed.csv
 (index builds compared at a matched speed floor), difficulty.csv and query_difficulty.csv
 (rows by query difficulty and shift), recommendation.csv, scaling.csv (growth with the
-corpus size); and
-appends the recommendation outcome to RESULTS_DIR/recommendations.csv, the count across runs.
+corpus size), precision_advice.csv (the cheapest code within the rankings' bar per model
+x dim); and appends the recommendation outcome to RESULTS_DIR/recommendations.csv, the
+count across runs.
 """
 
 from __future__ import annotations
@@ -24,11 +25,14 @@ from harness.analysis.filter_stage import filter_funnel
 from harness.analysis.funnel import DISTANCES, funnel
 from harness.analysis.fusion_gains import hybrid_table
 from harness.analysis.ports import References
+from harness.analysis.precision_advice import at_largest_dim, precision_advice
 from harness.analysis.probe import probe, probe_inputs, recommend
 from harness.analysis.rankings import best_at_speed, rankings, rankings_at_speed
 from harness.analysis.rerank_stage import rerank_table
+from harness.analysis.rule_names import TASK_AT_SPEED
 from harness.analysis.scaling import growth_table
 from harness.fsutil import atomic_write_text
+from harness.store.row_analysis import DERIVED, KEYS, ROW_ANALYSIS
 from harness.store.runs import RunStore
 
 # Task-metric difference under which two distances (or families) count as equally good: the
@@ -50,8 +54,9 @@ class Analysis:
 
 
 def recommendation_table(store: RunStore, fun: pd.DataFrame, refs: References,
-                         name: str) -> pd.DataFrame:
-    """Per (dataset, model): the probe's advice and whether the run's measurements agree."""
+                         name: str, advice: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per (dataset, model): the probe's advice and whether the run's measurements agree,
+    with the precision the run's exact rows recommend at the largest dim (precision_advice)."""
     frame = unfiltered(store.frame())
     ok = frame[frame["status"] == "ok"] if "status" in frame else frame
     ok_ids = set(ok["cell_id"]) if "cell_id" in ok else set()
@@ -73,6 +78,7 @@ def recommendation_table(store: RunStore, fun: pd.DataFrame, refs: References,
                      "recommended_index": rec.index_family, "index_reason": rec.index_reason}
         row.update(_measured_metric(fun, key, rec.metric))
         row.update(_measured_index(ok, key, name, rec.index_family))
+        row.update(at_largest_dim(advice if advice is not None else pd.DataFrame(), *key))
         out.append(row)
     return pd.DataFrame(out)
 
@@ -120,7 +126,8 @@ def _measured_index(ok: pd.DataFrame, key: tuple[str, str], name: str,
     floor, best = best_at_speed(ann, "family", name)
     tied = sorted(_tied_best(best))
     return {"measured_index": "|".join(tied), "index_matched": recommended in tied,
-            "index_gap": float(best.max() - best[recommended]), "speed_floor_qps": floor}
+            "index_gap": float(best.max() - best[recommended]), "speed_floor_qps": floor,
+            "index_rule": TASK_AT_SPEED}
 
 
 def analyse(store: RunStore, references: Callable[[str], References]) -> Analysis:
@@ -138,6 +145,7 @@ def analyse(store: RunStore, references: Callable[[str], References]) -> Analysi
         tables = {key: _concat([p[key] for p in parts]) for key in parts[0]}
     for key, table in tables.items():
         _write(store, key, table)
+    store.write_tables()  # results.csv and .parquet with the derived columns joined
     rec = tables[outputs.RECOMMENDATION]
     _count_across_runs(store, rec)
     return Analysis(tables[outputs.FUNNEL], tables[outputs.RANKINGS],
@@ -169,6 +177,7 @@ def _tables(store: RunStore, refs: References, name: str) -> dict[str, pd.DataFr
             inv_rows.append({**r.group, **inv.to_dict()})
     speed_df = rankings_at_speed(frame, name) if "knn_recall@10" in frame else pd.DataFrame()
     by_group, per_query = difficulty_tables(store, refs, name)
+    advice = precision_advice(frame, name)
     return {
         outputs.FUNNEL: fun,
         outputs.RANKINGS: pd.DataFrame(rank_rows),
@@ -180,8 +189,10 @@ def _tables(store: RunStore, refs: References, name: str) -> dict[str, pd.DataFr
         outputs.QUERY_DIFFICULTY: per_query,
         outputs.RERANK: rerank_table(store, refs, name),
         outputs.FILTER_FUNNEL: filter_funnel(store, refs, name),
-        outputs.RECOMMENDATION: with_filter_advice(recommendation_table(store, fun, refs, name),
-                                                   store, name),
+        outputs.RECOMMENDATION: with_filter_advice(
+            recommendation_table(store, fun, refs, name, advice), store, name),
+        outputs.PRECISION: advice,
+        ROW_ANALYSIS: row_analysis(fun, frame),
     }
 
 
@@ -195,6 +206,18 @@ def with_filter_advice(rec: pd.DataFrame, store: RunStore, name: str) -> pd.Data
     if adv.empty or rec.empty:
         return rec
     return rec.merge(adv, on=["dataset", "model"], how="left")
+
+
+def row_analysis(fun: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The result columns the funnel derives (harness.store.row_analysis), keyed by
+    (cell_id, setting): the funnel names a row by its cell and search parameters."""
+    cols = [c for c in DERIVED if c in fun]
+    keys = ["cell_id", "search_params"]
+    if fun.empty or not cols or not set(frame) >= {*keys, "setting"}:
+        return pd.DataFrame(columns=[*KEYS, *DERIVED])
+    names = frame[[*keys, "setting"]].astype({"search_params": str})
+    got = fun[[*keys, *cols]].astype({"search_params": str}).merge(names, on=keys, how="inner")
+    return got[[*KEYS, *cols]].drop_duplicates(KEYS)
 
 
 def extrapolate_to(store: RunStore) -> int | None:

@@ -92,7 +92,13 @@ class ScalarCode:
 
 class PerBatchInt8(Int8):
     """int8 re-calibrated on every batch it is applied to (queries apart from the corpus), as
-    MTEB does per encode() call: the pitfall the fitted Int8 avoids."""
+    MTEB does per encode() call: the pitfall the fitted Int8 avoids. `batch` is the corpus's
+    documents per call (prepare() applies it to consecutive blocks of that many rows); the
+    queries are one call, as MTEB encodes them."""
+
+    def __init__(self, batch: int = 50_000) -> None:
+        super().__init__()
+        self.batch = batch
 
     def apply(self, x: np.ndarray) -> np.ndarray:
         self.fit(x)

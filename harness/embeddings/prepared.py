@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from harness.backends.base import IndexInput
+from harness.embeddings.lowbit import PerBatchInt8
 from harness.embeddings.transforms import PCA, Float32, Int8, dim_method, l2_normalize, truncate
 from harness.embeddings.variants import quantizer as make_quantizer
 from harness.embeddings.variants import rotate, rotation
@@ -52,17 +53,24 @@ class Prepared:
         return self._memo["int8"]
 
 
-def _by_rows(x: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def _by_rows(x: np.ndarray, fn: Callable[[np.ndarray], np.ndarray],
+             size: int | None = None) -> np.ndarray:
     """fn applied to blocks of rows of x, written into one preallocated result.
 
     Temporaries stay the size of a block, not of the corpus, and a memory-mapped x (a cache
     entry) is released block by block once read. Every step is row by row, so the result is
-    the one fn would give on the whole matrix."""
+    the one fn would give on the whole matrix (`size` rows per block: a per-batch code's
+    batches, which its result depends on)."""
     head = fn(x[:1]) if len(x) else fn(np.zeros((1, x.shape[1]), dtype=np.float32))
     out = np.empty((len(x), *head.shape[1:]), dtype=head.dtype)
-    for a, block in blocks(x):
+    for a, block in blocks(x, size):
         out[a : a + len(block)] = fn(block)
     return out
+
+
+def _batch_rows(quantizer: Any) -> int | None:
+    """The corpus rows a per-batch code calibrates together (None: any block size will do)."""
+    return quantizer.batch if isinstance(quantizer, PerBatchInt8) else None
 
 
 def _reduce(docs: np.ndarray, queries: np.ndarray, dim: int | str | None, metric: str,
@@ -131,7 +139,8 @@ def prepare(
     quantizer = make_quantizer(precision).fit(d)
     return Prepared(
         # float32 is d itself: no second copy of the corpus
-        docs=d if isinstance(quantizer, Float32) else _by_rows(d, quantizer.apply),
+        docs=d if isinstance(quantizer, Float32) else _by_rows(d, quantizer.apply,
+                                                               _batch_rows(quantizer)),
         queries=quantizer.apply(q),
         metric=getattr(quantizer, "search_metric", None) or raw_metric,
         precision=precision,

@@ -27,7 +27,7 @@ def _scalar(s: PrecisionSpec) -> Any:
     bits = {"int8": 8, "int4": 4, "int2": 2}[s.kind]
     cal = s.params.get("calibration", "minmax")
     if cal == "per_batch":
-        return PerBatchInt8()
+        return PerBatchInt8(int(s.params["batch"]))
     if bits == 8 and cal == "minmax":
         return Int8()
     pct = (s.params.get("low", 0.5), s.params.get("high", 99.5))

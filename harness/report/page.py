@@ -36,6 +36,7 @@ from harness.report.sections.results import ResultsSection, SummarySection
 from harness.report.sections.scaling import ScalingSection
 from harness.report.sections.tails import TailsSection
 from harness.report.texts import TextSource
+from harness.suite.tails_spec import suite_deltas
 
 
 @dataclass(frozen=True)
@@ -96,11 +97,13 @@ def build_report(
     texts: where the drill-down gets dataset texts; None leaves them out (no dataset is
     loaded). sections: what the page shows, rendered by increasing `order`. rule: the
     ranking rule of the Ranking section (harness.analysis.rules; None = the default).
-    deltas: the Tails section's Robustness-delta thresholds (None: 0.5, 0.9, 1.0).
+    deltas: the Tails section's Robustness-delta thresholds (None: the suite's `tails:
+    deltas`, else 0.5, 0.9, 1.0).
     """
     run = RunData.load(run_dir)
     frame = run.frame
     datasets = frame["dataset"].unique() if "dataset" in frame else []
+    deltas = deltas or suite_deltas(run.store.suite())  # --deltas, else the suite's tails:
     ctx = ReportContext(run, {str(d): run.main_metric(str(d)) for d in datasets}, texts,
                         rule=rule, deltas=deltas)
     ctx.tables_dir.mkdir(parents=True, exist_ok=True)

@@ -78,6 +78,10 @@ COLUMNS: tuple[Column, ...] = (
     _c("disk_bytes_per_doc", "float", "bytes", -1, "the engine's files on disk per document "
        "(empty for in-memory indexes)"),
     *(_c(name, "float", "fraction", 1, TAIL_DOCS[name]) for name in TAIL_COLUMNS),
+    _c("task_loss_share_worst10", "float", "fraction", 0, "share of the row's main-metric "
+       "loss against exact float32 search of the same dataset, model and dim (the model's "
+       "distance) carried by its worst 10% of queries; written by the analysis step "
+       "(row_analysis.csv), empty before it or when no query loses"),
     _c("qps", "float", "queries/s", 1, "single-thread queries per second (median of repeats)",
        True),
     _c("qps_min", "float", "queries/s", 1, "slowest repeat", True),

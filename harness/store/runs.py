@@ -34,6 +34,7 @@ from harness.plan.cell import Cell
 from harness.store.jsonio import jsonable, read_json, warn_once
 from harness.store.load_table import load_frame
 from harness.store.perquery import PerQuery
+from harness.store.row_analysis import join_row_analysis
 from harness.store.tables import long_parquet, upgraded_row, wide_parquet
 
 #: 2: rows carry bytes_per_doc, index_fixed_bytes, rescore_bytes_per_doc, and the precision's
@@ -252,7 +253,8 @@ class RunStore:
         """The tidy results table (one row per cell x search setting) for reports, with the
         $ columns at the suite's prices (harness.metrics.costs)."""
         order = self.manifest().get("cell_ids")
-        return with_costs(pd.DataFrame(self.rows(order)), self.prices())
+        frame = with_costs(pd.DataFrame(self.rows(order)), self.prices())
+        return join_row_analysis(frame, self.dir)  # columns the analysis step derives
 
     def prices(self) -> Prices:
         """The suite's `costs:` prices (validated when the suite was loaded), else defaults."""

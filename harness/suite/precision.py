@@ -19,7 +19,7 @@ from typing import Any
 #: kind -> parameter -> default (None: no default, depends on another parameter)
 KINDS: dict[str, dict[str, Any]] = {
     "float32": {}, "float16": {},
-    "int8": {"calibration": "minmax", "low": None, "high": None, "n": None},
+    "int8": {"calibration": "minmax", "low": None, "high": None, "n": None, "batch": None},
     "int4": {"calibration": "minmax", "low": None, "high": None, "n": None},
     "int2": {"calibration": "minmax", "low": None, "high": None, "n": None},
     "binary": {"threshold": "zero", "bits": 1},
@@ -35,6 +35,10 @@ ROTATIONS = ("none", "random", "pca")
 #: distances; float16 rounding is relative, so a rotation only moves its last bit)
 NO_ROTATION = ("float32", "float16")
 
+#: per_batch's default batch: the documents MTEB encodes (and so calibrates) per encode()
+#: call, its search wrapper's corpus_chunk_size (mteb 2.x SearchEncoderWrapper: 50,000)
+MTEB_BATCH = 50_000
+
 #: what a bad precision's one line suggests
 HINT = "see docs/compression.md for every precision and its parameters"
 
@@ -44,7 +48,7 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "int8": ("int8", {}), "int4": ("int4", {}), "int2": ("int2", {}),
     "int8-percentile": ("int8", {"calibration": "percentile", "low": 0.5, "high": 99.5}),
     "int8-sample": ("int8", {"calibration": "sample", "n": 1000}),
-    "int8-per-batch": ("int8", {"calibration": "per_batch"}),
+    "int8-per-batch": ("int8", {"calibration": "per_batch", "batch": MTEB_BATCH}),
     "binary": ("binary", {}),
     "binary-median": ("binary", {"threshold": "median"}),
     "binary-mean": ("binary", {"threshold": "mean"}),
@@ -151,7 +155,25 @@ def _calibration(kind: str, p: dict[str, Any]) -> dict[str, Any]:
         out["n"] = size
     elif n is not None:
         raise ValueError(f"{kind}: n is a sample size, for calibration: sample only")
+    out.update(_batch(kind, cal, p.pop("batch", None)))
     return out
+
+
+def _batch(kind: str, cal: str, batch: Any) -> dict[str, Any]:
+    """per_batch's documents per batch (filled in: MTEB_BATCH); an error elsewhere."""
+    if batch is not None and "per_batch" not in CALIBRATIONS[kind]:
+        raise ValueError(f"{kind} takes no parameter 'batch' (per_batch calibration is "
+                         "int8's only)")
+    if cal != "per_batch":
+        if batch is not None:
+            raise ValueError(f"{kind}: batch is documents per calibration batch, for "
+                             "calibration: per_batch only")
+        return {}
+    size = MTEB_BATCH if batch is None else batch
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"{kind} per_batch: batch must be a positive integer (documents per "
+                         f"batch), got {size!r}")
+    return {"batch": size}
 
 
 def _binary(p: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from harness.suite.load_axis import LoadSpec, slo_problem
 from harness.suite.precision import canonical
 from harness.suite.problems import to_user_error
 from harness.suite.rerank_spec import RerankSpec
+from harness.suite.tails_spec import TailsSpec
 from harness.suite.yamlload import line_of, load_with_lines
 
 
@@ -166,6 +167,7 @@ class Suite(Strict):
             raise ValueError(f"corpus_sizes lists a size twice: {v}")
         return v
     costs: Prices = Field(default_factory=Prices)  # prices of the $ columns (metrics/costs.py)
+    tails: TailsSpec | None = Field(default=None, exclude=True)  # analysis only (tails_spec.py)
 
     @field_validator("filters")
     @classmethod
@@ -255,11 +257,12 @@ _CHILD_MODELS: dict[str, type[BaseModel]] = {
     "include": Rule,
     "load": LoadSpec,
     "rerank": RerankSpec,
+    "tails": TailsSpec,
 }
 
 
 def _fields_at(loc: tuple) -> list[str]:
-    if len(loc) <= 1:
+    if not loc:  # a top-level key; ('tails',): a key inside the tails mapping
         return list(Suite.model_fields)
     model = _CHILD_MODELS.get(str(loc[0]))
     return list(model.model_fields) if model else []
@@ -271,11 +274,8 @@ def load_suite(path: str | Path) -> LoadedSuite:
     file = str(path)
     if not p.is_file():
         suites = sorted(x.name for x in p.parent.glob("*.yaml")) if p.parent.is_dir() else []
-        raise UserError(
-            "suite file not found",
-            file=file,
-            suggestion=did_you_mean(p.name, suites) if suites else "check the path",
-        )
+        raise UserError("suite file not found", file=file,
+                        suggestion=did_you_mean(p.name, suites) if suites else "check the path")
     try:
         text = p.read_text(encoding="utf-8-sig")  # a byte-order mark is fine; CRLF too
     except (UnicodeDecodeError, OSError) as exc:

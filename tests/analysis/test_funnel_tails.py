@@ -37,5 +37,20 @@ def test_funnel_tails_names_the_most_concentrated_stage():
     assert math.isclose(got["index_loss_worst10"], 1.0)
     # whole loss S1 - S5 = 0.5 + 0.5; worst query loses 0.55
     assert math.isclose(got["loss_share_worst10"], 0.55 / 1.0)
+    # the result column: against exact float32 at the row's dim (S2 - S5): only the index's
+    # 0.5 on query 0, all of it on the worst query
+    assert math.isclose(got["task_loss_share_worst10"], 1.0)
     assert got["tail_stage"] == "index_loss"
     assert funnel_tails([s1, s2, None, s4, s5])["tail_stage"] == ""
+
+
+def test_the_result_column_spreads_like_the_loss_at_the_rows_dim():
+    # 20 queries at dim: reference 0.8; the row loses 0.4 on queries 0-1, 0.1 on 2-9
+    s2 = np.full(20, 0.8)
+    s5 = s2.copy()
+    s5[:2] -= 0.4
+    s5[2:10] -= 0.1
+    s5[10] += 0.2  # a gain does not offset the others
+    got = funnel_tails([s2 + 0.1, s2, s2, s2, s5])
+    # worst 10% = 2 queries carry 0.8 of the 1.6 total
+    assert math.isclose(got["task_loss_share_worst10"], 0.8 / 1.6)

@@ -84,3 +84,19 @@ def test_no_exact_reference_means_nothing_is_admitted_and_unknown_rules_are_refu
         rule_of("fastest")
     assert rule_of(None).name == "task@budget"
     assert all(r.doc for r in RULES.values())
+
+
+def test_task_at_matched_speed_admits_rows_at_the_slowest_groups_top_speed():
+    # family A's fastest row 5000 qps, B's 2500: the floor is 2500; each family's best task
+    # metric at or above it: A 0.70 (ef=10; ef=20 is at 3000 -> 0.792), B 0.75
+    rows = _rows().assign(family=["exact", "A", "A", "A", "B", "B"]).iloc[1:]
+    got = apply_rule(rows, "task@matched-speed", INP, entry=["family"])
+    assert got["rule"].iloc[0] == "task@matched-speed"
+    assert list(zip(got["family"], got["ndcg@10"], strict=True)) == [("A", 0.792), ("B", 0.75)]
+
+
+def test_bytes_at_task_ranks_the_fewest_bytes_first_among_rows_within_99_percent():
+    got = apply_rule(_rows(), "bytes@task>=99%exact", INP)
+    # admitted: task >= 0.792: exact (100 bytes), A ef=20 (300), A ef=40 (400), B ef=40 (600)
+    assert got["bytes_per_doc"].tolist() == [100.0, 300.0, 400.0, 600.0]
+    assert got["rule_rank"].tolist() == [1, 2, 3, 4]

@@ -33,3 +33,23 @@ def test_report_ranking_section_names_the_rule(runs, capsys):
     ranked = pd.read_csv(runs.a.run_dir / "report" / "ranking.csv")
     assert len(ranked) and (ranked["rule"] == "qps@knn>=0.95").all()
     assert (ranked["knn_recall@10"] >= 0.95).all()
+
+
+def test_the_recommendation_prints_its_precision_with_its_figures_and_both_rules():
+    from harness.report.sections.analysis import _recommended
+
+    row = {"dataset": "d", "model": "m", "recommended_metric": "cosine", "metric_reason": "r",
+           "recommended_index": "graph", "index_reason": "why", "measured_index": "graph",
+           "index_matched": True, "speed_floor_qps": 1000.0, "index_rule": "task@matched-speed",
+           "precision_dim": 384, "recommended_precision": "int4",
+           "precision_rule": "bytes@task>=99%exact", "precision_bytes_per_doc": 192.0,
+           "precision_task": 0.797, "precision_reference": 0.805, "precision_bar": 0.79695,
+           "main_metric": "ndcg@10"}
+    line = _recommended(row)
+    assert "matches (rule task@matched-speed)." in line
+    assert "Precision at 384 dims: <b>int4</b>" in line
+    assert "(192)" in line and "ndcg@10 0.7970" in line and "0.8050 (bar 0.7970)" in line
+    assert "(rule bytes@task&gt;=99%exact)." in line
+    assert "Precision at" not in _recommended({k: v for k, v in row.items()
+                                               if not k.startswith("precision")
+                                               and k != "recommended_precision"})

@@ -31,6 +31,8 @@ def scalar_ref(docs, x, bits, low, high):
     ({"int8": {"calibration": "percentile"}}, "int8-percentile"),
     ({"int8": {"calibration": "sample", "n": 1000}}, "int8-sample"),
     ({"int8": {"calibration": "per_batch"}}, "int8-per-batch"),
+    ({"int8": {"calibration": "per_batch", "batch": 50000}}, "int8-per-batch"),
+    ({"int8": {"calibration": "per_batch", "batch": 32}}, "int8[calibration=per_batch,batch=32]"),
     ({"binary": {"threshold": "median"}}, "binary-median"),
     ({"binary": {"bits": 2}}, "binary-2bit"),
     ({"binary": {"bits": 1, "threshold": "zero"}}, "binary"),
@@ -68,6 +70,10 @@ def test_code_of_strips_the_rotation():
     ("binary[bits=2,threshold=median]", "bits 1 only"),
     ("int8[low=1]", "calibration: percentile only"),
     ("int8[calibration=sample,n=0]", "positive integer"),
+    ("int8[calibration=per_batch,batch=0]", "batch must be a positive integer"),
+    ("int8[calibration=per_batch,batch=2.5]", "batch must be a positive integer"),
+    ("int8[batch=32]", "calibration: per_batch only"),
+    ("int4[batch=32]", "takes no parameter 'batch'"),
     ("float8[format=e3m4]", "e4m3, e5m2"),
     ("binary[colour=red]", "takes no parameter 'colour'"),
 ])
@@ -164,3 +170,20 @@ def test_mapping_and_named_forms_plan_the_same_cells(write_suite, tiny_beir):
     assert named == mapped and len(set(named)) == 4
     rotated = ids("[int4, {int4: {rotate: pca}}, {int4: {rotate: random}}]")
     assert rotated[0] == named[3] and len(set(rotated)) == 3  # the rotation is in the key
+
+
+def test_per_batch_calibrates_each_batch_of_documents_on_itself():
+    # batch 2: documents 0-1, 2-3 and 4 are three encode() calls, each its own min/max
+    prep = prepare(DOCS, QUERIES, dim=None, metric="l2",
+                   precision="int8[calibration=per_batch,batch=2]")
+    for a, b in ((0, 2), (2, 4), (4, 5)):
+        part = DOCS[a:b]
+        np.testing.assert_allclose(prep.docs[a:b],
+                                   scalar_ref(part, part, 8, part.min(0), part.max(0)),
+                                   atol=1e-6)
+    whole = prepare(DOCS, QUERIES, dim=None, metric="l2", precision="int8-per-batch")
+    # a batch's own min and max are its values: batches of 2 (and 1) give them back exactly,
+    # while one batch of 5 rounds them to 255 steps of the corpus range
+    np.testing.assert_allclose(prep.docs, DOCS, atol=1e-6)
+    assert np.abs(whole.docs - DOCS).max() > 1e-3
+    np.testing.assert_allclose(prep.queries, whole.queries)  # queries: one call either way

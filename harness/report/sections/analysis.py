@@ -80,6 +80,10 @@ class AnalysisSection:
         if not rec.empty:
             parts.append(_recommendation(rec, run_dir.parent))
             ctx.save(outputs.RECOMMENDATION, rec)
+        advice = ctx.run.analysis_table(outputs.PRECISION)
+        if not advice.empty:
+            parts.append(_precision_table(advice))
+            ctx.save(outputs.PRECISION, advice)
         return "".join(parts)
 
 
@@ -214,6 +218,35 @@ def _accuracy(counts: dict[str, int]) -> str:
     return "; ".join(text)
 
 
+def _rule(name: object) -> str:
+    return "" if H.is_missing(name) else f" (rule {H.esc(name)})"
+
+
+def _precision(r: dict) -> str:
+    """The recommended precision and the figures it rests on (analysis.precision_advice)."""
+    if H.is_missing(r.get("recommended_precision")):
+        return ""
+    main = H.esc(r.get("main_metric", "") or "task metric")
+    return (
+        f" Precision at {int(r['precision_dim'])} dims: <b>{H.esc(r['recommended_precision'])}"
+        f"</b>, the fewest bytes per document "
+        f"({H.fmt('bytes_per_doc', float(r['precision_bytes_per_doc']))}) on exact search "
+        f"whose {main} {float(r['precision_task']):.4f} is at least 99% of exact float32's "
+        f"{float(r['precision_reference']):.4f} (bar {float(r['precision_bar']):.4f})"
+        f"{_rule(r.get('precision_rule'))}."
+    )
+
+
+def _precision_table(advice: pd.DataFrame) -> str:
+    cols = [c for c in advice.columns if c != "precision_search_params"]
+    return ("<h4>Recommended precision per model and dim</h4><p class='small'>Rule "
+            "bytes@task&gt;=99%exact: among the exact-search rows of one model and dim, those "
+            "whose main metric reaches 99% of exact float32 there; the fewest bytes per "
+            "document wins (docs/compression.md).</p>"
+            + H.table(advice, [H.Col(c, highlight=False) for c in cols],
+                      table_id="precision-advice", filter_box=len(advice) > 8))
+
+
 def _recommended(r: dict) -> str:
     """One dataset x model's recommendation, and whether the measurements agree."""
     metric = DISTANCE_NAMES.get(r["recommended_metric"], r["recommended_metric"])
@@ -236,9 +269,11 @@ def _recommended(r: dict) -> str:
             f" Measured best index family at matched speed (every family's rows at or "
             f"above {H.fmt('qps', float(r.get('speed_floor_qps', float('nan'))))} qps): "
             f"<b>{H.esc(r['measured_index'])}</b> — "
-            f"{'matches' if ok else 'does not match'}."
+            f"{'matches' if ok else 'does not match'}"
+            f"{_rule(r.get('index_rule'))}."
         )
     if not H.is_missing(r.get("filter_strategy_advice")):  # a run with filtered rows
         line += (f" Filter strategy: <b>{H.esc(r['filter_strategy_advice'])}</b> "
                  f"(rule: {H.esc(r['filter_advice_rule'])}).")
+    line += _precision(r)
     return line + "</li>"
