@@ -25,7 +25,7 @@ backends:
   - {name: exact}
   - {name: diskann, build: {graph_degree: 16}, search: {complexity: [8, 32]}}
 """
-INSTALL = "pip install 'embedding-retrieval-harness[engines]'"
+INSTALL = "pip install --no-deps diskannpy==0.7.0"
 
 
 @pytest.fixture
