@@ -113,9 +113,11 @@ def _format_flag(p: argparse.ArgumentParser, json_help: str = JSON_HELP) -> None
 
 def _rule_flag(p: argparse.ArgumentParser) -> None:
     """--rule NAME: the ranking rule (harness.analysis.rules, docs/tails.md)."""
+    text = ("ranking rule: " + "; ".join(f"{k} = {v}" for k, v in RULE_HELP.items())
+            + f" (default {DEFAULT_RULE})")
+    # argparse %-formats help texts: a rule named 'qps@task>=99%exact' must be escaped
     p.add_argument("--rule", choices=RULE_NAMES, default=DEFAULT_RULE, metavar="RULE",
-                   help="ranking rule: " + "; ".join(f"{k} = {v}" for k, v in RULE_HELP.items())
-                   + f" (default {DEFAULT_RULE})")
+                   help=text.replace("%", "%%"))
 
 
 def _report_parsers(sub: argparse._SubParsersAction) -> None:

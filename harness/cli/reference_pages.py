@@ -39,7 +39,7 @@ def _option_rows(p: argparse.ArgumentParser) -> list[str]:
             name += " {" + ",".join(map(str, action.choices)) + "}"
         elif action.option_strings and action.nargs != 0 and action.metavar:
             name += f" {action.metavar}"
-        text = (action.help or "").replace("|", "\\|").replace("\n", " ")
+        text = (action.help or "").replace("%%", "%").replace("|", "\\|").replace("\n", " ")
         rows.append(f"| `{name}` | {text} |")
     return rows
 

@@ -36,3 +36,16 @@ def test_every_result_column_is_on_its_page_with_unit_and_meaning():
     for col in COLUMNS:
         assert col.doc, f"column {col.name}: no meaning"
         assert f"| `{col.name}` |" in page
+
+
+def test_every_command_prints_its_help(capsys):
+    """argparse %-formats help: a stray % (a rule named 99%exact) crashed `--help`."""
+    import pytest
+
+    root = parser()
+    sub = next(a for a in root._actions if isinstance(a, argparse._SubParsersAction))
+    for name, cmd in sub.choices.items():
+        with pytest.raises(SystemExit) as done:
+            cmd.parse_args(["--help"])
+        assert done.value.code == 0, name
+        assert "%%" not in capsys.readouterr().out, name
