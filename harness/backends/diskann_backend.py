@@ -45,6 +45,13 @@ DISTANCES = {"ip": "mips", "l2": "l2"}
 #: in-memory bytes a node beyond its vector and its neighbour ids, measured (module docstring)
 NODE_EXTRA_BYTES = 125
 PREFIX = "ann"
+
+
+def padded_results(found: Any, k: int, scores: Any) -> tuple[np.ndarray, np.ndarray]:
+    """diskannpy's batch_search answer as the harness's (ids, scores), padded to k;
+    `scores` turns its float32 distances into similarities (higher is better)."""
+    ids = found.identifiers.astype(np.int64)
+    return pad_to_k(ids, scores(found.distances.astype(np.float32)), k)
 #: measured: a Python loop in the main thread ran at 0.8% of its rate (0.1% for the SSD
 #: index) while another thread was inside batch_search; 40% with that thread in time.sleep
 #: (docs/engines.md)
@@ -113,11 +120,8 @@ class DiskannBackend:
         kk = min(k, self._n)
         found = self._index.batch_search(as_float32(queries), kk, max(self.complexity, kk),
                                          max(1, self.threads))
-        ids = found.identifiers.astype(np.int64)
-        dist = found.distances.astype(np.float32)
         # DiskANN distances: mips -> the inner product itself, l2 -> squared distance
-        scores = dist if self.metric == "ip" else -dist
-        return pad_to_k(ids, scores, k)
+        return padded_results(found, k, (lambda d: d) if self.metric == "ip" else np.negative)
 
     def disk_bytes(self) -> int:
         return self.scratch.bytes()

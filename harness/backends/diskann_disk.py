@@ -36,10 +36,9 @@ from harness.backends.base import (
     IndexMemory,
     Param,
     as_float32,
-    pad_to_k,
 )
 from harness.backends.databases.scratch import Scratch
-from harness.backends.diskann_backend import GIL_HELD, PREFIX
+from harness.backends.diskann_backend import GIL_HELD, PREFIX, padded_results
 from harness.backends.quiet import quiet_stdout
 
 #: harness search metric -> DiskANN distance. 'ip' arrives only for cosine (unit vectors):
@@ -132,11 +131,9 @@ class DiskannDiskBackend:
         s = self.search_params
         found = self._index.batch_search(as_float32(queries), kk, max(int(s["complexity"]), kk),
                                          max(1, self.threads), int(s["beam_width"]))
-        ids = found.identifiers.astype(np.int64)
-        dist = found.distances.astype(np.float32)
         # full-precision re-ranked squared l2 distances (cosine: 1 - d / 2 on unit vectors)
-        scores = 1.0 - dist / 2 if self.metric == "ip" else -dist
-        return pad_to_k(ids, scores, k)
+        return padded_results(found, k,
+                              (lambda d: 1.0 - d / 2) if self.metric == "ip" else np.negative)
 
     def disk_bytes(self) -> int:
         return self.scratch.bytes()
