@@ -13,7 +13,8 @@ from report_fixtures import runs_fixture  # noqa: F401 (the `runs` fixture)
 from harness.cli.main import main
 from harness.console import table
 
-EXPONENT = re.compile(r"\d[eE][+-]?\d")
+# a number written with an exponent, as a whole token: run ids are hex ("3b4d85e8")
+EXPONENT = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])")
 PATH_LINE = re.compile(r"^[a-z]+:\s+/")
 
 
