@@ -1,12 +1,14 @@
 """Concurrency modes measured, not read from source: for every registered backend, closed-loop
-qps with 1 and 2 client threads on the same index (harness.execution.load.thread_scaling: the
-runner's Searcher on single-query rows, interleaved, median of the per-repeat ratios), next
-to the mode the backend declares (Concurrency.mode).
+qps with 1 and 2 client threads on the same index (harness.execution.load.thread_scaling:
+the load stage's Searcher.row_search on single-query rows, interleaved, median of the
+per-repeat ratios), next to the mode the backend declares (Concurrency.mode).
 
 A backend that releases the GIL scales (>= 1.2x: `threads`); one that holds it stays near
 1.0x (<= 1.1x: `processes`); in between is `unclear` (re-run on a quiet machine).
 test-sleep (a 2 ms sleep: releases the GIL) and test-gil (a pure-Python loop: holds it)
-are the two controls. Data: N x D clustered unit vectors, each backend at its default
+are the two controls, built on the first 2,000 documents at 64 dims whatever the data (test-gil
+scores with numpy, which releases the GIL: on large data that part dominates and the control
+would scale). Data: N x D clustered unit vectors, each backend at its default
 build and search parameters, precision float32 (else int8, else binary), cosine.
 
     PYTHONPATH=$PWD python bench/gil.py [--n 10000] [--dim 64] [--queries 200]
@@ -30,6 +32,7 @@ from harness.plan.load_checks import cores
 from harness.registry import BACKENDS, Entry
 
 K = 10
+CONTROLS = ("test-sleep", "test-gil")
 
 
 def _precision(entry: Entry) -> str:
@@ -58,6 +61,7 @@ def main() -> None:
     ap.add_argument("--backends", default="")
     a = ap.parse_args()
     docs, queries = clustered(a.n, a.queries, a.dim)
+    small = clustered(2000, a.queries, 64)
     wanted = [b for b in a.backends.split(",") if b]
     print(f"{a.n} x {a.dim}, {a.queries} queries, {a.seconds} s a point, {a.repeats} repeats, "
           f"{cores()} cores, load average {os.getloadavg()[0]:.1f}")
@@ -71,10 +75,11 @@ def main() -> None:
         t0 = time.monotonic()
         try:
             with thread_limit(1):
-                s = searcher_for(entry, docs, queries)
-                rows = s.rows()
-                sc = thread_scaling(lambda j, s=s, rows=rows: s(rows[j]), len(rows),
-                                    a.seconds, a.repeats, cores())
+                control = entry.name in CONTROLS
+                s = (searcher_for(entry, small[0], small[1]) if control
+                     else searcher_for(entry, docs, queries))
+                sc = thread_scaling(s.row_search(), len(s.queries), a.seconds, a.repeats,
+                                    cores())
         except Exception as exc:  # one backend failing does not stop the others
             print(f"{entry.name:<18} {declared:<10} failed: {type(exc).__name__}: "
                   f"{str(exc).splitlines()[0][:80] if str(exc) else ''}")

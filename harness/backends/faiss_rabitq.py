@@ -26,6 +26,7 @@ from harness.backends.base import (
     FLOAT_METRICS,
     FLOAT_PRECISIONS,
     Capabilities,
+    Concurrency,
     IndexInput,
     Param,
     as_float32,
@@ -189,6 +190,13 @@ class FaissHNSWRaBitQ(_RaBitQ):
     """IndexHNSWRaBitQ: an HNSW graph built and searched on the RaBitQ codes (graph)."""
 
     name = "faiss-hnsw-rabitq"
+    # faiss releases the GIL, but each query here is ~40 us of which the inner-product
+    # reduction's numpy steps are a large part: two threads hand the GIL back and forth
+    concurrency = Concurrency(
+        "processes", "measured on a quiet 2-core machine (bench/gil.py, 20000 x 256, cosine): "
+        "2 client threads gave 0.57x the qps of 1 (a bare faiss loop at qb 4, L2, 1.1-1.8x)",
+        unshared="the L2 reduction's state (the norm coordinate) lives in the backend, not the "
+        "faiss file: clients stay threads")
     capabilities = Capabilities(
         metrics=FLOAT_METRICS,  # faiss has only L2 here: ip and cosine go through L2
         precisions=FLOAT_PRECISIONS,

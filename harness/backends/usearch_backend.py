@@ -45,7 +45,10 @@ I8_SCALE = 127.0
 class UsearchBackend:
     name: ClassVar[str] = "usearch"
     concurrency: ClassVar[Concurrency] = Concurrency(
-        "threads", "usearch releases the GIL in search (py::gil_scoped_release)")
+        "processes", "measured on a quiet 2-core machine (bench/gil.py, 20000 x 256): "
+        "2 client threads gave 0.83x the qps of "
+        "1, and a bare two-thread loop on Index.search 0.86-0.97x: its searches do not run in "
+        "parallel from Python threads")
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=frozenset(DTYPES),

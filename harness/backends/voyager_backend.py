@@ -34,7 +34,12 @@ from harness.backends.hnswlib_backend import ELEMENT_EXTRA_BYTES, FIXED_BYTES
 class VoyagerBackend:
     name: ClassVar[str] = "voyager"
     concurrency: ClassVar[Concurrency] = Concurrency(
-        "threads", "voyager releases the GIL in query (py::gil_scoped_release)")
+        "processes", "measured on a quiet 2-core machine (bench/gil.py, 20000 x 256): "
+        "2 client threads gave 0.76x the qps of "
+        "1, a bare two-thread loop on Index.query 0.78-0.99x: its queries do not run in "
+        "parallel from Python threads",
+        unshared="voyager.Index.load reads the whole index into each process (no "
+        "memory-mapped form): clients stay threads")
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=FLOAT_METRICS,
         precisions=FLOAT_PRECISIONS,

@@ -11,6 +11,8 @@ does nothing but search.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from harness.backends.base import Backend, IndexMemory
@@ -87,6 +89,17 @@ class Searcher:
     def rows(self) -> list[tuple[np.ndarray, np.ndarray]]:
         return [(self.queries[i : i + 1], self.raw_queries[i : i + 1])
                 for i in range(len(self.queries))]
+
+    def row_search(self) -> Callable[[int], object]:
+        """search(j): the query at row j, as the load clients call it. Without rescoring it
+        goes straight to the backend: every Python call between two searches holds the GIL
+        the other clients' searches wait for."""
+        if self.rescore >= 1:
+            batches = self.rows()
+            return lambda j: self(batches[j])
+        search, k = self.backend.search, self.k
+        rows = [row for row, _ in self.rows()]
+        return lambda j: search(rows[j], k)
 
     def head(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         return self.queries[:n], self.raw_queries[:n]

@@ -7,11 +7,17 @@ error. The database file lives in the scratch folder (vss's experimental persist
 the index into it at CHECKPOINT). Build = insert + CREATE INDEX ... USING HNSW; each query is
 one prepared `SELECT ... ORDER BY array_*_distance(v, ?) LIMIT k`, which DuckDB plans as an
 HNSW_INDEX_SCAN; `ef_search` is the session's hnsw_ef_search.
+
+A DuckDB connection runs one query at a time: a second thread executing on it at once fails
+("Attempting to execute an unsuccessful or closed pending query", found by bench/gil.py), so
+each searching thread has its own cursor (a connection to the same database), with the
+prepared ef_search set on it.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -68,6 +74,20 @@ class DuckDBBackend(FileBacked):
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
         self.start(metric, build, DISTANCES, "cosine or l2")
         self._con: Any = None
+        self._local = threading.local()  # per searching thread: (cursor, its ef_search)
+        self._cursors: list[Any] = []  # closed with the backend
+        self._ef = int(self.capabilities.with_defaults("search", {})["ef_search"])
+
+    def _cursor(self) -> Any:
+        """This thread's cursor, opened on first use, with the prepared ef_search."""
+        cur, ef = getattr(self._local, "cursor", (None, None))
+        if cur is None:
+            cur = self._con.cursor()
+            self._cursors.append(cur)
+        if ef != self._ef:
+            cur.execute(f"SET hnsw_ef_search = {self._ef}")
+        self._local.cursor = (cur, self._ef)
+        return cur
 
     def build(self, data: IndexInput) -> None:
         import duckdb
@@ -102,13 +122,14 @@ class DuckDBBackend(FileBacked):
 
     def prepare(self, search: Mapping[str, Any]) -> None:
         s = self.capabilities.with_defaults("search", search)
-        self._con.execute(f"SET hnsw_ef_search = {int(s['ef_search'])}")
+        self._ef = int(s["ef_search"])
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         ids = np.full((len(queries), k), -1, dtype=np.int64)
         dist = np.full((len(queries), k), np.inf, dtype=np.float64)
+        con = self._cursor()
         for i, q in enumerate(as_float32(queries)):
-            found = self._con.execute(self._sql, [q.tolist(), k]).fetchall()
+            found = con.execute(self._sql, [q.tolist(), k]).fetchall()
             if found:
                 ids[i, :len(found)], dist[i, :len(found)] = zip(*found, strict=True)
         # cosine distance on unit vectors; array_distance is L2, exact search ranks by its square
@@ -116,6 +137,9 @@ class DuckDBBackend(FileBacked):
         return ids, np.where(ids >= 0, scores, -np.inf).astype(np.float32)
 
     def close(self) -> None:
+        for cur in self._cursors:
+            cur.close()
+        self._cursors.clear()
         if self._con is not None:
             self._con.close()
             self._con = None

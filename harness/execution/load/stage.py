@@ -98,28 +98,26 @@ def _setting(cell: Cell, ix: CellIndex, i: int, how: tuple[str, str, SavedIndex 
     spec, n_cores = cell.load or {}, cores()
     searcher = ix.searchers[i]
     ix.backend.prepare(ix.settings[i])
-    batches = searcher.rows()
+    n_rows = len(searcher.queries)
     settings = dict(ix.settings[i])
     base = {"cell_id": cell.cell_id, "setting": i, "clients_as": as_, "cores": n_cores,
             "note": note}
     busy = loaded(machine_load())
     seconds = float(spec["seconds"])
 
-    def search(j: int) -> object:
-        return searcher(batches[j])
-
+    search = searcher.row_search()
     recs = []
     for n in spec["clients"]:
-        fig = (closed_procs(saved, settings, len(batches), n, seconds, n_cores) if saved
+        fig = (closed_procs(saved, settings, n_rows, n, seconds, n_cores) if saved
                and as_ == "processes" else
-               closed_threads(search, len(batches), n, seconds, n_cores))
+               closed_threads(search, n_rows, n, seconds, n_cores))
         recs.append(_rec(base, "closed", fig, clients=n))
     top = max((r["qps"] for r in recs if r["qps"] == r["qps"]), default=float("nan"))
     workers = max(spec["clients"])
     for k, rate in enumerate(spec["rates"] if top == top else []):
         dealt = deal(poisson_schedule(rate * top, seconds, cell.seed + k), workers)
         fig = (open_procs(saved, settings, dealt, n_cores) if saved and as_ == "processes"
-               else open_threads(search, len(batches), dealt, n_cores))
+               else open_threads(search, n_rows, dealt, n_cores))
         recs.append(_rec(base, "open", fig, clients=workers, offered_qps=rate * top,
                          rate=rate))
     if spec["batch_sizes"] and BACKENDS.get(cell.backend).load().concurrency.batch:

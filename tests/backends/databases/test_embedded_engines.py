@@ -118,3 +118,33 @@ def test_milvus_gets_its_build_params(index_type):
     want = {"nlist": 7} if index_type == "IVF_FLAT" else {"M": 6, "efConstruction": 128}
     assert state["params"] == want and state["indexed_rows"] == 400
     b.close()
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_client_threads_search_at_once_with_the_prepared_setting(name):
+    # the load axis's client threads share one backend; DuckDB's connection ran one query at
+    # a time (bench/gil.py failed on it), so each thread now has its own cursor: its answers
+    # at a low ef must be the one-thread answers at that ef, not those at the default
+    from harness.execution.load.threads import closed_threads
+
+    cls, build, ef = _engine(name)
+    rng = np.random.default_rng(3)
+    x, q = _unit(rng, 3000, 48), _unit(rng, 40, 48)
+    b = cls("ip", build)
+    b.build(IndexInput(x, "ip", "float32"))
+    try:
+        b.prepare({ef: 10})
+        want = [b.search(q[i:i + 1], 10)[0] for i in range(len(q))]
+        b.prepare({ef: 600})
+        high = [b.search(q[i:i + 1], 10)[0] for i in range(len(q))]
+        assert any((w != h).any() for w, h in zip(want, high, strict=True))
+        b.prepare({ef: 10})
+        got: dict[int, np.ndarray] = {}
+
+        def search(i: int) -> None:
+            got[i] = b.search(q[i:i + 1], 10)[0]
+
+        assert closed_threads(search, len(q), 2, 0.5, 2).n_queries >= len(q)
+        assert all((got[i] == want[i]).all() for i in got)
+    finally:
+        b.close()
