@@ -6,7 +6,7 @@ time, so an unsupported combination is skipped with a reason, never converted si
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -196,6 +196,23 @@ class Backend(Protocol):
 
     def memory(self) -> IndexMemory:
         """Bytes per document and fixed bytes of the built index (see IndexMemory)."""
+
+
+class Configured:
+    """What a backend's __init__ does first: refuse a distance it lacks and fill in the build
+    defaults (mixed into backends that have no other base)."""
+
+    name: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    def configure(self, metric: str, build: Mapping[str, Any], allowed: Collection[str],
+                  accepts: str) -> None:
+        """`accepts` ends "{name} searches ..." in the error for a metric not in `allowed`."""
+        if metric not in allowed:
+            raise ValueError(f"{self.name} searches {accepts}, not {metric!r}")
+        self.metric = metric
+        self.build_params = self.capabilities.with_defaults("build", build)
+        self._n = 0
 
 
 def backend_class(name: str, key: str | None = None) -> type[Backend]:

@@ -31,6 +31,7 @@ from harness.backends.base import (
     FLOAT_PRECISIONS,
     Capabilities,
     Concurrency,
+    Configured,
     IndexInput,
     IndexMemory,
     Param,
@@ -52,6 +53,8 @@ def padded_results(found: Any, k: int, scores: Any) -> tuple[np.ndarray, np.ndar
     `scores` turns its float32 distances into similarities (higher is better)."""
     ids = found.identifiers.astype(np.int64)
     return pad_to_k(ids, scores(found.distances.astype(np.float32)), k)
+
+
 #: measured: a Python loop in the main thread ran at 0.8% of its rate (0.1% for the SSD
 #: index) while another thread was inside batch_search; 40% with that thread in time.sleep
 #: (docs/engines.md)
@@ -59,7 +62,7 @@ GIL_HELD = ("diskannpy holds the GIL in batch_search (measured: another thread's
             "all but stops during it)")
 
 
-class DiskannBackend:
+class DiskannBackend(Configured):
     name: ClassVar[str] = "diskann"
     concurrency: ClassVar[Concurrency] = Concurrency(
         "processes", GIL_HELD, unshared="StaticMemoryIndex reads its files into the process's "
@@ -81,15 +84,11 @@ class DiskannBackend:
     )
 
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
-        if metric not in DISTANCES:
-            raise ValueError(f"diskann searches float vectors with 'ip' or 'l2', not {metric!r}")
-        self.metric = metric
+        self.configure(metric, build, DISTANCES, "float vectors with 'ip' or 'l2'")
         self.threads = threads
-        self.build_params = self.capabilities.with_defaults("build", build)
         self.complexity = 64
         self.scratch = Scratch("diskann")
         self._index: Any = None
-        self._n = 0
 
     def build(self, data: IndexInput) -> None:
         import diskannpy

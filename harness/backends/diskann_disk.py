@@ -32,6 +32,7 @@ from harness.backends.base import (
     FLOAT_PRECISIONS,
     Capabilities,
     Concurrency,
+    Configured,
     IndexInput,
     IndexMemory,
     Param,
@@ -60,7 +61,7 @@ def pq_budget(codes: int, n: int) -> float:
     return math.ceil((codes + 0.5) * max(1, n) / 2**30 * 1e6) / 1e6
 
 
-class DiskannDiskBackend:
+class DiskannDiskBackend(Configured):
     name: ClassVar[str] = "diskann-disk"
     concurrency: ClassVar[Concurrency] = Concurrency(
         "processes", GIL_HELD, unshared="not written yet: client processes opening the same "
@@ -85,12 +86,8 @@ class DiskannDiskBackend:
     )
 
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
-        if metric not in DISTANCES:
-            raise ValueError(f"diskann-disk searches float vectors with 'ip' (cosine) or "
-                             f"'l2', not {metric!r}")
-        self.metric = metric
+        self.configure(metric, build, DISTANCES, "float vectors with 'ip' (cosine) or 'l2'")
         self.threads = threads
-        self.build_params = self.capabilities.with_defaults("build", build)
         self.search_params = self.capabilities.with_defaults("search", {})
         self.scratch = Scratch("diskann-disk")
         self._index: Any = None

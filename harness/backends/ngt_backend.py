@@ -26,6 +26,7 @@ from harness.backends.base import (
     FLOAT_PRECISIONS,
     Capabilities,
     Concurrency,
+    Configured,
     IndexInput,
     IndexMemory,
     Param,
@@ -39,7 +40,7 @@ from harness.backends.quiet import quiet_stdout
 DISTANCES = {"ip": "Cosine", "l2": "L2"}
 
 
-class NgtBackend:
+class NgtBackend(Configured):
     name: ClassVar[str] = "ngt"
     concurrency: ClassVar[Concurrency] = Concurrency(
         "processes", "measured on a quiet 2-core machine (bench/gil.py, 20000 x 256): "
@@ -68,15 +69,11 @@ class NgtBackend:
     )
 
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
-        if metric not in DISTANCES:
-            raise ValueError(f"ngt searches float vectors with 'ip' or 'l2', not {metric!r}")
-        self.metric = metric
+        self.configure(metric, build, DISTANCES, "float vectors with 'ip' or 'l2'")
         self.threads = threads
-        self.build_params = self.capabilities.with_defaults("build", build)
         self.epsilon = 0.1
         self.scratch = Scratch("ngt")
         self._index: Any = None
-        self._n = 0
 
     def build(self, data: IndexInput) -> None:
         import ngtpy

@@ -18,6 +18,7 @@ from harness.backends.base import (
     FLOAT_PRECISIONS,
     Capabilities,
     Concurrency,
+    Configured,
     IndexInput,
     IndexMemory,
     Param,
@@ -28,7 +29,7 @@ from harness.backends.base import (
 SPACES = {"ip": "cosinesimil", "l2": "l2"}
 
 
-class NmslibBackend:
+class NmslibBackend(Configured):
     name: ClassVar[str] = "nmslib"
     concurrency: ClassVar[Concurrency] = Concurrency(
         "threads", "declared, not measured: nmslib's pybind11 knnQuery runs in C++")
@@ -48,13 +49,9 @@ class NmslibBackend:
     )
 
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
-        if metric not in SPACES:
-            raise ValueError(f"nmslib searches float vectors with 'ip' or 'l2', not {metric!r}")
-        self.metric = metric
+        self.configure(metric, build, SPACES, "float vectors with 'ip' or 'l2'")
         self.threads = threads
-        self.build_params = self.capabilities.with_defaults("build", build)
         self._index: Any = None
-        self._n = 0
 
     def build(self, data: IndexInput) -> None:
         import nmslib

@@ -19,6 +19,7 @@ from harness.backends.base import (
     SEED,
     Capabilities,
     Concurrency,
+    Configured,
     IndexInput,
     IndexMemory,
     Param,
@@ -29,7 +30,7 @@ from harness.backends.base import (
 METRICS = {"ip": "cosine", "l2": "euclidean"}
 
 
-class PynndescentBackend:
+class PynndescentBackend(Configured):
     name: ClassVar[str] = "pynndescent"
     concurrency: ClassVar[Concurrency] = Concurrency(
         "processes", "pynndescent's query is numba code compiled without nogil: threads "
@@ -51,14 +52,10 @@ class PynndescentBackend:
     )
 
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:
-        if metric not in METRICS:
-            raise ValueError(f"pynndescent searches with 'ip' (cosine) or 'l2', not {metric!r}")
-        self.metric = metric
+        self.configure(metric, build, METRICS, "with 'ip' (cosine) or 'l2'")
         self.threads = threads
-        self.build_params = self.capabilities.with_defaults("build", build)
         self.epsilon = 0.1
         self._index: Any = None
-        self._n = 0
 
     def build(self, data: IndexInput) -> None:
         import pynndescent

@@ -84,9 +84,9 @@ class DuckDBBackend(FileBacked):
         if cur is None:
             cur = self._con.cursor()
             self._cursors.append(cur)
-        if ef != self._ef:
+        if ef != self._ef:  # first use, or prepare() changed it since this thread's last query
             cur.execute(f"SET hnsw_ef_search = {self._ef}")
-        self._local.cursor = (cur, self._ef)
+            self._local.cursor = (cur, self._ef)
         return cur
 
     def build(self, data: IndexInput) -> None:

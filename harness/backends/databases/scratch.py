@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Collection, Mapping
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from harness.backends.base import Capabilities, IndexMemory
+from harness.backends.base import Capabilities, Configured, IndexMemory
 
 
 @runtime_checkable
@@ -46,7 +46,7 @@ class Scratch:
         self._cleanup()
 
 
-class FileBacked:
+class FileBacked(Configured):
     """Backend methods of an engine whose index is the files in `self.scratch`: their size is
     the index's (nbytes, disk_bytes) and, read on demand, its memory per document."""
 
@@ -59,12 +59,8 @@ class FileBacked:
               accepts: str) -> None:
         """What every engine's __init__ does: refuse a distance it lacks (`accepts` names the
         suite's distances it takes), fill in the build defaults, open its scratch folder."""
-        if metric not in allowed:
-            raise ValueError(f"{self.name} searches with {accepts}, not {metric!r}")
-        self.metric = metric
-        self.build_params = self.capabilities.with_defaults("build", build)
+        self.configure(metric, build, allowed, f"with {accepts}")
         self.scratch = Scratch(self.name)
-        self._n = 0
 
     def disk_bytes(self) -> int:
         return self.scratch.bytes()
