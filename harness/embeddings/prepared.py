@@ -46,9 +46,13 @@ class Prepared:
 
     def int8_docs(self) -> tuple[np.ndarray, Int8]:
         """The corpus as int8 codes and their quantizer (fitted once on raw_docs), for
-        rescoring against int8 document vectors. Reuses this cell's quantizer if it is int8."""
+        rescoring against int8 document vectors. Reuses this cell's quantizer if it is a fitted
+        int8; a per-batch one holds whichever batch it saw last (the queries), so the corpus
+        gets its own fit."""
         if "int8" not in self._memo:
-            q = self.quantizer if isinstance(self.quantizer, Int8) else Int8().fit(self.raw_docs)
+            q = self.quantizer
+            if not isinstance(q, Int8) or isinstance(q, PerBatchInt8):
+                q = Int8().fit(self.raw_docs)
             self._memo["int8"] = (q.encode(self.raw_docs), q)
         return self._memo["int8"]
 

@@ -80,6 +80,14 @@ def test_rescore_with_int8_scores_dequantized_corpus_vectors():
     p8 = prepare(docs, queries, dim=None, metric="cosine", precision="int8")
     assert p8.int8_docs()[1] is p8.quantizer
     assert isinstance(p8.quantizer, Int8)
+    # a per-batch cell's quantizer was last fitted on the queries: rescoring fits the corpus
+    pb = prepare(docs, queries, dim=None, metric="cosine", precision="int8-per-batch")
+    codes_pb, q_pb = pb.int8_docs()
+    assert q_pb is not pb.quantizer
+    low = pb.raw_docs.min(axis=0)
+    scale = (pb.raw_docs.max(axis=0) - low) / 255.0
+    expected_codes = (np.clip(np.rint((pb.raw_docs - low) / scale), 0, 255) - 128).astype(np.int8)
+    np.testing.assert_array_equal(codes_pb, expected_codes)
 
 
 def test_rerank_l2():
