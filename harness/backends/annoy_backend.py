@@ -93,6 +93,10 @@ class AnnoyBackend:
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         rows = queries.tolist()
+        if len(rows) == 1:
+            one = self._one(rows[0], queries, k)
+            if one is not None:
+                return one
         if self.threads > 1 and len(rows) > 1:
             # batch throughput: annoy releases the GIL while it searches
             from concurrent.futures import ThreadPoolExecutor
@@ -116,16 +120,29 @@ class AnnoyBackend:
                 dist[r, : len(s)] = s
         return ids, self._scores(dist, queries, ids)
 
-    def _scores(self, dist: np.ndarray, queries: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    def _one(self, row: list[float], queries: np.ndarray, k: int
+             ) -> tuple[np.ndarray, np.ndarray] | None:
+        """One query answered with k results, without the batch path's padding and masking:
+        the latency loop's call, where those microseconds were a sixth of annoy's own time
+        (bench/cli_vs_bare.py). The same float32 arithmetic as _scores, so the same values."""
+        ids, dist = self._index.get_nns_by_vector(row, k, self.search_k, True)
+        if len(ids) < k:
+            return None
+        return np.array([ids], dtype=np.int64), self._converted(np.array([dist], np.float32),
+                                                                queries)
+
+    def _converted(self, dist: np.ndarray, queries: np.ndarray) -> np.ndarray:
         if self.annoy_metric == "euclidean":
-            scores = -(dist * dist)
-        elif self.annoy_metric == "angular":
+            return -(dist * dist)
+        if self.annoy_metric == "angular":
             # angular distance = sqrt(2 - 2 cos); unit documents: <q, x> = cos * |q|
-            qnorm = np.linalg.norm(queries, axis=1).astype(np.float32)
-            scores = (1.0 - 0.5 * dist * dist) * qnorm[:, None]
-        else:  # 'dot' returns the inner product
-            scores = dist
-        return np.where(ids >= 0, scores, -np.inf).astype(np.float32)
+            x = np.asarray(queries, dtype=np.float32)
+            qnorm = np.sqrt(np.add.reduce(x * x, axis=1))  # np.linalg.norm's own reduction
+            return (1.0 - 0.5 * dist * dist) * qnorm[:, None]
+        return dist  # 'dot' returns the inner product
+
+    def _scores(self, dist: np.ndarray, queries: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        return np.where(ids >= 0, self._converted(dist, queries), -np.inf).astype(np.float32)
 
     def nbytes(self) -> int:
         # annoy.save() re-opens the index from the file (mmap); once unlinked, the mapping stays

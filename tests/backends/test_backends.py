@@ -241,3 +241,22 @@ def test_searches_after_nbytes_still_work(data):
         before = be.search(queries, K)[0]
         be.nbytes()
         np.testing.assert_array_equal(before, be.search(queries, K)[0], err_msg=name)
+
+
+@pytest.mark.parametrize("metric", ["ip", "ip-scaled", "l2"])
+def test_annoy_one_query_equals_its_batch_row(data, metric):
+    """The latency loop's one-query path gives the batch path's values bit for bit
+    (angular with non-unit queries, dot, euclidean), and pads like it when short."""
+    docs, queries = data
+    if metric == "ip-scaled":
+        docs = docs * np.linspace(0.5, 2.0, len(docs), dtype=np.float32)[:, None]
+    queries = queries * np.float32(1.7)  # non-unit: angular scores carry |q|
+    be = make("annoy", metric[:2], {"n_trees": 5}, {"search_k": 500}, docs=docs)
+    ids, scores = be.search(queries, K)
+    for i in range(len(queries)):
+        one_ids, one_scores = be.search(queries[i:i + 1], K)
+        assert one_ids.dtype == np.int64 and one_scores.dtype == np.float32
+        np.testing.assert_array_equal(one_ids, ids[i:i + 1])
+        np.testing.assert_array_equal(one_scores, scores[i:i + 1])
+    short_ids, short_scores = be.search(queries[:1], len(docs) + 5)  # more than it holds
+    assert (short_ids[0, len(docs):] == -1).all() and np.isneginf(short_scores[0, len(docs):]).all()
