@@ -1,7 +1,8 @@
 """Filtered search strategies over a built index: arrays (a boolean mask of allowed docs) in.
 
-- `pre`: exact search over the passing documents only (numpy, float64 scores, ties broken by
-  the lower document index); it is also the filtered ground truth.
+- `pre`: exact search over the passing documents only (float64 scores, ties broken by the
+  lower document index, found through a float32 screen: screened_topk.py); it is also the
+  filtered ground truth.
 - `in`: the library's own filtering during search: faiss `SearchParameters(sel=
   IDSelectorBitmap)` for flat, HNSW and IVF indexes (keeping the index's efSearch / nprobe),
   hnswlib's `filter` callable. Only these index types can; others are skipped at plan time.
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from harness.backends._faiss import to_scores
+from harness.backends.screened_topk import screened_topk
 
 STRATEGIES = ("pre", "in", "post", "partition")  # partition: backends/partitioned.py
 #: Backends whose library filters inside the search (the `in` strategy).
@@ -29,35 +31,19 @@ SearchFn = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]]
 
 def pre_search(queries: np.ndarray, docs: np.ndarray, metric: str, allowed: np.ndarray,
                k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact top-k of each query among docs[allowed] (allowed: a bool mask)."""
+    """Exact top-k of each query among docs[allowed] (allowed: a bool mask), by float64
+    score, ties to the lower index (screened_topk.py: a float32 screen finds the candidates)."""
     rows = np.flatnonzero(allowed)
     ids = np.full((len(queries), k), -1, dtype=np.int64)
     scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
     if len(rows) == 0:
         return ids, scores
-    sub = docs[rows].astype(np.float64)
-    q = queries.astype(np.float64)
-    s = q @ sub.T
-    if metric == "l2":
-        s = 2 * s - (sub * sub).sum(1)[None, :] - (q * q).sum(1)[:, None]
+    sub = docs if len(rows) == len(docs) else docs[rows]
     kk = min(k, len(rows))
-    order = _top_order(s, kk)
+    order, vals = screened_topk(queries, sub, metric, kk)
     ids[:, :kk] = rows[order]
-    scores[:, :kk] = np.take_along_axis(s, order, axis=1)
+    scores[:, :kk] = vals
     return ids, scores
-
-
-def _top_order(s: np.ndarray, kk: int) -> np.ndarray:
-    """Each row's kk best columns by score, then by column index: what a stable sort of -s
-    gives, from the columns scoring at least the kk-th best (every tie at the cut kept)."""
-    if kk >= s.shape[1]:
-        return np.argsort(-s, axis=1, kind="stable")[:, :kk]
-    kth = -np.partition(-s, kk - 1, axis=1)[:, kk - 1]
-    out = np.empty((len(s), kk), dtype=np.int64)
-    for i in range(len(s)):
-        cand = np.flatnonzero(s[i] >= kth[i])  # increasing column order
-        out[i] = cand[np.argsort(-s[i, cand], kind="stable")[:kk]]
-    return out
 
 
 def in_search(index: Any, metric: str, queries: np.ndarray, allowed: np.ndarray, k: int

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from harness.backends.base import IndexInput
-from harness.backends.filter_search import _top_order, in_search, post_search, pre_search
+from harness.backends.filter_search import in_search, post_search, pre_search
+from harness.backends.screened_topk import top_order as _top_order
 from harness.registry import BACKENDS
 
 
