@@ -63,6 +63,9 @@ class Capabilities:
     # the problem or None; checked at plan time from the dataset's shape and again at build
     # (harness/backends/data_rules.py).
     data_rule: Callable[[Mapping[str, Any], int, int], str | None] | None = None
+    # A known limit of the library that no parameter fixes and the plan cannot see in the
+    # data (printed by `harness plan` under "notes:" for every planned backend that has one).
+    note: str = ""
 
     def __post_init__(self) -> None:
         if self.family and self.family not in FAMILIES:

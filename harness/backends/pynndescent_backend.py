@@ -49,6 +49,11 @@ class PynndescentBackend(Configured):
             "epsilon": Param(float, 0.1, "search range beyond the k-th distance (higher is "
                              "more accurate, slower)", minimum=0.0),
         },
+        note="its search graph is the k-nearest-neighbour graph: on data in well-separated "
+             "clusters it splits into one component per cluster, and a query that enters "
+             "the wrong one never leaves it (knn_recall@10 stops at 0.54-0.56 on "
+             "suites/engines-100k.yaml whatever epsilon, n_neighbors or diversify_prob; "
+             "docs/engines.md)",
     )
 
     def __init__(self, metric: str, build: Mapping[str, Any], threads: int = 1) -> None:

@@ -141,7 +141,7 @@ def plan(args: argparse.Namespace) -> int:
                            "search_settings": len(c.search_grid)} for c in p.cells])
     skipped = pd.DataFrame([{"label": s.cell.label, "reason": s.reason} for s in p.skipped])
     if args.format == "json":
-        print(as_json({"cells": cells, "skipped": skipped}))
+        print(as_json({"cells": cells, "skipped": skipped, "notes": dict(p.notes)}))
         return 0
     if args.format == "csv":  # one row per cell, planned or skipped (with the reason)
         print(as_csv(pd.concat([cells.assign(status="planned", reason=""),
@@ -155,6 +155,10 @@ def plan(args: argparse.Namespace) -> int:
         print(f"{len(p.skipped)} skipped:")
         for s in p.skipped:
             print(wrap(f"  {s.cell.label}: {s.reason}"))
+    if p.notes:
+        print("notes:")
+        for name, note in p.notes:
+            print(wrap(f"  {name}: {note}"))
     return 0
 
 

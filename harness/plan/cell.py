@@ -119,6 +119,7 @@ class Plan:
     suite: LoadedSuite
     cells: tuple[Cell, ...]
     skipped: tuple[Skipped, ...]
+    notes: tuple[tuple[str, str], ...] = ()  # (backend, its Capabilities.note)
 
 
 def grid(params: Mapping[str, Any]) -> list[dict[str, Any]]:

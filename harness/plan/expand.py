@@ -134,7 +134,15 @@ def expand(loaded: LoadedSuite) -> Plan:
     errors = data_problems(loaded, runnable)  # the data's shape, read cheaply
     if errors:
         raise UserErrors(errors)
-    return Plan(suite=loaded, cells=tuple(runnable), skipped=tuple(skipped))
+    return Plan(suite=loaded, cells=tuple(runnable), skipped=tuple(skipped),
+                notes=_notes(runnable))
+
+
+def _notes(cells: list[Cell]) -> tuple[tuple[str, str], ...]:
+    """Each planned backend's known limit, once, in the order the backends first appear."""
+    names = dict.fromkeys(c.backend for c in cells)
+    notes = ((n, backend_class(n).capabilities.note) for n in names)
+    return tuple((n, note) for n, note in notes if note)
 
 
 def modality_problem(cell: Cell) -> str | None:
