@@ -4,8 +4,9 @@ A fresh process builds the index through the backend (n = 20,000, d = 64) and re
 allocator's in-use bytes (glibc mallinfo2: uordblks + hblkhd) before and after: unlike the
 RSS, they do not hide allocations that reuse pages freed earlier in the process. The
 backend's N x memory().per_doc + memory().fixed must be within 10% of that growth.
-(DiskANN's figure is checked against its load's RSS in tests/backends/test_diskann.py;
-nmslib's does not hold: docs/engines.md gives the measured figure.)
+(DiskANN's figure is checked against its load's RSS in tests/backends/test_diskann.py.
+nmslib has no formula: its memory() is the allocator's growth across its own build, here
+measured again around the whole backend build.)
 """
 
 from __future__ import annotations
@@ -66,34 +67,21 @@ def glibc_mallinfo2() -> bool:
 @pytest.mark.parametrize(("name", "build"), [
     ("hnswlib", {"M": M, "ef_construction": 40}),
     ("voyager", {"M": M, "ef_construction": 40}),
+    ("nmslib", {"method": "hnsw", "M": M, "efConstruction": 40}),
+    ("nmslib", {"method": "sw-graph", "NN": 10, "efConstruction": 40}),
 ])
 def test_reported_memory_within_10_percent_of_the_allocations(name, build):
     import json
 
     pytest.importorskip(name)
+    method = build.get("method", "")
     out = subprocess.run([sys.executable, "-c", SCRIPT, name, json.dumps(build), str(N),
                           str(D)], capture_output=True, text=True, check=True, cwd=ROOT).stdout
     got = json.loads(out.splitlines()[-1])
-    print(f"{name}: {got['grown'] / N:.1f} bytes/doc allocated, "
+    print(f"{name} {method}: {got['grown'] / N:.1f} bytes/doc allocated, "
           f"{got['reported'] / N:.1f} reported, formula {2 * M * 4 + 4 * D}")
     assert got["reported"] == pytest.approx(got["grown"], rel=0.10), got
     # and the textbook formula (2M int32 level-0 links + the float32 vector) misses the
     # label, level bookkeeping and per-element extras: more than 10% below
-    assert 0.9 * got["grown"] > N * (2 * M * 4 + 4 * D)
-
-
-@pytest.mark.skipif(not glibc_mallinfo2(), reason="needs glibc >= 2.33 (mallinfo2)")
-def test_nmslib_reports_its_saved_size_which_is_below_its_allocations():
-    # docs/engines.md: nmslib's HNSW keeps the data objects, its graph nodes and the
-    # optimized level-0 copy; the saved files (memory().per_doc) hold far less (about 56%
-    # of the growth here). The gap is stated, not hidden: this fails once memory() is fixed.
-    import json
-
-    pytest.importorskip("nmslib")
-    build = {"method": "hnsw", "M": M, "efConstruction": 40}
-    out = subprocess.run([sys.executable, "-c", SCRIPT, "nmslib", json.dumps(build), str(N),
-                          str(D)], capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    got = json.loads(out.splitlines()[-1])
-    print(f"nmslib: {got['grown'] / N:.1f} bytes/doc allocated, "
-          f"{got['reported'] / N:.1f} reported, formula {2 * M * 4 + 4 * D}")
-    assert 0.4 * got["grown"] < got["reported"] < 0.9 * got["grown"], got
+    if method != "sw-graph":
+        assert 0.9 * got["grown"] > N * (2 * M * 4 + 4 * D)

@@ -30,4 +30,5 @@ def test_fewer_documents_than_k_and_size():
     ids, scores = make("nmslib", "ip", docs=docs).search(queries, 10)
     assert (ids[:, 5:] == -1).all() and np.isneginf(scores[:, 5:]).all()
     be = make("nmslib", "ip", docs=clustered()[0])
-    assert be.memory().per_doc == be.nbytes() / 2000 > 4 * 32  # the vector and its links
+    # memory is what the build left allocated: more than the saved files (data + graph)
+    assert be.memory().per_doc > be.nbytes() / 2000 > 4 * 32
