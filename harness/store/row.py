@@ -57,11 +57,13 @@ COLUMNS: tuple[Column, ...] = (
     _c("encode_docs_per_s", "float", "docs/s", 1, "encoding speed of this run", True),
     _c("encode_s", "float", "s", -1, "time spent encoding this cell's texts", True),
     _c("model_load_s", "float", "s", -1, "time to load the model", True),
-    _c("encoded", "int", "texts", 0, "texts encoded now rather than read from the cache",
-       True),
+    _c("encoded", "text", "", 0, "how the vectors were had: now (encoded in this run), cache "
+       "(encode figures as recorded when encoded, empty if the entry has none) or given (a "
+       "vector dataset, precomputed vectors)", True),
     _c("build_s", "float", "s", -1, "index build time", True),
     _c("index_bytes", "int", "bytes", -1, "measured size of the built index"),
-    _c("code_bytes_per_vector", "float", "bytes", -1, "the precision's code size per vector"),
+    _c("code_bytes_per_vector", "float", "bytes", -1, "the precision's code size per vector at "
+       "this dim (4d, 2d, d, d/2, ceil(d/8), ...): what an index storing it natively needs"),
     _c("peak_rss_mb", "float", "MB", -1, "peak resident memory of the cell above its start",
        True),
     _c("dataset_fingerprint", "text", "", 0, "content hash of the dataset"),
@@ -86,18 +88,21 @@ COLUMNS: tuple[Column, ...] = (
        True),
     _c("qps_min", "float", "queries/s", 1, "slowest repeat", True),
     _c("qps_max", "float", "queries/s", 1, "fastest repeat", True),
-    _c("qps_spread", "float", "ratio", 0, "qps_max / qps_min", True),
-    _c("timing_unstable", "bool", "", 0, "the repeats disagree or the machine was loaded",
-       True),
+    _c("qps_spread", "float", "ratio", 0, "qps_max / qps_min over the setting's interleaved "
+       "repeats", True),
+    _c("timing_unstable", "bool", "", 0, "qps_spread above 1.3 (one quiet measurement spreads "
+       "10-20%) or the machine was loaded; empty with one repeat on a quiet machine", True),
     _c("machine_loaded", "bool", "", 0, "load average above the core count while timing",
        True),
-    _c("query_batch", "int", "queries", 0, "batch size of the batch_qps figure"),
+    _c("query_batch", "int", "queries", 0, "queries per timed pass behind qps and batch_qps "
+       "(every query in one call; exact search's speed depends on it)"),
     _c("batch_qps", "float", "queries/s", 1, "multi-thread batch throughput", True),
     _c("latency_p50_ms", "float", "ms", -1, "median single-query latency", True),
     _c("latency_p95_ms", "float", "ms", -1, "95th percentile latency", True),
     _c("latency_p99_ms", "float", "ms", -1, "99th percentile latency", True),
     _c("latency_mean_ms", "float", "ms", -1, "mean latency", True),
-    _c("status", "text", "", 0, "ok, or error: the exception's message"),
+    _c("status", "text", "", 0, "ok, or error: the exception's message (a worker that died: "
+       "the signal and the memory it had reached)"),
     _c("finished_at", "text", "UTC", 0, "when the row was written (ISO 8601)", True),
     _c("worker_peak_rss_mb", "float", "MB", 0, "peak resident memory of the cell's worker "
        "process", True),

@@ -62,7 +62,7 @@ KEYS: dict[str, str] = {
     "executor": "where cells run: process (default), inline or ray",
     "corpus_sizes": "nested seeded corpus samples per cell (numbers and `full`)",
     "extrapolate_to": "the corpus size the growth fits extrapolate to (analysis only)",
-    "load": "concurrent clients against each cell's built index (docs/throughput.md)",
+    "load": "concurrent clients against each cell's built index (docs/load.md)",
     "load.clients": "closed-loop client counts",
     "load.seconds": "seconds per point of the load curve",
     "load.at": "the search setting measured under load: best (highest main metric) or each",

@@ -35,12 +35,15 @@ def test_directions_and_timing_flags():
 
 
 def test_the_wide_table_types_numeric_columns_from_the_schema():
-    df = pd.DataFrame([{"cell_id": "a", "dim": 8, "qps": None, "encoded": None},
-                       {"cell_id": "b", "dim": None, "qps": 3.5, "encoded": 4}])
+    df = pd.DataFrame([{"cell_id": "a", "dim": 8, "qps": None, "k": None, "encoded": "cache"},
+                       {"cell_id": "b", "dim": None, "qps": 3.5, "k": 4, "encoded": "now"}])
     t = pq.read_table(io.BytesIO(wide_parquet(df)))
     assert str(t.schema.field("dim").type) == "int64"
-    assert str(t.schema.field("encoded").type) == "int64"
+    assert str(t.schema.field("k").type) == "int64"
     assert str(t.schema.field("qps").type) == "double"
+    # `encoded` says how the vectors were had (now / cache / given): typed as an int it was
+    # coerced to missing in every results.parquet
+    assert t.column("encoded").to_pylist() == ["cache", "now"]
 
 
 def test_every_column_of_a_stored_run_is_declared(tmp_path):
