@@ -39,8 +39,16 @@ def lib_bare_search(name: str, be: Any, queries: np.ndarray, k: int,
         return lambda: index.batch_search(queries, k, search["complexity"], 1,
                                           search["beam_width"])
     if backend == "ngt":
-        get, eps = index.search, search["epsilon"]
-        return lambda: [get(v, k, epsilon=eps) for v in queries]
+        # ngtpy's batch call with the epsilon set on the index (what the backend calls; its
+        # per-query search() loop, 0.85x as fast, was the bare side before)
+        import ngtpy
+
+        def batch():
+            index.set(epsilon=search["epsilon"])
+            found = ngtpy.BatchResults()
+            index.batch_search(queries, found, k)
+            return found
+        return batch
     if backend == "nmslib":
         return lambda: index.knnQueryBatch(queries, k=k, num_threads=1)
     if backend == "voyager":
@@ -56,7 +64,7 @@ def lib_bare_ids(name: str, out: Any) -> np.ndarray:
     if backend.startswith("diskann"):
         return out.identifiers
     if backend == "ngt":
-        return np.array([[i for i, _ in row] for row in out])
+        return np.asarray(out.get_ids())
     if backend == "nmslib":
         return np.array([ids for ids, _ in out])
     return out[0]  # voyager (labels, distances), pynndescent (indices, distances)
