@@ -10,9 +10,11 @@ product, took most of it. So the float32 product screens and float64 decides:
 2. every float32 value lies within `margin` of its exact value (a rounding-error bound,
    below), so every document of the float64 top-k (ties at the cut included) has
    t32 >= kth32 - 2 * margin, where kth32 is the k-th best t32;
-3. a threshold no higher than kth32, the k-th best over a sample of the columns, keeps a few
-   candidates per query; they alone get float64 scores (the same formula as the direct
-   path) and a stable sort by (score, index).
+3. faiss's float32 top-(2k + 16) of each query holds all of them when its k-th and last
+   values lie more than 2 * margin apart; a query where they do not falls back to every
+   float32 value cut below the k-th best of a column sample (no higher than kth32). The
+   candidates alone get float64 scores (the direct path's formula) and a stable sort by
+   (score, index).
 
 Bound: a float32 dot product of length d in any summation order is within gamma_d |q||x| of
 the exact one (gamma_d = d u / (1 - d u), u = 2^-24); |x|^2 / 2 and the subtraction add

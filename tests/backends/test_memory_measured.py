@@ -11,12 +11,13 @@ measured again around the whole backend build.)
 
 from __future__ import annotations
 
-import ctypes
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from harness.backends.allocations import in_use
 
 #: `python -c` puts its working directory first on sys.path: the harness under test
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,21 +25,11 @@ ROOT = Path(__file__).resolve().parents[2]
 N, D, M = 20_000, 64, 16
 
 SCRIPT = """
-import ctypes, importlib, json, sys
+import importlib, json, sys
 import numpy as np
+from harness.backends.allocations import in_use
 from harness.backends.base import IndexInput
 from harness.registry import BACKENDS
-
-class MallInfo2(ctypes.Structure):
-    _fields_ = [(f, ctypes.c_size_t) for f in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
-                "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
-
-libc = ctypes.CDLL("libc.so.6")
-libc.mallinfo2.restype = MallInfo2
-
-def in_use():
-    m = libc.mallinfo2()
-    return m.uordblks + m.hblkhd
 
 name, build, n, d = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 x = np.random.default_rng(0).standard_normal((n, d)).astype(np.float32)
@@ -57,10 +48,7 @@ print(json.dumps({"grown": grown, "reported": n * m.per_doc + m.fixed}))
 
 
 def glibc_mallinfo2() -> bool:
-    try:
-        return hasattr(ctypes.CDLL("libc.so.6"), "mallinfo2")
-    except OSError:
-        return False
+    return in_use() is not None
 
 
 @pytest.mark.skipif(not glibc_mallinfo2(), reason="needs glibc >= 2.33 (mallinfo2)")
