@@ -6,9 +6,10 @@
 Runs `harness run SUITE --no-resume --no-analysis --no-report` twice (each time a new run
 folder), matches the result rows on (cell_id, setting), and prints, over the rows neither run
 flags `timing_unstable`, the share whose qps ranges [qps_min, qps_max] overlap (goal: 100%),
-with the ratio range of their medians (qps in run B / run A). A row without a range (one
-repeat) counts as its single qps. Issue 32 measured 20 of 33 (61%) in two quiet runs.
-Figures go to bench/out/rerun_overlap.txt.
+with the ratio range of their medians (qps in run B / run A); then the same per drift-probe
+pass (each range divided by its row's probe_rate, as `harness compare` does), which takes the
+machine's speed out. A row without a range (one repeat) counts as its single qps. Issue 32
+measured 20 of 33 (61%) raw in two quiet runs. Figures go to bench/out/rerun_overlap.txt.
 """
 
 from __future__ import annotations
@@ -32,18 +33,28 @@ def run(suite: str, output: Path, cache: str | None) -> Path:
     return Path(done.stdout.strip().splitlines()[-1].split()[1])
 
 
-def overlap(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    """Rows ok in both runs and flagged in neither, with `overlaps` and `ratio` (B / A)."""
-    cols = [*KEY, "status", "qps", "qps_min", "qps_max", "timing_unstable"]
-    m = a[cols].merge(b[cols], on=KEY, suffixes=("_a", "_b"))
+def overlap(a: pd.DataFrame, b: pd.DataFrame, per_probe: bool = False) -> pd.DataFrame:
+    """Rows ok in both runs and flagged in neither, with `overlaps` and `ratio` (B / A);
+    `per_probe`: every qps divided by the row's probe_rate first."""
+    cols = [*KEY, "status", "qps", "qps_min", "qps_max", "timing_unstable", "probe_rate"]
+    m = a.reindex(columns=cols).merge(b.reindex(columns=cols), on=KEY, suffixes=("_a", "_b"))
     m = m[(m["status_a"] == "ok") & (m["status_b"] == "ok")]
     for s in ("_a", "_b"):
         m = m[~m[f"timing_unstable{s}"].astype(str).str.lower().eq("true")]
-        m[f"lo{s}"] = m[f"qps_min{s}"].fillna(m[f"qps{s}"])
-        m[f"hi{s}"] = m[f"qps_max{s}"].fillna(m[f"qps{s}"])
+        unit = m[f"probe_rate{s}"] if per_probe else 1.0
+        m[f"mid{s}"] = m[f"qps{s}"] / unit
+        m[f"lo{s}"] = m[f"qps_min{s}"].fillna(m[f"qps{s}"]) / unit
+        m[f"hi{s}"] = m[f"qps_max{s}"].fillna(m[f"qps{s}"]) / unit
     m["overlaps"] = (m["lo_a"] <= m["hi_b"]) & (m["lo_b"] <= m["hi_a"])
-    m["ratio"] = m["qps_b"] / m["qps_a"]
+    m["ratio"] = m["mid_b"] / m["mid_a"]
     return m
+
+
+def summary(m: pd.DataFrame, what: str) -> str:
+    n, ok = len(m), int(m["overlaps"].sum())
+    ratios = f"; B/A {m['ratio'].min():.2f}-{m['ratio'].max():.2f}" if n else ""
+    share = f"{ok} ({ok / max(n, 1):.0%})"
+    return f"{what}: unflagged rows in both {n}, ranges overlap {share}{ratios}\n"
 
 
 def main() -> int:
@@ -57,12 +68,9 @@ def main() -> int:
     else:
         dirs = [run(args.what[0], Path(args.output), args.cache) for _ in range(2)]
     a, b = (pd.read_csv(d / "results.csv") for d in dirs)
-    m = overlap(a, b)
-    n, ok = len(m), int(m["overlaps"].sum())
     text = (f"python bench/rerun_overlap.py {' '.join(sys.argv[1:])}\n"
-            f"runs: {dirs[0]} / {dirs[1]}\n"
-            f"unflagged rows in both: {n}; qps ranges overlap: {ok} ({ok / max(n, 1):.0%})\n"
-            + (f"qps ratio B/A: {m['ratio'].min():.2f}-{m['ratio'].max():.2f}\n" if n else ""))
+            f"runs: {dirs[0]} / {dirs[1]}\n" + summary(overlap(a, b), "qps")
+            + summary(overlap(a, b, per_probe=True), "qps per probe pass"))
     print(text, end="")
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)

@@ -234,8 +234,9 @@ def _analyse(store: RunStore, ctx: CellInputs) -> Analysis:
         return made[-1]
 
     result = analyse(store, references)
-    log.info("analysis: %d reference points reused from stored exact cells, %d computed",
-             sum(r.reused for r in made), sum(r.computed for r in made))
+    log.info("analysis: %d reference points reused from stored exact cells, %d from an "
+             "earlier analysis of the run, %d computed", sum(r.reused for r in made),
+             sum(r.kept for r in made), sum(r.computed for r in made))
     return result
 
 

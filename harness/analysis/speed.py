@@ -7,9 +7,13 @@ the repeats, the widest their disagreement allows:
     [qps_min_B / qps_max_A,  qps_max_B / qps_min_A]
 
 (asv compares benchmark results the same way: by the ranges of the repeats, not by a model
-of the noise). The verdict is "within noise" when the interval holds 1, "not significant"
-when either side had one repeat or was flagged timing_unstable (its repeats disagreed, or
-the machine was loaded while it was measured), else "B faster" / "B slower".
+of the noise). When both rows carry the drift probe's rate (probe_rate: how fast the machine
+was while each was timed), every qps is divided by it first, so a machine that was 1.4x
+slower during B's cell does not read as a 1.4x slower configuration; `machine_speed` is the
+probes' ratio B/A and `qps_ratio` stays the raw one. The verdict is "within noise" when the
+interval holds 1, "not significant" when either side had one repeat or was flagged
+timing_unstable (its repeats or its probe readings disagreed, or the machine was loaded
+while it was measured), else "B faster" / "B slower".
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 WITHIN_NOISE = "within noise"
 NOT_SIGNIFICANT = "not significant"
@@ -40,8 +45,11 @@ def speed_ratio(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     qa, qb = _num(a, "qps"), _num(b, "qps")
     if not (qa > 0 and np.isfinite(qb)):
         return {}
-    low = _num(b, "qps_min") / _num(a, "qps_max")
-    high = _num(b, "qps_max") / _num(a, "qps_min")
+    pa, pb = _num(a, "probe_rate"), _num(b, "probe_rate")
+    machine = pb / pa if pa > 0 and pb > 0 else float("nan")
+    drift = machine if np.isfinite(machine) else 1.0  # divides B's qps: B's machine / A's
+    low = _num(b, "qps_min") / _num(a, "qps_max") / drift
+    high = _num(b, "qps_max") / _num(a, "qps_min") / drift
     one_repeat = any(_num(r, "qps_min") == _num(r, "qps_max") for r in (a, b))
     if not (np.isfinite(low) and np.isfinite(high)) or one_repeat:
         verdict = f"{NOT_SIGNIFICANT} (one repeat)"
@@ -52,5 +60,18 @@ def speed_ratio(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
         verdict = WITHIN_NOISE
     else:
         verdict = "B faster" if low > 1.0 else "B slower"
-    return {"qps_ratio": qb / qa, "qps_ratio_low": low, "qps_ratio_high": high,
-            "qps_range": f"[{low:.2f}, {high:.2f}]", "speed": verdict}
+    return {"qps_ratio": qb / qa, "machine_speed": machine, "qps_ratio_low": low,
+            "qps_ratio_high": high, "qps_range": f"[{low:.2f}, {high:.2f}]", "speed": verdict}
+
+
+def qps_normalised(frame: pd.DataFrame) -> pd.Series:
+    """Each row's qps at the run's median machine speed: qps x median(probe_rate) /
+    probe_rate over the run's rows that carry the drift probe (NaN where a row has none). A
+    cell timed while the machine ran at 0.7x reads 0.7x in `qps` and its own speed here."""
+    if "qps" not in frame or "probe_rate" not in frame:
+        return pd.Series(np.nan, index=frame.index)
+    qps = pd.to_numeric(frame["qps"], errors="coerce")
+    probe = pd.to_numeric(frame["probe_rate"], errors="coerce")
+    probe = probe.where(probe > 0)
+    return qps * float(probe.median()) / probe
+

@@ -31,6 +31,7 @@ from harness.analysis.rankings import best_at_speed, rankings, rankings_at_speed
 from harness.analysis.rerank_stage import rerank_table
 from harness.analysis.rule_names import TASK_AT_SPEED
 from harness.analysis.scaling import growth_table
+from harness.analysis.speed import qps_normalised
 from harness.fsutil import atomic_write_text
 from harness.store.row_analysis import DERIVED, KEYS, ROW_ANALYSIS
 from harness.store.runs import RunStore
@@ -143,6 +144,7 @@ def analyse(store: RunStore, references: Callable[[str], References]) -> Analysi
     else:
         parts = [_tables(store.only(groups[n]), references(n), n) for n in sorted(groups)]
         tables = {key: _concat([p[key] for p in parts]) for key in parts[0]}
+    tables[ROW_ANALYSIS] = with_qps_normalised(tables[ROW_ANALYSIS], store.frame())
     for key, table in tables.items():
         _write(store, key, table)
     store.write_tables()  # results.csv and .parquet with the derived columns joined
@@ -214,10 +216,23 @@ def row_analysis(fun: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in DERIVED if c in fun]
     keys = ["cell_id", "search_params"]
     if fun.empty or not cols or not set(frame) >= {*keys, "setting"}:
-        return pd.DataFrame(columns=[*KEYS, *DERIVED])
+        return pd.DataFrame(columns=KEYS)
     names = frame[[*keys, "setting"]].astype({"search_params": str})
     got = fun[[*keys, *cols]].astype({"search_params": str}).merge(names, on=keys, how="inner")
     return got[[*KEYS, *cols]].drop_duplicates(KEYS)
+
+
+def with_qps_normalised(derived: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The derived columns with qps_normalised for every row of the run (filtered, lexical
+    and load rows too): the drift probe's median is the whole run's."""
+    if not set(frame) >= set(KEYS):
+        return derived.reindex(columns=[*KEYS, *DERIVED])
+    speed = frame[KEYS].assign(qps_normalised=qps_normalised(frame).to_numpy())
+    speed = speed.drop_duplicates(KEYS)
+    if not derived.empty:
+        derived = derived.drop(columns=["qps_normalised"], errors="ignore")
+        speed = speed.merge(derived.drop_duplicates(KEYS), on=KEYS, how="left")
+    return speed.reindex(columns=[*KEYS, *DERIVED])
 
 
 def extrapolate_to(store: RunStore) -> int | None:

@@ -12,11 +12,12 @@ diskannpy's native int8/uint8 expect integer vectors whose distance is the data'
 harness's per-dimension calibrated int8 codes are not. The disk index (StaticDiskIndex) is
 not offered: see docs/engines.md (its load did not return on this machine).
 
-Memory per document (measured as the RSS growth of StaticMemoryIndex's load in a fresh
-process, n = 20,000): vector bytes + 4 x the graph's average degree (what the graph file
-holds) + about 125 bytes a node of DiskANN's own bookkeeping (the node's neighbour vector,
-its lock, its slot in the tag maps); `graph_degree` x 4 + vector bytes underestimates it by
-16-40% (docs/engines.md). memory() reports the files' vectors and graph plus that constant.
+Memory per document (measured as the heap's growth over StaticMemoryIndex's load in a
+fresh process, n = 20,000): vector bytes + 4 x the graph's average degree (what the graph
+file holds) + about 125 bytes a node of DiskANN's own bookkeeping (the node's neighbour
+vector, its lock, its slot in the tag maps), within 10%; `graph_degree` x 4 + vector bytes
+underestimates it (docs/engines.md). memory() reports the files' vectors and graph plus
+that constant.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from harness.execution.runner import safe_run_cell
 from harness.execution.timing import UNSTABLE_SPREAD, loaded
 from harness.execution.worker import CellResult
 from harness.inputs.cell_inputs import CellInputs
+from harness.metrics.probe_drift import between_cells
 from harness.plan.cell import Cell, Plan
 from harness.store.runs import RunStore
 from harness.suite.schema import LoadedSuite
@@ -262,6 +263,11 @@ def speed_caveats(frame: pd.DataFrame, loads: Mapping[str, Any]) -> list[str]:
             notes.append(f"{n} result row(s) have timing_unstable: their repeats' qps differ by "
                          f"more than {UNSTABLE_SPREAD}x (qps_spread) or the machine was loaded "
                          "while they were measured (machine_loaded)")
+    moved = between_cells(frame)
+    if moved and moved > UNSTABLE_SPREAD:
+        notes.append(f"the machine's speed moved {moved:.2f}x between cells (the drift probe, "
+                     "probe_rate): compare rows by qps_normalised, or with `harness compare`, "
+                     "which divides by the probe")
     for note in notes:
         log.warning("speed: %s", note)
     return notes

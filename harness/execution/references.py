@@ -5,7 +5,8 @@ same reason): a reference point equals an exact cell of the run when dataset, mo
 precision, distance, k and seed agree and one of its settings has the same rescoring. Only
 the missing points are computed through `reference_cell` (the cell path with one search
 pass; exact search is deterministic and single-threaded there, so a reused point is the one
-it would recompute).
+it would recompute) and kept in RUN_DIR/references/ with the query difficulties, so that
+analysing the run again computes nothing twice.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from harness.inputs.cell_inputs import CellInputs
 from harness.metrics.query_difficulty import QueryDifficulty
 from harness.plan.cell import Cell
 from harness.plan.refs import model_modality
+from harness.store.reference_cache import ReferenceCache, key_of
 from harness.store.row import params as parse_params
 from harness.store.runs import RunStore
 
@@ -34,6 +36,9 @@ class ReferencePoints:
         self.ctx, self.store, self.metric_name = ctx, store, metric_name
         self.computed = 0  # reference points that were not in the store
         self.reused = 0  # reference points read from stored exact cells
+        self.kept = 0  # reference points an earlier analysis of this run computed
+        self.cache = ReferenceCache(store.dir)
+        self._prints: dict[tuple, set[str]] | None = None
         self._memo: dict[str, tuple[float, np.ndarray]] = {}
         self._stored: dict[tuple, tuple[float, np.ndarray]] | None = None
         self._qids: dict[object, np.ndarray] = {}  # memo / stored key -> evaluated query ids
@@ -51,15 +56,42 @@ class ReferencePoints:
             stored = self._stored_points().get(content)
             if stored is not None:
                 self.reused += 1
-                self._qids[key] = self._qids[content]
+                qids = self._qids[content]
             else:
-                self.computed += 1
-                rows, perq = reference_cell(ref, self.ctx)
-                values = perq.task_values(0, self.metric_name)
-                stored = (float(rows[0][self.metric_name]), values)
-                self._qids[key] = np.asarray(perq.query_ids)
+                stored, qids = self._kept_or_computed(ref, rescore)
+            self._qids[key] = qids
             self._memo[key] = stored
         return self._memo[key]
+
+    def _kept_or_computed(self, ref: Cell, rescore: int
+                          ) -> tuple[tuple[float, np.ndarray], np.ndarray]:
+        """((mean, per-query values), query ids) of a point this run's analysis computed
+        before (RUN_DIR/references/), else computed through the cell path and kept there."""
+        name = self._cache_key(ref, rescore)
+        kept = self.cache.point(name)
+        if kept is not None:
+            self.kept += 1
+            mean, values, qids = kept
+        else:
+            self.computed += 1
+            rows, perq = reference_cell(ref, self.ctx)
+            mean = float(rows[0][self.metric_name])
+            values, qids = perq.task_values(0, self.metric_name), np.asarray(perq.query_ids)
+            self.cache.save_point(name, mean, values, qids)
+        return (mean, values), qids
+
+    def _cache_key(self, cell: Cell, rescore: int) -> str:
+        """What determines a computed value: the cell's content, the main metric and the
+        fingerprints of the data and model its rows were measured on."""
+        if self._prints is None:  # (dataset, model) -> the fingerprints its rows carry
+            self._prints = {}
+            for row in self.store.rows():
+                pair = (row.get("dataset"), row.get("model"))
+                got = self._prints.setdefault(pair, set())
+                got.update(str(row[c]) for c in ("dataset_fingerprint", "model_fingerprint")
+                           if row.get(c) is not None)
+        prints = sorted(self._prints.get((cell.dataset_ref.label, cell.model_ref.label), ()))
+        return key_of(_content(cell, rescore), self.metric_name, prints)
 
     def by_query(self, cell: Cell, *, dim: Any, precision: str, metric: str,
                  rescore: int = 0) -> dict[str, float]:
@@ -88,10 +120,14 @@ class ReferencePoints:
     def difficulty(self, cell: Cell) -> QueryDifficulty:
         key = _content(cell, 0)
         if key not in self._difficulty:
-            vec = self.ctx.vectors(cell, self.ctx.dataset(cell))
-            prep = self.ctx.prepared(cell, vec)
-            self._difficulty[key] = difficulty.measure(prep, self.ctx.dataset(cell), cell.k,
-                                                       cell.seed)
+            name = self._cache_key(cell, 0)
+            kept = self.cache.difficulty(name)
+            if kept is None:
+                vec = self.ctx.vectors(cell, self.ctx.dataset(cell))
+                prep = self.ctx.prepared(cell, vec)
+                kept = difficulty.measure(prep, self.ctx.dataset(cell), cell.k, cell.seed)
+                self.cache.save_difficulty(name, kept)
+            self._difficulty[key] = kept
         return self._difficulty[key]
 
     def _stored_points(self) -> dict[tuple, tuple[float, np.ndarray]]:

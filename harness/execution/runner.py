@@ -18,7 +18,7 @@ import numpy as np
 from harness.backends.base import HARNESS_SEARCH_PARAMS, LEXICAL_KEY, backend_class
 from harness.datasets.base import Dataset
 from harness.embeddings.prepared import Prepared
-from harness.execution import two_stage
+from harness.execution import drift, two_stage
 from harness.execution.disk import disk_columns
 from harness.execution.failed import error_rows
 from harness.execution.filtered import FilterRun, filtered_searchers, recall_of_passing
@@ -219,13 +219,16 @@ def _speed_columns(t: Timings, i: int) -> dict[str, Any]:
     stats = latency_stats(all_lat)
     runs = sorted(t.qps[i])
     ratio = spread(runs)
+    probe_rate, probe_spread = drift.summary(t.probe)
+    drifted = bool(probe_spread and probe_spread > UNSTABLE_SPREAD)
     return {
         "qps": float(np.median(runs)),
         "qps_min": runs[0],
         "qps_max": runs[-1],
         "qps_spread": ratio,
-        "timing_unstable": t.machine_loaded or (ratio and ratio > UNSTABLE_SPREAD),
+        "timing_unstable": t.machine_loaded or drifted or (ratio and ratio > UNSTABLE_SPREAD),
         "machine_loaded": t.machine_loaded, "query_batch": t.query_batch,
+        "probe_rate": probe_rate, "probe_spread": probe_spread,
         "batch_qps": float(np.median(t.batch_qps[i])) if t.batch_qps[i] else None,
         "latency_p50_ms": stats.p50_ms,
         "latency_p95_ms": stats.p95_ms,

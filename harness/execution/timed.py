@@ -18,6 +18,7 @@ import numpy as np
 
 from harness.backends.base import Backend, IndexInput, IndexMemory, backend_class
 from harness.embeddings.prepared import Prepared, backend_input
+from harness.execution import drift
 from harness.execution.lexical_leg import (
     HybridSearcher,
     LexicalBackend,
@@ -72,6 +73,8 @@ class Timings:
     # queries per timed pass (qps, batch_qps): exact search's speed depends on it (faiss takes
     # its BLAS path only above a batch threshold), so it is part of the measurement
     query_batch: int = 0
+    # the drift probe's rates (passes/s) before the first repeat and after each (drift.py)
+    probe: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -126,11 +129,13 @@ def measure(cell: Cell, ix: CellIndex, watch: BuildWatch | None = None) -> Timin
         _build(cell, ix, t, watch)
         ix.backend.set_threads(1)
         with thread_limit(1):
+            t.probe.append(drift.reading())
             for rep in range(cell.repeats):
                 # Interleave settings (shuffled round-robin) so machine drift spreads evenly.
                 for i in rng.permutation(len(ix.settings)):
                     _pass(cell, ix, t, i, first=rep == 0)
                     t.lat[i].append(per_query_ns(ix.searchers[i], rows_of[i]))
+                t.probe.append(drift.reading())
         # `threads` > 1: a separate batch-throughput measurement with that many threads
         t.batch_qps = _batch_qps(cell, ix, rng, ix.backend.set_threads)
     t.machine_loaded = t.machine_loaded or loaded(machine_load())

@@ -222,7 +222,8 @@ _SIDE = [("a", "A", False), ("b", "B", False), ("diff", "Δ B−A", False),
 PAIR_COLS = [H.Col(k, h, highlight=hl) for k, h, hl in [
     ("config", None, True), ("main_metric", "metric", True), *_SIDE,
     ("qps_a", "qps A", False), ("qps_b", "qps B", False), ("qps_ratio", "qps B/A", False),
-    ("qps_range", "B/A from the repeats", False), ("speed", None, False),
+    ("machine_speed", "machine B/A (drift probe)", False),
+    ("qps_range", "B/A from the repeats, per probe", False), ("speed", None, False),
     ("speed_verdict", "per-query latency (Wilcoxon, Holm)", False),
     ("latency_p99_ms_a", "p99 ms A", False), ("latency_p99_ms_b", "p99 ms B", False),
 ]]  # fmt: skip

@@ -90,7 +90,7 @@ def _number(col: str, x: float) -> str:
         return f"{x:.4f}"
     if col.startswith("usd_"):
         return usd(x)
-    if col in ("qps", "batch_qps", "qps_min", "qps_max", "encode_docs_per_s"):
+    if col in ("qps", "qps_normalised", "batch_qps", "qps_min", "qps_max", "encode_docs_per_s"):
         return f"{x:,.0f}"
     if col in ("bytes_per_doc", "rescore_bytes_per_doc") and x >= 100:
         return f"{x:,.0f}"  # a tenth of a byte beside hundreds is noise (272.2 vs 128)

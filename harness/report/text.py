@@ -16,9 +16,10 @@ TEXT_COLS = {"rank": "rank", "model": "model", "dim": "dim", "dim_method": "dim 
 TEXT_COLS_AFTER = {"knn_recall@10": "knn@10", "qps": "qps", "latency_p99_ms": "p99_ms",
                    "bytes_per_doc": "bytes/doc", "usd_per_1m_queries": "$/1M_q", "run_id": "run",
                    "flag": "flag", "rule_note": "rule note"}  # fmt: skip
-# qps_range and speed: the ratio's range from the repeats and its verdict (analysis/speed.py)
+# machine_speed: the drift probes' ratio; qps_range and speed: the ratio's range from the
+# repeats (per probe pass) and its verdict (analysis/speed.py)
 COMPARE_COLS = ["main_metric", "a", "b", "diff", "ci", "p_value", "p_holm", "qps_a", "qps_b",
-                "qps_ratio", "qps_range", "speed"]
+                "qps_ratio", "machine_speed", "qps_range", "speed"]
 
 
 def leaderboard_text(ranked: pd.DataFrame, warnings: list[str], rule: str) -> str:
@@ -62,8 +63,9 @@ def comparison_text(runs: tuple[str, str], pairs: pd.DataFrame, warnings: list[s
         for c in ("qps_a", "qps_b"):
             if c in shown:
                 shown[c] = [H.fmt("qps", v) for v in shown[c]]
-        if "qps_ratio" in shown:
-            shown["qps_ratio"] = [H.fmt("qps_ratio", v) for v in shown["qps_ratio"]]
+        for c in ("qps_ratio", "machine_speed"):
+            if c in shown:
+                shown[c] = [f"{v:.2f}" if pd.notna(v) else "" for v in shown[c]]
         shown.insert(0, "#", [f"#{i + 1}" for i in range(len(shown))])
         out.append(table(shown))
         out += [wrap(f"#{i + 1} = {label}") for i, label in enumerate(pairs["config"])]

@@ -86,14 +86,24 @@ COLUMNS: tuple[Column, ...] = (
        "(row_analysis.csv), empty before it or when no query loses"),
     _c("qps", "float", "queries/s", 1, "single-thread queries per second (median of repeats)",
        True),
+    _c("qps_normalised", "float", "queries/s", 1, "qps at the run's median machine speed: "
+       "qps x the run's median probe_rate / the row's probe_rate (written by the analysis step, "
+       "row_analysis.csv; empty before it or without the probe)", True),
     _c("qps_min", "float", "queries/s", 1, "slowest repeat", True),
     _c("qps_max", "float", "queries/s", 1, "fastest repeat", True),
     _c("qps_spread", "float", "ratio", 0, "qps_max / qps_min over the setting's interleaved "
        "repeats", True),
-    _c("timing_unstable", "bool", "", 0, "qps_spread above 1.3 (one quiet measurement spreads "
-       "10-20%) or the machine was loaded; empty with one repeat on a quiet machine", True),
+    _c("timing_unstable", "bool", "", 0, "qps_spread or probe_spread above 1.3 (one quiet "
+       "measurement spreads 10-20%) or the machine was loaded; empty with one repeat on a "
+       "quiet machine", True),
     _c("machine_loaded", "bool", "", 0, "load average above the core count while timing",
        True),
+    _c("probe_rate", "float", "passes/s", 0, "the drift probe's speed while the cell was "
+       "timed (median of its readings before the first repeat and after each; a fixed "
+       "single-thread piece of work, harness/execution/drift.py): qps / probe_rate takes the "
+       "machine's drift out of comparisons", True),
+    _c("probe_spread", "float", "ratio", 0, "max / min of the drift probe's readings during "
+       "the cell; above 1.3 the machine changed speed and the row is timing_unstable", True),
     _c("query_batch", "int", "queries", 0, "queries per timed pass behind qps and batch_qps "
        "(every query in one call; exact search's speed depends on it)"),
     _c("batch_qps", "float", "queries/s", 1, "multi-thread batch throughput", True),

@@ -3,7 +3,8 @@
 A cell record holds what its own cell measured. Some columns of a result row need other cells
 first: `task_loss_share_worst10` compares the row's per-query values with exact float32
 search of the same dataset, model and dim, a reference point known only once the run's
-analysis has found or computed it. Writing it into the cell records would make a record
+analysis has found or computed it; `qps_normalised` divides by the drift probe's median over
+the whole run. Writing it into the cell records would make a record
 depend on other cells (stale when one of them is rerun), so the analysis step writes these
 columns into one table keyed by (cell_id, setting), and the store joins it to the rows it
 reads (results.csv, results.parquet, the report). A run never analysed has the columns empty.
@@ -18,7 +19,7 @@ import pandas as pd
 ROW_ANALYSIS = "row_analysis.csv"
 KEYS = ["cell_id", "setting"]
 #: the derived columns, each declared in harness.store.row
-DERIVED = ("task_loss_share_worst10",)
+DERIVED = ("task_loss_share_worst10", "qps_normalised")
 
 
 def join_row_analysis(frame: pd.DataFrame, run_dir: Path) -> pd.DataFrame:

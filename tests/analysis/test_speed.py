@@ -27,3 +27,23 @@ def test_unstable_or_single_repeats_are_never_a_difference():
     assert speed_ratio(A, one)["speed"] == f"{NOT_SIGNIFICANT} (one repeat)"
     assert speed_ratio({"qps": None}, b) == {}
 
+
+
+def test_drift_probe_takes_the_machine_out_of_the_ratio():
+    # B measured while the machine ran at 0.7x A's speed (probe 70 vs 100 passes/s): its raw
+    # qps reads 0.7x, its qps per probe pass is A's, so the verdict is within noise
+    a = {**A, "probe_rate": 100.0}
+    b = {"qps": 70.0, "qps_min": 66.5, "qps_max": 73.5, "probe_rate": 70.0}
+    got = speed_ratio(a, b)
+    assert got["qps_ratio"] == pytest.approx(0.7)  # the raw ratio is kept
+    assert got["machine_speed"] == pytest.approx(0.7)
+    assert got["qps_ratio_low"] == pytest.approx(66.5 / 110 / 0.7)
+    assert got["qps_ratio_high"] == pytest.approx(73.5 / 90 / 0.7)
+    assert got["speed"] == WITHIN_NOISE
+    assert speed_ratio(A, {k: v for k, v in b.items() if k != "probe_rate"})["speed"] == (
+        "B slower")  # without both probes: the raw ranges, as before
+    # a real 2x speed-up stays one when the machine was also faster during B
+    fast = speed_ratio(a, {"qps": 260.0, "qps_min": 250.0, "qps_max": 270.0,
+                           "probe_rate": 130.0})
+    assert fast["qps_ratio_low"] == pytest.approx(250 / 110 / 1.3) and fast["speed"] == (
+        "B faster")

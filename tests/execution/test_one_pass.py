@@ -3,6 +3,7 @@ points, each cell file read once (ARCHITECTURE.md P1, P2, P7)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from harness import api
@@ -85,3 +86,30 @@ def test_cell_files_are_read_a_bounded_number_of_times_per_cell(write_suite, tmp
     large = counters["reads"]
     # 8 and 32 cells: the report re-opens the store once; nothing re-reads per written cell
     assert small <= 8 and large <= 32
+
+
+def test_analysing_a_run_again_computes_nothing_twice(write_suite, tmp_path, counters,
+                                                      caplog):
+    first = _run(write_suite, tmp_path, "[null]", "again")
+    assert len(counters["references"]) == 2  # ip at float32 and int8
+    funnel = (first.run_dir / "funnel.csv").read_text()
+    difficulty = (first.run_dir / "query_difficulty.csv").read_text()
+    kept = sorted(p.name for p in (first.run_dir / "references").iterdir())
+    assert len(kept) == 2 + 4  # the 2 computed points; 4 spaces' difficulties
+    assert sum(n.endswith("-difficulty.npz") for n in kept) == 4
+    counters["references"].clear()
+    again = _run(write_suite, tmp_path, "[null]", "again")  # every cell reused
+    assert again.n_ran == 0 and counters["references"] == []
+    assert (again.run_dir / "funnel.csv").read_text() == funnel  # the same figures
+    assert (again.run_dir / "query_difficulty.csv").read_text() == difficulty
+    # a damaged file is named, computed again and written again
+    damaged = next(p for p in (again.run_dir / "references").iterdir()
+                   if not p.name.endswith("-difficulty.npz"))
+    damaged.write_bytes(b"not a zip")
+    caplog.clear()
+    third = _run(write_suite, tmp_path, "[null]", "again")
+    assert len(counters["references"]) == 1
+    assert any(damaged.name in r.getMessage() and "damaged" in r.getMessage()
+               for r in caplog.records)
+    assert (third.run_dir / "funnel.csv").read_text() == funnel
+    assert np.load(damaged)["values"].shape  # readable again

@@ -11,7 +11,7 @@ from harness import api
 from harness.analysis.speed import NOT_SIGNIFICANT
 from harness.cli.main import main
 from harness.errors import UserError
-from harness.execution import timing
+from harness.execution import drift, timing
 from harness.execution.timing import UNSTABLE_SPREAD, loaded, spread
 from harness.report.data import RunData
 from harness.report.sections.header import speed_banner
@@ -52,7 +52,33 @@ def test_rows_carry_the_spread_of_their_repeats(write_suite, tmp_path):
         assert row["qps_spread"] == pytest.approx(row["qps_max"] / row["qps_min"])
         assert row["query_batch"] == 30  # every query in one timed call: part of the figure
         assert row["timing_unstable"] == (row["qps_spread"] > UNSTABLE_SPREAD
+                                          or row["probe_spread"] > UNSTABLE_SPREAD
                                           or row["machine_loaded"])
+        assert row["probe_rate"] > 0 and row["probe_spread"] >= 1.0
+
+
+def test_the_drift_probe_is_read_before_and_after_every_repeat(write_suite, tmp_path,
+                                                               monkeypatch):
+    # readings 100, 90, 80, 140: 4 = one before the 3 repeats and one after each; the machine
+    # changed speed 1.75x while the cell was timed, so its rows are flagged
+    readings = iter([100.0, 90.0, 80.0, 140.0])
+    monkeypatch.setattr(drift, "reading", lambda: next(readings))
+    out = _run(write_suite, tmp_path)
+    assert next(readings, None) is None  # all four read, no more
+    for _, row in out.frame.iterrows():
+        assert row["probe_rate"] == pytest.approx(95.0)  # median of the four
+        assert row["probe_spread"] == pytest.approx(140 / 80)
+        assert row["timing_unstable"]
+
+
+def test_the_probe_is_fixed_work():
+    docs, queries, gather = drift._work()
+    assert docs.shape == (4096, 64) and queries.shape == (32, 64) and len(gather) == 8192
+    assert float(docs[0, 0]) == float(drift._work()[0][0, 0])  # the same data every call
+    rate = drift.reading()
+    assert 1 < rate < 1e7
+    assert drift.summary([]) == (None, None)
+    assert drift.summary([2.0, 4.0, 3.0]) == (3.0, 2.0)
 
 
 def test_a_loaded_machine_is_recorded_and_said(write_suite, tmp_path, monkeypatch, caplog):
@@ -93,3 +119,35 @@ def test_the_same_suite_twice_under_load_is_not_a_speed_difference(
                  "--output", str(tmp_path / "cmp")]) == 0
     assert "not significant (unstable: A, B)" in capsys.readouterr().out
     assert "B/A from the repeats" in comp.html_path.read_text()
+
+
+TWO_CELLS = """
+schema_version: 1
+name: drifting
+k: 10
+datasets: [{ref: "synthetic:n=400,dim=8,clusters=3,queries=30"}]
+models: [vectors]
+backends: [{name: exact}, {name: faiss-hnsw}]
+evaluate: [label_recall@10]
+repeats: 3
+warmup: 0
+"""
+
+
+def test_a_machine_that_slows_between_cells_is_normalised_and_said(write_suite, tmp_path,
+                                                                   monkeypatch):
+    # the first cell is timed at 100 probe passes/s, the second at 50 (4 readings per cell)
+    calls = iter([100.0] * 4 + [50.0] * 4)
+    monkeypatch.setattr(drift, "reading", lambda: next(calls))
+    out = api.run(write_suite(TWO_CELLS), api.RunOptions(
+        output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False, executor="inline",
+        report=True))
+    frame = RunStore(out.run_dir).frame()
+    assert sorted(frame["probe_rate"]) == [50.0, 100.0]
+    median = 75.0  # of the two rows' probe rates
+    for _, row in frame.iterrows():
+        assert row["qps_normalised"] == pytest.approx(row["qps"] * median / row["probe_rate"])
+    manifest = json.loads((out.run_dir / "manifest.json").read_text())
+    assert any("moved 2.00x between cells" in c for c in manifest["speed_caveats"])
+    display = (out.run_dir / "report" / "display.csv").read_text()
+    assert "qps_normalised" in display.splitlines()[0]  # beside qps, as the machine moved
