@@ -7,8 +7,9 @@ Runs `harness run SUITE --no-resume --no-analysis --no-report` twice (each time 
 folder), matches the result rows on (cell_id, setting), and prints, over the rows neither run
 flags `timing_unstable`, the share whose qps ranges [qps_min, qps_max] overlap (goal: 100%),
 with the ratio range of their medians (qps in run B / run A); then the same per drift-probe
-pass (each range divided by its row's probe_rate, as `harness compare` does), which takes the
-machine's speed out. A row without a range (one repeat) counts as its single qps. Issue 32
+pass, each range [qps_min / probe_max, qps_max / probe_min] as `harness compare` takes it,
+which takes the machine's speed out and widens a range by the machine's movement during the
+cell. A row without a range (one repeat) counts as its single qps. Issue 32
 measured 20 of 33 (61%) raw in two quiet runs. Figures go to bench/out/rerun_overlap.txt.
 """
 
@@ -36,15 +37,18 @@ def run(suite: str, output: Path, cache: str | None) -> Path:
 def overlap(a: pd.DataFrame, b: pd.DataFrame, per_probe: bool = False) -> pd.DataFrame:
     """Rows ok in both runs and flagged in neither, with `overlaps` and `ratio` (B / A);
     `per_probe`: every qps divided by the row's probe_rate first."""
-    cols = [*KEY, "status", "qps", "qps_min", "qps_max", "timing_unstable", "probe_rate"]
+    cols = [*KEY, "status", "qps", "qps_min", "qps_max", "timing_unstable", "probe_rate",
+            "probe_min", "probe_max"]
     m = a.reindex(columns=cols).merge(b.reindex(columns=cols), on=KEY, suffixes=("_a", "_b"))
     m = m[(m["status_a"] == "ok") & (m["status_b"] == "ok")]
     for s in ("_a", "_b"):
         m = m[~m[f"timing_unstable{s}"].astype(str).str.lower().eq("true")]
-        unit = m[f"probe_rate{s}"] if per_probe else 1.0
-        m[f"mid{s}"] = m[f"qps{s}"] / unit
-        m[f"lo{s}"] = m[f"qps_min{s}"].fillna(m[f"qps{s}"]) / unit
-        m[f"hi{s}"] = m[f"qps_max{s}"].fillna(m[f"qps{s}"]) / unit
+        rate = m[f"probe_rate{s}"] if per_probe else 1.0
+        slow = m[f"probe_max{s}"].fillna(m[f"probe_rate{s}"]) if per_probe else 1.0
+        fast = m[f"probe_min{s}"].fillna(m[f"probe_rate{s}"]) if per_probe else 1.0
+        m[f"mid{s}"] = m[f"qps{s}"] / rate  # as harness compare's range (analysis/speed.py)
+        m[f"lo{s}"] = m[f"qps_min{s}"].fillna(m[f"qps{s}"]) / slow
+        m[f"hi{s}"] = m[f"qps_max{s}"].fillna(m[f"qps{s}"]) / fast
     m["overlaps"] = (m["lo_a"] <= m["hi_b"]) & (m["lo_b"] <= m["hi_a"])
     m["ratio"] = m["mid_b"] / m["mid_a"]
     return m

@@ -9,7 +9,8 @@ it: 1 variant (native, float32), 4 (dims native/256 x float32/float16) and 12 (d
 native/256/128 x float32/float16/int8/binary). For each it prints the largest worker's peak
 RSS, the driver's (run loop, analysis and report), and the theoretical need of the largest
 cell: the corpus vectors (float32, native dim) + its largest index + the ground truth; the
-ratio of the two is the figure to watch. Results go to bench/out/scale.txt.
+ratio of the two is the figure to watch; and the analysis share of each run's wall (its
+summary line's, goal <= 10%). Results go to bench/out/scale.txt.
 """
 
 from __future__ import annotations
@@ -91,7 +92,14 @@ def run(variants: int, data: Path, work: Path, ivf: bool) -> dict:
     return {"variants": variants, "cells": frame["cell_id"].nunique(),
             "failed": int((frame["status"] != "ok").sum()), "minutes": seconds / 60,
             "need_mb": need, "worker_peak_mb": worker, "driver_peak_mb": driver,
-            "worker_ratio": worker / need, "driver_ratio": driver / need}
+            "worker_ratio": worker / need, "driver_ratio": driver / need,
+            "analysis_share": _share(manifest.get("phase_seconds") or {})}
+
+
+def _share(phases: dict) -> float | None:
+    """The run's analysis seconds over its wall (its summary line's share)."""
+    wall = phases.get("wall")
+    return phases["analysis"] / wall if wall and "analysis" in phases else None
 
 
 def main() -> int:

@@ -116,7 +116,7 @@ def _run_locked(p: Plan, store: RunStore, source: str, options: RunOptions) -> R
                      build_progress=build_tickers() if options.progress else None)
     loop = LoopOptions(resume=options.resume, only=options.only, progress=options.progress)
     executor = make_executor(kind, ctx, store, progress=options.progress,
-                             ray_address=options.ray_address)
+                             ray_address=options.ray_address, difficulty=options.analysis)
     if kind == "ray":
         encode_on_ray(p, manifest, ctx, executor)
     done = run_plan(p, store, executor, loop)
@@ -234,9 +234,8 @@ def _analyse(store: RunStore, ctx: CellInputs) -> Analysis:
         return made[-1]
 
     result = analyse(store, references)
-    log.info("analysis: %d reference points reused from stored exact cells, %d from an "
-             "earlier analysis of the run, %d computed", sum(r.reused for r in made),
-             sum(r.kept for r in made), sum(r.computed for r in made))
+    counts = (sum(getattr(r, n) for r in made) for n in ("reused", "kept", "computed"))
+    log.info("analysis: reference points %d from exact cells, %d kept, %d computed", *counts)
     return result
 
 

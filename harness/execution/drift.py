@@ -4,7 +4,8 @@ On a shared machine single-thread speed drifts by up to 1.7x within minutes, so 
 measured minutes apart (or two runs of one suite) can disagree while each cell's own
 repeats agree. The probe is the same work everywhere (an exact top-10 of fixed seeded
 vectors: a matrix product, a partition and a random gather, the operations searches are made
-of), timed before the first repeat of a cell and after each. Its rate says how fast the
+of; about 1 ms a pass, the fastest of 3 passes a reading), timed before the first repeat of a
+cell and after each. Its rate says how fast the
 machine was while the cell was timed: the analysis and `compare` divide qps by it to take
 the machine's drift out of comparisons between cells and between runs (a reference setting
 re-measured through the run, as asv and pyperf calibrate against a fixed loop).
@@ -17,16 +18,16 @@ from functools import cache
 
 import numpy as np
 
-PASSES = 5  # probe passes per reading; the reading is their fastest (least disturbed) one
+PASSES = 3  # probe passes per reading; the reading is their fastest (least disturbed) one
 
 
 @cache
 def _work() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seeded data: the same on every machine and in every run (never part of a result)."""
     rng = np.random.default_rng(20261208)
-    docs = rng.standard_normal((4096, 64), dtype=np.float32)
-    queries = rng.standard_normal((32, 64), dtype=np.float32)
-    gather = rng.integers(0, len(docs), 8192)
+    docs = rng.standard_normal((2048, 64), dtype=np.float32)
+    queries = rng.standard_normal((16, 64), dtype=np.float32)
+    gather = rng.integers(0, len(docs), 4096)
     return docs, queries, gather
 
 
@@ -46,11 +47,13 @@ def reading() -> float:
     return 1.0 / best if best > 0 else float("inf")
 
 
-def summary(readings: list[float]) -> tuple[float | None, float | None]:
-    """(median rate, max / min) of a cell's readings; (None, None) without readings."""
+def summary(readings: list[float]) -> dict[str, float | None]:
+    """A cell's probe columns: the readings' median, min, max and max / min (None without
+    readings)."""
     if not readings:
-        return None, None
+        return dict.fromkeys(("probe_rate", "probe_min", "probe_max", "probe_spread"))
     rates = np.asarray(readings, dtype=float)
-    low = float(rates.min())
-    return float(np.median(rates)), (float(rates.max()) / low if low > 0 else None)
+    low, high = float(rates.min()), float(rates.max())
+    return {"probe_rate": float(np.median(rates)), "probe_min": low, "probe_max": high,
+            "probe_spread": high / low if low > 0 else None}
 

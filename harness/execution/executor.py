@@ -23,12 +23,14 @@ from tqdm import tqdm
 
 from harness.errors import UserError
 from harness.execution.progress import Eta, cell_bar, duration
+from harness.execution.references import DifficultyClaims, difficulty_key
 from harness.execution.runner import safe_run_cell
 from harness.execution.timing import UNSTABLE_SPREAD, loaded
-from harness.execution.worker import CellResult
+from harness.execution.worker import CellResult, DifficultyOf
 from harness.inputs.cell_inputs import CellInputs
 from harness.metrics.probe_drift import between_cells
 from harness.plan.cell import Cell, Plan
+from harness.store.reference_cache import ReferenceCache
 from harness.store.runs import RunStore
 from harness.suite.schema import LoadedSuite
 
@@ -50,16 +52,19 @@ class Executor(Protocol):
 class InlineExecutor:
     """Cells one after another in this process, sharing one CellInputs."""
 
-    def __init__(self, ctx: CellInputs) -> None:
-        self.ctx = ctx
+    def __init__(self, ctx: CellInputs, claims: DifficultyClaims | None = None) -> None:
+        self.ctx, self.claims = ctx, claims
 
     def run(self, cells: Sequence[Cell], on_result: OnResult) -> None:
         for cell in cells:
             log.info("cell %s: %s", cell.cell_id, cell.label)
             calls = self.ctx.encode_calls
+            measured = DifficultyOf(cell) if self.claims and self.claims.claim(cell) else None
             rows, perq, load = safe_run_cell(
-                cell, self.ctx, on_error=lambda tb: log.error("%s", tb, extra=FILE_ONLY))
-            on_result(cell, CellResult(rows, perq, self.ctx.encode_calls - calls, load=load))
+                cell, self.ctx, on_error=lambda tb: log.error("%s", tb, extra=FILE_ONLY),
+                after=measured)
+            on_result(cell, CellResult(rows, perq, self.ctx.encode_calls - calls, load=load,
+                                       difficulty=measured.value if measured else None))
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,8 @@ def run_plan(plan: Plan, store: RunStore, executor: Executor,
                 r["worker_peak_rss_mb"] = result.stats["worker_peak_rss_mb"]
             r["run_id"] = store.dir.name
         store.write_cell(cell, rows, result.perquery, result.load)
+        if result.difficulty is not None:  # measured in the cell, for the analysis
+            ReferenceCache(store.dir).save_difficulty(difficulty_key(cell), result.difficulty)
         if any(r["status"] != "ok" for r in rows):
             failed += 1
             # one line here; the traceback is in the run's log (written where the cell ran)

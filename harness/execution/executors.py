@@ -9,6 +9,7 @@ from harness.errors import UserError
 from harness.execution.encoding import pre_encode
 from harness.execution.executor import Executor, InlineExecutor
 from harness.execution.processes import ProcessExecutor
+from harness.execution.references import DifficultyClaims
 from harness.execution.worker import Job, plugins_from_env
 from harness.inputs.cell_inputs import CellInputs
 from harness.plan.cell import Cell, Plan
@@ -38,13 +39,16 @@ def encode_on_ray(p: Plan, manifest: RunManifest, ctx: CellInputs, executor: Any
 
 
 def make_executor(kind: str, ctx: CellInputs, store: RunStore, *, progress: bool,
-                  ray_address: str | None) -> Executor:
+                  ray_address: str | None, difficulty: bool = True) -> Executor:
+    """`difficulty`: the run's analysis follows, so the first cell of each vector space
+    measures its query difficulty where the vectors are."""
+    claims = DifficultyClaims(store) if difficulty else None
     if kind == "inline":
-        return InlineExecutor(ctx)
+        return InlineExecutor(ctx, claims)
 
     def make_job(cell: Cell) -> Job:
         return Job(cell, str(ctx.cache.root), str(store.log_path), plugins_from_env(),
-                   progress)
+                   progress, difficulty=bool(claims and claims.claim(cell)))
 
     if kind == "ray":
         from harness.execution.ray_executor import RayExecutor  # ray is an optional extra

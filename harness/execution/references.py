@@ -23,10 +23,11 @@ from harness.execution.runner import reference_cell
 from harness.inputs.cell_inputs import CellInputs
 from harness.metrics.query_difficulty import QueryDifficulty
 from harness.plan.cell import Cell
-from harness.plan.refs import model_modality
+from harness.plan.refs import is_lexical, model_modality
 from harness.store.reference_cache import ReferenceCache, key_of
 from harness.store.row import params as parse_params
 from harness.store.runs import RunStore
+from harness.suite.axes import dim_reducer
 
 
 class ReferencePoints:
@@ -46,6 +47,8 @@ class ReferencePoints:
 
     def value(self, cell: Cell, *, dim: Any, precision: str, metric: str,
               rescore: int = 0) -> tuple[float, np.ndarray]:
+        if metric != "cosine" and _distance_free(dim, precision, rescore):
+            metric = "cosine"  # the same codes under every distance: one point serves all
         grid = ({"rescore": rescore},) if rescore else ({},)
         ref = replace(cell, backend="exact", build={}, search_grid=grid, dim=dim,
                       precision=precision, metric=metric, repeats=1, warmup=0, rerank=None,
@@ -98,6 +101,8 @@ class ReferencePoints:
         """value()'s per-query values keyed by query id (a filtered cell: its filter kept)."""
         _, values = self.value(cell, dim=dim, precision=precision, metric=metric,
                                rescore=rescore)
+        if metric != "cosine" and _distance_free(dim, precision, rescore):
+            metric = "cosine"
         grid = ({"rescore": rescore},) if rescore else ({},)
         key = replace(cell, backend="exact", build={}, search_grid=grid, dim=dim,
                       precision=precision, metric=metric, repeats=1, warmup=0, rerank=None,
@@ -120,8 +125,8 @@ class ReferencePoints:
     def difficulty(self, cell: Cell) -> QueryDifficulty:
         key = _content(cell, 0)
         if key not in self._difficulty:
-            name = self._cache_key(cell, 0)
-            kept = self.cache.difficulty(name)
+            name = difficulty_key(cell)
+            kept = self.cache.difficulty(name)  # measured in the cell, or by an earlier analysis
             if kept is None:
                 vec = self.ctx.vectors(cell, self.ctx.dataset(cell))
                 prep = self.ctx.prepared(cell, vec)
@@ -148,12 +153,51 @@ class ReferencePoints:
             params = parse_params(row.get("search_params"))
             if str(params.get("rescore_with") or "float32") != "float32":
                 continue  # reference points rescore with float32 vectors
+            if str(params.get("hybrid") or "none") != "none":
+                continue  # fused with a lexical leg: not the dense exact search it stands for
             rescore = int(params.get("rescore", 0) or 0)
             perq = self.store.perquery(cell.cell_id)
             values = perq.task_values(int(row["setting"]), name)
             if values is not None:
                 self._stored[_content(cell, rescore)] = (float(row[name]), values)
                 self._qids[_content(cell, rescore)] = np.asarray(perq.query_ids)
+
+
+def difficulty_key(cell: Cell) -> str:
+    """The file stem of a vector space's query difficulty in RUN_DIR/references/."""
+    return key_of(_content(cell, 0), "difficulty")
+
+
+def measures_difficulty(cell: Cell) -> bool:
+    """A cell whose vectors the analysis reads the query difficulty of: dense, unfiltered,
+    one stage (harness.analysis.funnel.dense_rows)."""
+    return cell.filter is None and cell.rerank is None and not is_lexical(cell.model_ref)
+
+
+class DifficultyClaims:
+    """Which cell measures each vector space's query difficulty while it holds the vectors:
+    the first one asked about (plan order), unless the run folder has it already."""
+
+    def __init__(self, store: RunStore) -> None:
+        self.cache = ReferenceCache(store.dir)
+        self._claimed: set[str] = set()
+
+    def claim(self, cell: Cell) -> bool:
+        if not measures_difficulty(cell):
+            return False
+        key = difficulty_key(cell)
+        if key in self._claimed or self.cache.has_difficulty(key):
+            return False
+        self._claimed.add(key)
+        return True
+
+
+def _distance_free(dim: Any, precision: str, rescore: int) -> bool:
+    """Exact search gives the same results under every distance: plain sign bits (x > 0) of
+    truncated vectors are the same bits whether the vectors were normalised (cosine) or not
+    (ip, l2), and Hamming search reads nothing else. Not after PCA (fitted on normalised or
+    raw vectors), a rotation (rounding can flip a bit near 0) or float rescoring."""
+    return precision == "binary" and not rescore and dim_reducer(dim) != "pca"
 
 
 def _content(cell: Cell, rescore: int) -> tuple:

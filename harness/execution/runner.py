@@ -69,11 +69,19 @@ class _Inputs:
     rerank: dict[str, Any] | None = None  # a second stage's fixed columns (its memory)
 
 
-def run_cell(cell: Cell, ctx: CellInputs) -> tuple[list[ResultRow], PerQuery, list[dict]]:
+#: work on the cell's prepared vectors after its timed part (the query difficulty of its
+#: vector space, measured where the vectors already are)
+AfterCell = Callable[[Prepared, Dataset], None]
+
+
+def run_cell(cell: Cell, ctx: CellInputs, after: AfterCell | None = None
+             ) -> tuple[list[ResultRow], PerQuery, list[dict]]:
     """Build once, measure each search setting (interleaved repeats), compute metrics; then
-    the load axis on the same index (its records: load.csv)."""
+    `after` on the prepared vectors, and the load axis on the same index (load.csv)."""
     inputs, ix = _cell_inputs(cell, ctx, with_truth=True)
     rows, perquery = _rows(inputs, ix, measure(cell, ix, watch=ctx.build_progress))
+    if after is not None and all(r.get("status") == "ok" for r in rows):
+        after(inputs.prep, inputs.ds)
     return rows, perquery, load_stage(cell, ix, rows)
 
 
@@ -219,8 +227,8 @@ def _speed_columns(t: Timings, i: int) -> dict[str, Any]:
     stats = latency_stats(all_lat)
     runs = sorted(t.qps[i])
     ratio = spread(runs)
-    probe_rate, probe_spread = drift.summary(t.probe)
-    drifted = bool(probe_spread and probe_spread > UNSTABLE_SPREAD)
+    probe = drift.summary(t.probe)
+    drifted = bool(probe["probe_spread"] and probe["probe_spread"] > UNSTABLE_SPREAD)
     return {
         "qps": float(np.median(runs)),
         "qps_min": runs[0],
@@ -228,7 +236,7 @@ def _speed_columns(t: Timings, i: int) -> dict[str, Any]:
         "qps_spread": ratio,
         "timing_unstable": t.machine_loaded or drifted or (ratio and ratio > UNSTABLE_SPREAD),
         "machine_loaded": t.machine_loaded, "query_batch": t.query_batch,
-        "probe_rate": probe_rate, "probe_spread": probe_spread,
+        **probe,
         "batch_qps": float(np.median(t.batch_qps[i])) if t.batch_qps[i] else None,
         "latency_p50_ms": stats.p50_ms,
         "latency_p95_ms": stats.p95_ms,
@@ -277,10 +285,11 @@ def _row_base(inp: _Inputs, build: dict[str, Any], params: dict[str, Any],
     })
 
 
-def safe_run_cell(cell: Cell, ctx: CellInputs, on_error: Callable[[str], None]
+def safe_run_cell(cell: Cell, ctx: CellInputs, on_error: Callable[[str], None],
+                  after: AfterCell | None = None
                   ) -> tuple[list[ResultRow], PerQuery | None, list[dict]]:
     try:
-        return run_cell(cell, ctx)
+        return run_cell(cell, ctx, after)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:

@@ -1,11 +1,14 @@
-"""Reference points and query difficulties the analysis computed, kept in the run folder.
+"""Reference points and query difficulties for the analysis, kept in the run folder.
 
 A run analysed again (a resumed run, `harness funnel`, a rerun with every cell reused) would
 otherwise search the same exact reference points and difficulty vectors again: on the
 quickstart suite that was most of a reused run's wall. Each computed value is one .npz in
 RUN_DIR/references/, named by a hash of what determines it (the reference cell's content,
-the main metric, the data's and the model's fingerprints as the rows record them). A file
-that cannot be read is named in the log, recomputed and written again.
+the main metric, the data's and the model's fingerprints as the rows record them; a
+difficulty by its vector space alone). A vector space's difficulty is measured by the first
+cell of the run in that space, in its worker, which holds the prepared vectors already, and
+written here by the driver. A file that cannot be read is named in the log, recomputed and
+written again.
 """
 
 from __future__ import annotations
@@ -75,6 +78,9 @@ class ReferenceCache:
             return None
         return QueryDifficulty(z["query_ids"].astype(str), z["rc"], z["lid"], z["expansion"],
                                z["shift"], int(z["k"]), float(z["doc_spacing"]))
+
+    def has_difficulty(self, key: str) -> bool:
+        return (self.dir / f"{key}-difficulty.npz").is_file()
 
     def save_difficulty(self, key: str, d: QueryDifficulty) -> None:
         self._write(f"{key}-difficulty", {

@@ -102,6 +102,11 @@ COLUMNS: tuple[Column, ...] = (
        "timed (median of its readings before the first repeat and after each; a fixed "
        "single-thread piece of work, harness/execution/drift.py): qps / probe_rate takes the "
        "machine's drift out of comparisons", True),
+    _c("probe_min", "float", "passes/s", 0, "the drift probe's slowest reading during the "
+       "cell (with probe_max: the range of qps per probe pass, [qps_min / probe_max, qps_max / "
+       "probe_min], that compare reads)", True),
+    _c("probe_max", "float", "passes/s", 0, "the drift probe's fastest reading during the cell",
+       True),
     _c("probe_spread", "float", "ratio", 0, "max / min of the drift probe's readings during "
        "the cell; above 1.3 the machine changed speed and the row is timing_unstable", True),
     _c("query_batch", "int", "queries", 0, "queries per timed pass behind qps and batch_qps "

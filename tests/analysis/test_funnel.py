@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from harness import api
@@ -105,3 +106,38 @@ def test_metric_misuse_is_flagged(write_suite, tmp_path, spread_model):
     assert native.loc["ip", "best_metric"] == "cosine"
     assert native.loc["ip", "metric_loss_vs_best"] > 0.05
     assert not native.loc["cosine", "metric_misuse"]
+
+
+HYBRID = """\
+schema_version: 1
+name: hybrid-refs
+datasets: [beir:{beir}]
+models: ['hash:64', bm25]
+k: 5
+repeats: 1
+warmup: 0
+evaluate: [ndcg@5]
+backends:
+  - {{name: exact, search: {{hybrid: [none, bm25], fusion: [rrf, convex]}}}}
+"""
+
+
+def test_a_fused_exact_setting_is_not_taken_for_the_dense_reference_point(
+        write_suite, tiny_beir, tmp_path):
+    # The exact cell's settings: dense alone ({}), fused by RRF and by convex fusion. Only the
+    # first is exact dense search: the funnel's exact float32 native point of the dense row is
+    # that row itself, so its index loss is 0 (the fused settings' values used to stand in).
+    pytest.importorskip("bm25s")
+    opts = api.RunOptions(output=tmp_path / "results", cache_dir=tmp_path / "cache",
+                          progress=False, executor="inline", report=False)
+    out = api.run(write_suite(HYBRID.format(beir=tiny_beir)), opts)
+    rows = out.frame[(out.frame["model"] == "hash:64")]
+    assert len(rows) == 3
+    dense = rows[rows["search_params"] == "{}"].iloc[0]
+    fused = rows[rows["search_params"] != "{}"]
+    assert (fused["ndcg@5"] != dense["ndcg@5"]).any()  # the fused values differ
+    fun = pd.read_csv(out.run_dir / "funnel.csv")
+    row = fun[(fun["model"] == "hash:64")].iloc[0]
+    assert len(fun[fun["model"] == "hash:64"]) == 1  # fused rows: hybrid.csv, not the funnel
+    assert row["exact_native"] == pytest.approx(dense["ndcg@5"], abs=1e-12)
+    assert row["index_loss"] == pytest.approx(0.0, abs=1e-12)

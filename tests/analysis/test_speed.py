@@ -47,3 +47,15 @@ def test_drift_probe_takes_the_machine_out_of_the_ratio():
                            "probe_rate": 130.0})
     assert fast["qps_ratio_low"] == pytest.approx(250 / 110 / 1.3) and fast["speed"] == (
         "B faster")
+
+
+def test_the_probe_range_during_a_cell_widens_its_range():
+    # A's probe read 90-110 while it was timed: its qps per probe pass lies in
+    # [90 / 110, 110 / 90]; B's (70-70) in [66.5 / 70, 73.5 / 70]
+    a = {**A, "probe_rate": 100.0, "probe_min": 90.0, "probe_max": 110.0}
+    b = {"qps": 70.0, "qps_min": 66.5, "qps_max": 73.5, "probe_rate": 70.0,
+         "probe_min": 70.0, "probe_max": 70.0}
+    got = speed_ratio(a, b)
+    assert got["qps_ratio_low"] == pytest.approx((66.5 / 70) / (110 / 90))
+    assert got["qps_ratio_high"] == pytest.approx((73.5 / 70) / (90 / 110))
+    assert got["speed"] == WITHIN_NOISE

@@ -59,3 +59,60 @@ def test_million_script_fits_growth_and_picks_under_budgets(tmp_path):
     assert {r["n_docs"] for r in finalists} == {"100000"}
     assert {r["status"] for r in finalists} == {"ok"}
     assert "best under the budgets by the rule" in out
+
+
+def test_filtered_prints_the_rows_its_page_quotes(tmp_path):
+    out = _script("filtered.sh", tmp_path)
+    rows = [r for r in _rows(tmp_path, "my-filters") if r["filter"]]
+    assert {r["status"] for r in rows} == {"ok"} and len(rows) == 20
+    by = {(r["filter"], r["backend"], r["filter_strategy"]): r for r in rows}
+    for (name, backend, strategy), r in by.items():
+        if strategy in ("pre", "in"):  # the ground truth, and the library's own filter here
+            assert float(r["knn_recall@10"]) == 1.0, (name, backend, strategy)
+    # the uniform field passes exactly 1% and 10% of the 600 documents
+    assert float(by[("selectivity=0.01", "exact", "pre")]["selectivity"]) == pytest.approx(
+        6 / 600, abs=1e-12)
+    assert float(by[("selectivity=0.1", "exact", "pre")]["selectivity"]) == pytest.approx(
+        60 / 600, abs=1e-12)
+    assert float(by[("selectivity=0.01", "exact", "post")]["short_of_k_share"]) == 1.0
+    # the figures the page quotes
+    for key, col, value in [(("same-topic", "exact", "pre"), "selectivity", 0.2047),
+                            (("same-topic", "exact", "pre"), "ndcg@10", 0.9398),
+                            (("long", "exact", "pre"), "selectivity", 0.18),
+                            (("selectivity=0.1", "exact", "post"), "knn_recall@10", 0.919),
+                            (("selectivity=0.1", "exact", "post"), "short_of_k_share", 0.375),
+                            (("selectivity=0.01", "hnswlib", "post"), "knn_recall@10", 0.1825)]:
+        assert float(by[key][col]) == pytest.approx(value, abs=5e-5), (key, col)
+    assert "same-topic" in out and "short_of_k_share" in out
+
+
+def test_hybrid_two_stage_prints_the_rows_its_page_quotes(tmp_path):
+    out = _script("hybrid_two_stage.sh", tmp_path)
+    rows = _rows(tmp_path, "my-hybrid")
+    assert {r["status"] for r in rows} == {"ok"} and len(rows) == 14
+
+    def row(model: str, precision: str, fused: str, reranked: bool) -> dict[str, str]:
+        (hit,) = [r for r in rows if r["model"] == model and r["precision"] == precision
+                  and (fused in r["search_params"] if fused else "hybrid" not in
+                       r["search_params"]) and bool(r["rerank"]) == reranked]
+        return hit
+
+    quoted = [(("minilm-l6-int8", "float32", "", False), 0.9124),
+              (("bm25", "float32", "", False), 0.9063),
+              (("minilm-l6-int8", "float32", "convex", False), 0.9479),
+              (("minilm-l6-int8", "float32", "rrf", False), 0.937),
+              (("minilm-l6-int8", "binary", "convex", False), 0.9305),
+              (("minilm-l6-int8", "binary", "", False), 0.8769),
+              (("minilm-l6-int8", "binary", "", True), 0.9103),
+              (("bm25", "float32", "", True), 0.9255)]
+    for key, value in quoted:
+        assert float(row(*key)["ndcg@10"]) == pytest.approx(value, abs=5e-5), key
+    # re-ranking MiniLM float32 by itself changes nothing
+    assert row("minilm-l6-int8", "float32", "", True)["ndcg@10"] == row(
+        "minilm-l6-int8", "float32", "", False)["ndcg@10"]
+    stage = list(csv.DictReader(next((tmp_path / "results").glob("my-hybrid-*/rerank.csv"))
+                                .open()))
+    binary = [s for s in stage if s["precision"] == "binary"
+              and float(s["first_stage"]) == pytest.approx(0.8769, abs=5e-5)]
+    assert float(binary[0]["bought_back_share"]) == pytest.approx(0.9413, abs=5e-4)
+    assert "rerank stage" in out and "best under the budgets" in out

@@ -74,11 +74,20 @@ def test_inline_process_and_ray_agree(local_ray, beir, write_suite, tmp_path):
                                            progress=False, executor=kind, report=False))
         assert out.n_failed == 0 and out.n_ran == 12
         got[kind] = _quality(out.run_dir)
-    frame, arrays = got["inline"]
+        # the query difficulty of each of the 8 vector spaces, measured where its first cell
+        # ran (a worker, a Ray task), is the same everywhere
+        kept = sorted((out.run_dir / "references").glob("*-difficulty.npz"))
+        assert len(kept) == 8
+        got[kind] += ({p.name: dict(np.load(p)) for p in kept},)
+    frame, arrays, difficulty = got["inline"]
     # 2 (dataset, model) pairs x 2 dims x (float32: exact + hnsw, binary: exact) x 2 settings
     assert len(frame) == 2 * 2 * 3 * 2
     for kind in ("process", "ray"):
         pd.testing.assert_frame_equal(got[kind][0], frame)
+        assert got[kind][2].keys() == difficulty.keys()
+        for name, fields in difficulty.items():
+            for field, value in fields.items():
+                np.testing.assert_array_equal(got[kind][2][name][field], value, err_msg=name)
         assert got[kind][1].keys() == arrays.keys()
         for cid, a in arrays.items():
             b = got[kind][1][cid]

@@ -3,6 +3,9 @@ points, each cell file read once (ARCHITECTURE.md P1, P2, P7)."""
 
 from __future__ import annotations
 
+import inspect
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -113,3 +116,63 @@ def test_analysing_a_run_again_computes_nothing_twice(write_suite, tmp_path, cou
                for r in caplog.records)
     assert (third.run_dir / "funnel.csv").read_text() == funnel
     assert np.load(damaged)["values"].shape  # readable again
+
+
+BINARY = """
+schema_version: 1
+name: binary-refs
+k: 10
+datasets: [{ref: "synthetic:n=600,dim=16,clusters=4,queries=40,norm_spread=0.5"}]
+models: [vectors]
+dims: [null, 8, "pca:8"]
+precisions: [binary]
+metrics: [cosine]
+backends: [exact]
+evaluate: [label_recall@10]
+repeats: 1
+warmup: 0
+"""
+
+
+def test_sign_bits_serve_every_distance_from_one_point(write_suite, tmp_path, counters):
+    out = api.run(write_suite(BINARY), api.RunOptions(
+        output=tmp_path / "r", cache_dir=tmp_path / "c", progress=False, executor="inline"))
+    # the ip and l2 points of the truncated binary codes are the stored cosine cells; after
+    # PCA (fitted on normalised or raw vectors) they are computed
+    binary = [c for c in counters["references"] if c.precision == "binary"]
+    assert {(c.dim, c.metric) for c in binary} == {("pca:8", "ip"), ("pca:8", "l2")}
+    # what they stand for, computed directly: the same per-query values under each distance
+    ctx = context.CellInputs(tmp_path / "c")
+    cells = {c.dim: c for c in RunStore(out.run_dir).cells().values()}
+    for dim in (None, 8):
+        got = [references.reference_cell(replace(cells[dim], metric=m), ctx)[1]
+               .task_values(0, "label_recall@10") for m in ("cosine", "ip", "l2")]
+        np.testing.assert_array_equal(got[0], got[1])
+        np.testing.assert_array_equal(got[0], got[2])
+
+
+def test_query_difficulty_is_measured_in_the_cells_that_hold_the_vectors(
+        write_suite, tmp_path, monkeypatch):
+    path = write_suite(SUITE.format(dims="[null]").replace("one-pass", "in-cell"))
+
+    def run(out: str):
+        return api.run(path, api.RunOptions(output=tmp_path / out, cache_dir=tmp_path / "c",
+                                            progress=False, executor="inline"))
+
+    measured, measure = [], references.difficulty.measure
+
+    def counting(prep, ds, k, seed):  # where it was called from: inside a cell or not
+        measured.append(any(f.function == "run_cell" for f in inspect.stack()))
+        return measure(prep, ds, k, seed)
+
+    with monkeypatch.context() as m:  # 4 vector spaces (2 precisions x 2 distances) ...
+        m.setattr(references.difficulty, "measure", counting)
+        in_cells = run("a")
+        assert measured == [True] * 4 and in_cells.n_ran == 8  # ... once each, in cells
+    assert in_cells.n_failed == 0
+    # the same tables when the analysis measures every space itself
+    with monkeypatch.context() as m:
+        m.setattr(references.DifficultyClaims, "claim", lambda self, cell: False)
+        by_analysis = run("b")
+    for name in ("query_difficulty.csv", "difficulty.csv", "funnel.csv"):
+        assert (in_cells.run_dir / name).read_text() == (by_analysis.run_dir / name).read_text()
