@@ -267,9 +267,10 @@ def speed_caveats(frame: pd.DataFrame, loads: Mapping[str, Any]) -> list[str]:
     if "timing_unstable" in frame:
         n = int(frame["timing_unstable"].eq(True).sum())
         if n:
-            notes.append(f"{n} result row(s) have timing_unstable: their repeats' qps differ by "
-                         f"more than {UNSTABLE_SPREAD}x (qps_spread) or the machine was loaded "
-                         "while they were measured (machine_loaded)")
+            notes.append(f"{n} result row(s) have timing_unstable: their repeats' qps "
+                         f"(qps_spread) or the drift probe's readings (probe_spread) differ by "
+                         f"more than {UNSTABLE_SPREAD}x, or the machine was loaded while they "
+                         "were measured (machine_loaded)")
     moved = between_cells(frame)
     if moved and moved > UNSTABLE_SPREAD:
         notes.append(f"the machine's speed moved {moved:.2f}x between cells (the drift probe, "

@@ -153,3 +153,5 @@ def test_a_machine_that_slows_between_cells_is_normalised_and_said(write_suite, 
     assert any("moved 2.00x between cells" in c for c in manifest["speed_caveats"])
     display = (out.run_dir / "report" / "display.csv").read_text()
     assert "qps_normalised" in display.splitlines()[0]  # beside qps, as the machine moved
+    page = (out.run_dir / "report.html").read_text()
+    assert "qps at median speed" in page and "the drift probe" in page
