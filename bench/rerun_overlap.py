@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.analysis.speed import speed_ratio
+
 ROOT = Path(__file__).resolve().parents[1]
 KEY = ["cell_id", "setting"]
 
@@ -35,22 +37,27 @@ def run(suite: str, output: Path, cache: str | None) -> Path:
 
 
 def overlap(a: pd.DataFrame, b: pd.DataFrame, per_probe: bool = False) -> pd.DataFrame:
-    """Rows ok in both runs and flagged in neither, with `overlaps` and `ratio` (B / A);
-    `per_probe`: every qps divided by the row's probe_rate first."""
-    cols = [*KEY, "status", "qps", "qps_min", "qps_max", "timing_unstable", "probe_rate",
-            "probe_min", "probe_max"]
+    """Rows ok in both runs and flagged in neither, with `overlaps` and `ratio` (B / A): two
+    ranges overlap exactly when `harness compare`'s ratio range holds 1, so this is its
+    speed_ratio on each pair (`per_probe`: with the drift probe's columns, else without)."""
+    probe = ["probe_rate", "probe_min", "probe_max"]
+    cols = [*KEY, "status", "qps", "qps_min", "qps_max", "timing_unstable", *probe]
     m = a.reindex(columns=cols).merge(b.reindex(columns=cols), on=KEY, suffixes=("_a", "_b"))
     m = m[(m["status_a"] == "ok") & (m["status_b"] == "ok")]
     for s in ("_a", "_b"):
         m = m[~m[f"timing_unstable{s}"].astype(str).str.lower().eq("true")]
-        rate = m[f"probe_rate{s}"] if per_probe else 1.0
-        slow = m[f"probe_max{s}"].fillna(m[f"probe_rate{s}"]) if per_probe else 1.0
-        fast = m[f"probe_min{s}"].fillna(m[f"probe_rate{s}"]) if per_probe else 1.0
-        m[f"mid{s}"] = m[f"qps{s}"] / rate  # as harness compare's range (analysis/speed.py)
-        m[f"lo{s}"] = m[f"qps_min{s}"].fillna(m[f"qps{s}"]) / slow
-        m[f"hi{s}"] = m[f"qps_max{s}"].fillna(m[f"qps{s}"]) / fast
-    m["overlaps"] = (m["lo_a"] <= m["hi_b"]) & (m["lo_b"] <= m["hi_a"])
-    m["ratio"] = m["mid_b"] / m["mid_a"]
+    shown = ["qps", "qps_min", "qps_max", *(probe if per_probe else [])]
+
+    def side(row: pd.Series, s: str) -> dict[str, float]:
+        got = {c: row[f"{c}{s}"] for c in shown}
+        for c in ("qps_min", "qps_max"):  # one repeat: its single qps
+            got[c] = got["qps"] if pd.isna(got[c]) else got[c]
+        return got
+
+    got = [speed_ratio(side(r, "_a"), side(r, "_b")) for _, r in m.iterrows()]
+    m = m.assign(overlaps=[g["qps_ratio_low"] <= 1 <= g["qps_ratio_high"] for g in got],
+                 ratio=[g["qps_ratio"] / (g["machine_speed"] if per_probe else 1.0)
+                        for g in got])
     return m
 
 

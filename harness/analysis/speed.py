@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from harness.metrics.probe_drift import probe_rates
+
 WITHIN_NOISE = "within noise"
 NOT_SIGNIFICANT = "not significant"
 
@@ -83,10 +85,8 @@ def qps_normalised(frame: pd.DataFrame) -> pd.Series:
     """Each row's qps at the run's median machine speed: qps x median(probe_rate) /
     probe_rate over the run's rows that carry the drift probe (NaN where a row has none). A
     cell timed while the machine ran at 0.7x reads 0.7x in `qps` and its own speed here."""
-    if "qps" not in frame or "probe_rate" not in frame:
+    if "qps" not in frame:
         return pd.Series(np.nan, index=frame.index)
-    qps = pd.to_numeric(frame["qps"], errors="coerce")
-    probe = pd.to_numeric(frame["probe_rate"], errors="coerce")
-    probe = probe.where(probe > 0)
-    return qps * float(probe.median()) / probe
+    probe = probe_rates(frame)
+    return pd.to_numeric(frame["qps"], errors="coerce") * float(probe.median()) / probe
 

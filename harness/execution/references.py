@@ -45,14 +45,19 @@ class ReferencePoints:
         self._qids: dict[object, np.ndarray] = {}  # memo / stored key -> evaluated query ids
         self._difficulty: dict[tuple, QueryDifficulty] = {}
 
-    def value(self, cell: Cell, *, dim: Any, precision: str, metric: str,
-              rescore: int = 0) -> tuple[float, np.ndarray]:
+    def _reference(self, cell: Cell, dim: Any, precision: str, metric: str,
+                   rescore: int) -> Cell:
+        """The exact cell a reference point is the result of."""
         if metric != "cosine" and _distance_free(dim, precision, rescore):
             metric = "cosine"  # the same codes under every distance: one point serves all
         grid = ({"rescore": rescore},) if rescore else ({},)
-        ref = replace(cell, backend="exact", build={}, search_grid=grid, dim=dim,
-                      precision=precision, metric=metric, repeats=1, warmup=0, rerank=None,
-                      evaluate=tuple(dict.fromkeys((self.metric_name, *cell.evaluate))))
+        return replace(cell, backend="exact", build={}, search_grid=grid, dim=dim,
+                       precision=precision, metric=metric, repeats=1, warmup=0, rerank=None,
+                       evaluate=tuple(dict.fromkeys((self.metric_name, *cell.evaluate))))
+
+    def value(self, cell: Cell, *, dim: Any, precision: str, metric: str,
+              rescore: int = 0) -> tuple[float, np.ndarray]:
+        ref = self._reference(cell, dim, precision, metric, rescore)
         key = ref.cell_id
         if key not in self._memo:
             content = _content(ref, rescore)
@@ -101,13 +106,7 @@ class ReferencePoints:
         """value()'s per-query values keyed by query id (a filtered cell: its filter kept)."""
         _, values = self.value(cell, dim=dim, precision=precision, metric=metric,
                                rescore=rescore)
-        if metric != "cosine" and _distance_free(dim, precision, rescore):
-            metric = "cosine"
-        grid = ({"rescore": rescore},) if rescore else ({},)
-        key = replace(cell, backend="exact", build={}, search_grid=grid, dim=dim,
-                      precision=precision, metric=metric, repeats=1, warmup=0, rerank=None,
-                      evaluate=tuple(dict.fromkeys((self.metric_name, *cell.evaluate)))
-                      ).cell_id
+        key = self._reference(cell, dim, precision, metric, rescore).cell_id
         return dict(zip(map(str, self._qids[key]), map(float, values), strict=True))
 
     def native_distance(self, cell: Cell) -> str:

@@ -12,10 +12,15 @@ import numpy as np
 import pandas as pd
 
 
+def probe_rates(frame: pd.DataFrame) -> pd.Series:
+    """The rows' probe_rate as numbers, NaN where a row has none (or no frame column)."""
+    if "probe_rate" not in frame:
+        return pd.Series(np.nan, index=frame.index)
+    rates = pd.to_numeric(frame["probe_rate"], errors="coerce")
+    return rates.where(rates > 0)
+
+
 def between_cells(frame: pd.DataFrame) -> float | None:
     """max / min of the rows' probe_rate (None when no row carries the probe)."""
-    if "probe_rate" not in frame:
-        return None
-    rates = pd.to_numeric(frame["probe_rate"], errors="coerce").to_numpy(dtype=float)
-    rates = rates[np.isfinite(rates) & (rates > 0)]
+    rates = probe_rates(frame).dropna()
     return float(rates.max() / rates.min()) if len(rates) else None
