@@ -23,8 +23,9 @@ def _search(name: str):
 
 def test_a_gil_releasing_backend_scales_and_a_gil_bound_one_does_not():
     sleep = thread_scaling(_search("test-sleep"), 20, 0.3, 2, 2)
-    # 5 interleaved pairs: a median that a burst of load on one pass cannot move
-    gil = thread_scaling(_search("test-gil"), 20, 0.3, 5, 2)
+    # 9 interleaved pairs: a median that a burst of load on a pass or two cannot move (5 read
+    # 1.19 once in three fresh-clone CI runs on the shared machine)
+    gil = thread_scaling(_search("test-gil"), 20, 0.3, 9, 2)
     # sleeping threads overlap whatever the machine's load: 2 of them answer about twice as
     # many 2 ms queries; pure-Python loops take turns on the GIL
     assert sleep.ratio > 1.6 and sleep.verdict() == "threads"
